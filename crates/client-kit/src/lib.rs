@@ -1,0 +1,17 @@
+//! What the two generated vendor clients share, written once.
+//!
+//! The vendor specs name a few schemas (`LooseString`, `*Record`) that `cargo xtask generate`
+//! replaces with the types here, so both clients accept the vendors' real, messy JSON the same
+//! way. The token cache and the redaction helpers keep secrets out of every message.
+
+mod loose;
+mod record;
+mod redact;
+mod secret;
+mod token;
+
+pub use loose::{LooseKind, LooseString};
+pub use record::VendorRecord;
+pub use redact::{SENSITIVE_QUERY_KEYS, TransportFailure, TransportFailureKind, redact_url};
+pub use secret::Secret;
+pub use token::{AccessToken, IssuedToken, TokenCache, TokenIssuer};
