@@ -13,5 +13,7 @@ mod token;
 pub use loose::{LooseKind, LooseString};
 pub use record::VendorRecord;
 pub use redact::{SENSITIVE_QUERY_KEYS, TransportFailure, TransportFailureKind, redact_url};
+pub use retry::{Retryability, parse_retry_after};
 pub use secret::Secret;
 pub use token::{AccessToken, IssuedToken, TokenCache, TokenIssuer};
+mod retry;

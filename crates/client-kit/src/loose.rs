@@ -216,7 +216,10 @@ mod tests {
     #[test]
     fn serializes_back_to_the_same_json_type() {
         for json in ["\"x\"", "13811388661", "true", "null", "[1,2]"] {
-            assert_eq!(serde_json::to_string(&parse(json)).expect("serializes"), json);
+            assert_eq!(
+                serde_json::to_string(&parse(json)).expect("serializes"),
+                json
+            );
         }
     }
 }

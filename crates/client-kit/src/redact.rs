@@ -25,7 +25,9 @@ pub fn redact_url(url: &str) -> String {
         rest = &rest[pos + 1..];
         let key_end = rest.find('=').unwrap_or(rest.len());
         let key = &rest[..key_end];
-        let is_secret = SENSITIVE_QUERY_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key));
+        let is_secret = SENSITIVE_QUERY_KEYS
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key));
         if is_secret && key_end < rest.len() {
             out.push_str(key);
             out.push_str("=***");
@@ -116,6 +118,9 @@ mod tests {
             "error for url (http://h/system/token?app_key=k&app_secret=***)"
         );
         assert_eq!(redact_url("no query here"), "no query here");
-        assert_eq!(redact_url("http://h/?TOKEN=x#frag"), "http://h/?TOKEN=***#frag");
+        assert_eq!(
+            redact_url("http://h/?TOKEN=x#frag"),
+            "http://h/?TOKEN=***#frag"
+        );
     }
 }

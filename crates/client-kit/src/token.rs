@@ -171,11 +171,20 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn renews_before_expiry() {
         let cache = cache(Duration::from_secs(600));
-        assert_eq!(cache.current().await.map(|t| t.expose().to_owned()), Ok("t1".into()));
+        assert_eq!(
+            cache.current().await.map(|t| t.expose().to_owned()),
+            Ok("t1".into())
+        );
         tokio::time::advance(Duration::from_secs(500)).await;
-        assert_eq!(cache.current().await.map(|t| t.expose().to_owned()), Ok("t1".into()));
+        assert_eq!(
+            cache.current().await.map(|t| t.expose().to_owned()),
+            Ok("t1".into())
+        );
         tokio::time::advance(Duration::from_secs(50)).await;
-        assert_eq!(cache.current().await.map(|t| t.expose().to_owned()), Ok("t2".into()));
+        assert_eq!(
+            cache.current().await.map(|t| t.expose().to_owned()),
+            Ok("t2".into())
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -186,7 +195,9 @@ mod tests {
         for _ in 0..50 {
             let cache = cache.clone();
             let first = first.clone();
-            tasks.push(tokio::spawn(async move { cache.replace_rejected(&first).await }));
+            tasks.push(tokio::spawn(
+                async move { cache.replace_rejected(&first).await },
+            ));
         }
         for task in tasks {
             let token = task.await.expect("task ran").expect("issued");

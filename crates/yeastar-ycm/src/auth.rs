@@ -1,3 +1,73 @@
-//! placeholder
-#[derive(Clone, Debug)]
-pub struct YcmAuth;
+//! Bearer token and User-Agent on every generated call, through progenitor's client hooks.
+//!
+//! progenitor ignores `securitySchemes`, and YCM rejects requests without a User-Agent. Rather
+//! than make every caller pass both, the generated `Client` carries a [`YcmAuth`] and its `pre`
+//! hook adds the headers. The client used by the token issuer itself has no token cache, so the
+//! token call goes out with only the User-Agent.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use custlake_client_kit::{AccessToken, TokenCache};
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
+
+use crate::YcmTokenIssuer;
+use crate::generated::Client;
+
+/// A boxed future of the current bearer token.
+type BearerFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, String>> + Send + 'a>>;
+
+/// Where the hook gets the bearer token. A trait object, because the token issuer itself calls
+/// the generated client: naming the cache's concrete type here would make the type recursive.
+pub(crate) trait BearerSource: Send + Sync {
+    fn bearer(&self) -> BearerFuture<'_>;
+}
+
+impl BearerSource for TokenCache<YcmTokenIssuer> {
+    fn bearer(&self) -> BearerFuture<'_> {
+        Box::pin(async move { self.current().await.map_err(|e| e.to_string()) })
+    }
+}
+
+/// What the generated client needs to authenticate a request.
+#[derive(Clone)]
+pub struct YcmAuth {
+    pub(crate) tokens: Option<Arc<dyn BearerSource>>,
+    pub(crate) user_agent: HeaderValue,
+}
+
+impl std::fmt::Debug for YcmAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("YcmAuth")
+            .field("user_agent", &self.user_agent)
+            .field("has_tokens", &self.tokens.is_some())
+            .finish()
+    }
+}
+
+impl ClientHooks<YcmAuth> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        let auth = self.inner();
+        request
+            .headers_mut()
+            .insert(USER_AGENT, auth.user_agent.clone());
+        if let Some(tokens) = &auth.tokens {
+            // The caller obtained the token just before, so this is a cache hit; an error here
+            // only happens if the token expired in between and renewing failed.
+            let token = tokens.bearer().await.map_err(Error::Custom)?;
+            let mut value =
+                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
+                    Error::Custom("the access token is not a valid header value".into())
+                })?;
+            value.set_sensitive(true);
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+        Ok(())
+    }
+}

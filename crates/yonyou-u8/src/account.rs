@@ -1,0 +1,61 @@
+//! `U8Account`: everything needed to talk to one U8 enterprise account.
+
+use std::time::Duration;
+
+use custlake_client_kit::Secret;
+
+/// errcodes that mean "your token expired or is invalid" (renew it once and retry). The vendor
+/// does not publish its code list; these are the simulator's and can be overridden per source.
+pub const DEFAULT_TOKEN_EXPIRED_CODES: &[&str] = &["20002", "20003"];
+
+/// errcodes that mean "busy, try again later". Not published by the vendor; overridable.
+pub const DEFAULT_BUSY_CODES: &[&str] = &["20008", "50000"];
+
+/// Connection settings and credentials of one U8 account (one tenant).
+#[derive(Clone, Debug)]
+pub struct U8Account {
+    /// Gateway base URL, `https://api.yonyouup.com` in production.
+    pub base_url: String,
+    /// Caller id (from_account).
+    pub from_account: String,
+    /// Provider id, the enterprise account (to_account).
+    pub to_account: String,
+    /// Application code (app_key).
+    pub app_key: String,
+    /// Application secret; only sent to the token call.
+    pub app_secret: Secret,
+    /// Data source number; the application's first data source when absent.
+    pub ds_sequence: Option<i64>,
+    /// errcodes answered for an expired or invalid token.
+    pub token_expired_codes: Vec<String>,
+    /// errcodes answered when the vendor is busy.
+    pub busy_codes: Vec<String>,
+    /// Renew the token this long before the vendor says it expires.
+    pub renew_token_early: Duration,
+}
+
+impl U8Account {
+    /// An account with the default error-code lists and a 10-minute early renewal.
+    pub fn new(
+        base_url: impl Into<String>,
+        from_account: impl Into<String>,
+        to_account: impl Into<String>,
+        app_key: impl Into<String>,
+        app_secret: Secret,
+    ) -> Self {
+        Self {
+            base_url: base_url.into(),
+            from_account: from_account.into(),
+            to_account: to_account.into(),
+            app_key: app_key.into(),
+            app_secret,
+            ds_sequence: None,
+            token_expired_codes: DEFAULT_TOKEN_EXPIRED_CODES
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
+            busy_codes: DEFAULT_BUSY_CODES.iter().map(|c| c.to_string()).collect(),
+            renew_token_early: Duration::from_secs(600),
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! `U8Client`: one-page fetches through the generated client, with the token handled.
+//!
+//! Every call takes the cached token, sends it, and when the vendor answers with a
+//! token-expired code renews it once (single flight across callers) and sends the call again.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use custlake_client_kit::{AccessToken, LooseString, TokenCache};
+
+use crate::generated::Client;
+use crate::page::PageCounters;
+use crate::{U8Account, U8CustomerRecord, U8Error, U8Page, U8TokenIssuer, types};
+
+/// Filters of customer/batch_get; the timestamp and ModifyDate ranges allow incremental exports.
+#[derive(Clone, Debug, Default)]
+pub struct U8CustomerFilter {
+    /// First customer code of the range.
+    pub code_begin: Option<String>,
+    /// Last customer code of the range.
+    pub code_end: Option<String>,
+    /// Lowest row version (`timestamp`).
+    pub timestamp_begin: Option<String>,
+    /// Highest row version.
+    pub timestamp_end: Option<String>,
+    /// Earliest modification date, YYYY-MM-DD.
+    pub modify_date_begin: Option<String>,
+    /// Latest modification date, YYYY-MM-DD.
+    pub modify_date_end: Option<String>,
+}
+
+/// Filters of customercontacts/batch_get.
+#[derive(Clone, Debug, Default)]
+pub struct U8ContactFilter {
+    /// First contact code of the range.
+    pub code_begin: Option<String>,
+    /// Last contact code of the range.
+    pub code_end: Option<String>,
+    /// Only the contacts of this customer.
+    pub customer_code: Option<String>,
+}
+
+/// A U8 account's API: generated client plus token cache and error classification.
+#[derive(Clone)]
+pub struct U8Client {
+    api: Client,
+    account: Arc<U8Account>,
+    tokens: Arc<TokenCache<U8TokenIssuer>>,
+}
+
+impl std::fmt::Debug for U8Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("U8Client")
+            .field("base_url", &self.account.base_url)
+            .field("to_account", &self.account.to_account)
+            .finish_non_exhaustive()
+    }
+}
+
+impl U8Client {
+    /// A client for `account` sending through `http` (which carries the timeouts).
+    pub fn new(account: U8Account, http: reqwest::Client) -> Result<Self, U8Error> {
+        let base_url = account.base_url.trim_end_matches('/').to_owned();
+        if reqwest::Url::parse(&base_url).is_err() {
+            return Err(U8Error::Request {
+                operation: "client setup",
+                message: format!("base_url {base_url:?} is not a valid URL"),
+            });
+        }
+        let api = Client::new_with_client(&base_url, http);
+        let issuer = U8TokenIssuer::new(
+            api.clone(),
+            account.from_account.clone(),
+            account.app_key.clone(),
+            account.app_secret.clone(),
+        );
+        let tokens = Arc::new(TokenCache::new(issuer, account.renew_token_early));
+        Ok(Self {
+            api,
+            account: Arc::new(account),
+            tokens,
+        })
+    }
+
+    /// The account this client talks to.
+    pub fn account(&self) -> &U8Account {
+        &self.account
+    }
+
+    /// How many tokens were issued so far.
+    pub fn tokens_issued(&self) -> u64 {
+        self.tokens.issued_count()
+    }
+
+    /// Checks the credentials by obtaining a token.
+    pub async fn authenticate(&self) -> Result<(), U8Error> {
+        self.tokens.current().await.map(|_| ())
+    }
+
+    /// One page of customer/batch_get.
+    pub async fn customer_page(
+        &self,
+        page_index: u64,
+        rows_per_page: u64,
+        filter: &U8CustomerFilter,
+    ) -> Result<U8Page<types::U8Customer>, U8Error> {
+        const OPERATION: &str = "customer/batch_get";
+        self.with_token(|token| async move {
+            let acc = &self.account;
+            let mut call = self
+                .api
+                .batch_get_customers()
+                .from_account(acc.from_account.as_str())
+                .to_account(acc.to_account.as_str())
+                .app_key(acc.app_key.as_str())
+                .token(token.expose())
+                .page_index(page_index.to_string())
+                .rows_per_page(rows_per_page.to_string());
+            if let Some(ds) = acc.ds_sequence {
+                call = call.ds_sequence(ds);
+            }
+            if let Some(v) = &filter.code_begin {
+                call = call.code_begin(v.as_str());
+            }
+            if let Some(v) = &filter.code_end {
+                call = call.code_end(v.as_str());
+            }
+            if let Some(v) = &filter.timestamp_begin {
+                call = call.timestamp_begin(v.as_str());
+            }
+            if let Some(v) = &filter.timestamp_end {
+                call = call.timestamp_end(v.as_str());
+            }
+            if let Some(v) = &filter.modify_date_begin {
+                call = call.modify_date_begin(v.as_str());
+            }
+            if let Some(v) = &filter.modify_date_end {
+                call = call.modify_date_end(v.as_str());
+            }
+            let answer = call
+                .send()
+                .await
+                .map_err(|e| U8Error::from_progenitor(OPERATION, e))?
+                .into_inner();
+            self.check_errcode(OPERATION, &answer.errcode, answer.errmsg.as_ref())?;
+            let counters = PageCounters {
+                page_index: answer.page_index.as_ref(),
+                rows_per_page: answer.rows_per_page.as_ref(),
+                row_count: answer.row_count.as_ref(),
+                page_count: answer.page_count.as_ref(),
+            };
+            counters.parse(OPERATION, page_index, rows_per_page, answer.customer)
+        })
+        .await
+    }
+
+    /// One page of customercontacts/batch_get.
+    pub async fn contact_page(
+        &self,
+        page_index: u64,
+        rows_per_page: u64,
+        filter: &U8ContactFilter,
+    ) -> Result<U8Page<types::U8CustomerContact>, U8Error> {
+        const OPERATION: &str = "customercontacts/batch_get";
+        self.with_token(|token| async move {
+            let acc = &self.account;
+            let mut call = self
+                .api
+                .batch_get_customer_contacts()
+                .from_account(acc.from_account.as_str())
+                .to_account(acc.to_account.as_str())
+                .app_key(acc.app_key.as_str())
+                .token(token.expose())
+                .page_index(page_index.to_string())
+                .rows_per_page(rows_per_page.to_string());
+            if let Some(ds) = acc.ds_sequence {
+                call = call.ds_sequence(ds);
+            }
+            if let Some(v) = &filter.code_begin {
+                call = call.code_begin(v.as_str());
+            }
+            if let Some(v) = &filter.code_end {
+                call = call.code_end(v.as_str());
+            }
+            if let Some(v) = &filter.customer_code {
+                call = call.ccuscode(v.as_str());
+            }
+            let answer = call
+                .send()
+                .await
+                .map_err(|e| U8Error::from_progenitor(OPERATION, e))?
+                .into_inner();
+            self.check_errcode(OPERATION, &answer.errcode, answer.errmsg.as_ref())?;
+            let counters = PageCounters {
+                page_index: answer.page_index.as_ref(),
+                rows_per_page: answer.rows_per_page.as_ref(),
+                row_count: answer.row_count.as_ref(),
+                page_count: answer.page_count.as_ref(),
+            };
+            counters.parse(
+                OPERATION,
+                page_index,
+                rows_per_page,
+                answer.customercontacts,
+            )
+        })
+        .await
+    }
+
+    /// One customer by code (customer/get); `None` when the answer carries no customer.
+    pub async fn customer(&self, code: &str) -> Result<Option<U8CustomerRecord>, U8Error> {
+        const OPERATION: &str = "customer/get";
+        self.with_token(|token| async move {
+            let acc = &self.account;
+            let mut call = self
+                .api
+                .get_customer()
+                .from_account(acc.from_account.as_str())
+                .to_account(acc.to_account.as_str())
+                .app_key(acc.app_key.as_str())
+                .token(token.expose())
+                .id(code);
+            if let Some(ds) = acc.ds_sequence {
+                call = call.ds_sequence(ds);
+            }
+            let answer = call
+                .send()
+                .await
+                .map_err(|e| U8Error::from_progenitor(OPERATION, e))?
+                .into_inner();
+            self.check_errcode(OPERATION, &answer.errcode, answer.errmsg.as_ref())?;
+            Ok(answer.customer)
+        })
+        .await
+    }
+
+    /// Runs `call` with the current token; on a token-rejected answer renews once and retries.
+    async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, U8Error>
+    where
+        F: Fn(AccessToken) -> Fut,
+        Fut: Future<Output = Result<T, U8Error>>,
+    {
+        let token = self.tokens.current().await?;
+        match call(token.clone()).await {
+            Err(U8Error::TokenRejected { .. }) => {
+                let renewed = self.tokens.replace_rejected(&token).await?;
+                call(renewed).await
+            }
+            other => other,
+        }
+    }
+
+    /// Turns `errcode != "0"` into the matching error.
+    fn check_errcode(
+        &self,
+        operation: &'static str,
+        errcode: &LooseString,
+        errmsg: Option<&LooseString>,
+    ) -> Result<(), U8Error> {
+        let code = errcode.as_str().trim();
+        if code == "0" {
+            return Ok(());
+        }
+        let code = code.to_owned();
+        let message = errmsg.map(|m| m.as_str().to_owned()).unwrap_or_default();
+        let is = |list: &[String]| list.iter().any(|c| *c == code);
+        Err(if is(&self.account.token_expired_codes) {
+            U8Error::TokenRejected {
+                operation,
+                code,
+                message,
+            }
+        } else if is(&self.account.busy_codes) {
+            U8Error::Busy {
+                operation,
+                code,
+                message,
+            }
+        } else {
+            U8Error::Vendor {
+                operation,
+                code,
+                message,
+            }
+        })
+    }
+}

@@ -1,0 +1,140 @@
+//! `U8Error`: every way a U8 call can fail, with the operation, the vendor's code and message.
+//!
+//! U8 answers errors with HTTP 200 and `errcode != "0"`; transport failures come from reqwest.
+//! Nothing here ever holds a URL with its query (the token travels there) or a secret.
+
+use std::time::Duration;
+
+use custlake_client_kit::{Retryability, TransportFailure, parse_retry_after, redact_url};
+use progenitor_client::Error as ProgenitorError;
+
+/// A failed U8 call.
+#[derive(Debug, thiserror::Error)]
+pub enum U8Error {
+    /// The vendor refused the call (errcode other than "0"), e.g. 30021 此应用未上线 (app not
+    /// online) or bad credentials. Retrying does not help.
+    #[error("U8 {operation}: vendor error {code}: {message}")]
+    Vendor {
+        /// The API operation, e.g. `customer/batch_get`.
+        operation: &'static str,
+        /// The vendor's errcode.
+        code: String,
+        /// The vendor's errmsg.
+        message: String,
+    },
+    /// The vendor answered with one of the configured busy codes.
+    #[error("U8 {operation}: vendor busy ({code}: {message})")]
+    Busy {
+        /// The API operation.
+        operation: &'static str,
+        /// The vendor's errcode.
+        code: String,
+        /// The vendor's errmsg.
+        message: String,
+    },
+    /// The token was reported expired/invalid (one of the configured codes), also after one renewal.
+    #[error("U8 {operation}: token rejected ({code}: {message})")]
+    TokenRejected {
+        /// The API operation.
+        operation: &'static str,
+        /// The vendor's errcode.
+        code: String,
+        /// The vendor's errmsg.
+        message: String,
+    },
+    /// The gateway answered with an HTTP error status (429, 5xx, ...).
+    #[error("U8 {operation}: HTTP {status}{}", retry_after.map(|d| format!(" (retry after {} s)", d.as_secs_f64())).unwrap_or_default())]
+    Http {
+        /// The API operation.
+        operation: &'static str,
+        /// The HTTP status code.
+        status: u16,
+        /// The gateway's Retry-After, if sent.
+        retry_after: Option<Duration>,
+    },
+    /// No usable answer: timeout, refused connection, broken body.
+    #[error("U8 {operation}: {failure}")]
+    Transport {
+        /// The API operation.
+        operation: &'static str,
+        /// What went wrong, redacted.
+        failure: TransportFailure,
+    },
+    /// The answer was not the JSON the spec describes (malformed, truncated, HTML).
+    #[error("U8 {operation}: the answer is not the JSON the spec describes: {message}")]
+    Decode {
+        /// The API operation.
+        operation: &'static str,
+        /// The decoder's explanation and the start of the body, redacted.
+        message: String,
+    },
+    /// The request could not be built (e.g. an invalid base URL or parameter).
+    #[error("U8 {operation}: invalid request: {message}")]
+    Request {
+        /// The API operation.
+        operation: &'static str,
+        /// What was wrong, redacted.
+        message: String,
+    },
+}
+
+impl U8Error {
+    /// Whether the pipeline should try the call again.
+    pub fn retryability(&self) -> Retryability {
+        match self {
+            U8Error::Busy { .. } | U8Error::TokenRejected { .. } | U8Error::Transport { .. } => {
+                Retryability::Retryable { after: None }
+            }
+            // A body that does not decode is usually a truncated or garbled answer.
+            U8Error::Decode { .. } => Retryability::Retryable { after: None },
+            U8Error::Http {
+                status,
+                retry_after,
+                ..
+            } if *status == 429 || *status == 408 || *status >= 500 => Retryability::Retryable {
+                after: *retry_after,
+            },
+            U8Error::Http { .. } | U8Error::Vendor { .. } | U8Error::Request { .. } => {
+                Retryability::Permanent
+            }
+        }
+    }
+
+    /// Converts a generated-client error, dropping URLs and secrets.
+    pub(crate) fn from_progenitor(operation: &'static str, error: ProgenitorError<()>) -> Self {
+        match error {
+            ProgenitorError::CommunicationError(e)
+            | ProgenitorError::ResponseBodyError(e)
+            | ProgenitorError::InvalidUpgrade(e) => U8Error::Transport {
+                operation,
+                failure: TransportFailure::from_reqwest(e),
+            },
+            ProgenitorError::ErrorResponse(response) => U8Error::Http {
+                operation,
+                status: response.status().as_u16(),
+                retry_after: parse_retry_after(response.headers()),
+            },
+            ProgenitorError::UnexpectedResponse(response) => U8Error::Http {
+                operation,
+                status: response.status().as_u16(),
+                retry_after: parse_retry_after(response.headers()),
+            },
+            ProgenitorError::InvalidResponsePayload(body, e) => U8Error::Decode {
+                operation,
+                message: format!("{e}; body starts with {:?}", body_preview(&body)),
+            },
+            ProgenitorError::InvalidRequest(message) | ProgenitorError::Custom(message) => {
+                U8Error::Request {
+                    operation,
+                    message: redact_url(&message),
+                }
+            }
+        }
+    }
+}
+
+/// The first characters of a body, for error messages, with secret query values removed.
+fn body_preview(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(120)]);
+    redact_url(&text)
+}
