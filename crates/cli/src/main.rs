@@ -1,1 +1,106 @@
-fn main() {}
+//! `custlake`: the binary. It parses arguments, loads the configuration and calls the
+//! pipeline; everything else lives in the library crates.
+
+mod cli;
+mod commands;
+mod config_file;
+mod progress;
+mod summary;
+
+use std::fmt;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use custlake_pipeline::ProgressObserver;
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command, LogFormat, OutputArgs};
+use crate::progress::{BarsProgress, LogProgress, SuspendingStderr, terminal_bars};
+
+/// A usage or configuration problem: exit status 2.
+#[derive(Debug)]
+pub struct UsageError(String);
+
+impl UsageError {
+    /// A usage error with this message.
+    pub fn msg(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl From<anyhow::Error> for UsageError {
+    fn from(e: anyhow::Error) -> Self {
+        Self(format!("{e:#}"))
+    }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let bars = match cli.command {
+        Command::Export(_) | Command::Demo(_) => terminal_bars(cli.output.no_progress),
+        _ => None,
+    };
+    init_logging(&cli.output, bars.clone());
+    let progress: Arc<dyn ProgressObserver> = match bars {
+        Some(multi) => Arc::new(BarsProgress::new(multi)),
+        None => Arc::new(LogProgress::new(Duration::from_secs(5))),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Export(args) => commands::export::run(args, progress).await,
+            Command::Demo(args) => commands::demo::run(args, progress).await,
+            Command::Check(args) => commands::check::run(args).await,
+            Command::Get(args) => commands::get::run(args).await,
+            Command::Schema(args) => commands::schema::run(args),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) if e.downcast_ref::<UsageError>().is_some() => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(args: &OutputArgs, bars: Option<indicatif::MultiProgress>) {
+    let default = match (args.quiet, args.verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn,custlake=info,custlake_pipeline=info",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_env("CUSTLAKE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let writer = SuspendingStderr::new(bars);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(ansi);
+    match args.log_format {
+        LogFormat::Text => builder.with_target(false).init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

@@ -31,6 +31,14 @@ impl fmt::Display for Secret {
     }
 }
 
+/// Config files hold secrets as `${ENV_VAR}` references resolved before deserializing; the
+/// value still never prints once read.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
+
 impl From<String> for Secret {
     fn from(value: String) -> Self {
         Self(value)

@@ -1,1 +1,43 @@
-//! custlake-schema
+//! The unified customer datasets of custlake: `customers`, `contacts` and `rejects`.
+//!
+//! This crate is the single source of truth for what the output looks like: the Arrow schemas
+//! (column names, types, nullability and a description of every column), the row types and
+//! their Arrow builders, and the mapping from each vendor's records (the generated client types
+//! inside [`VendorRecord`](custlake_client_kit::VendorRecord)) to unified rows. The mapping is
+//! lenient, coercing what the vendors really send, and never loses a value silently: what it
+//! cannot map is nulled and reported in `rejects`.
+//!
+//! It knows nothing of HTTP, paging or files: the pipeline hands it decoded pages and writes
+//! the batches it returns.
+
+mod columns;
+mod common;
+mod contacts;
+mod context;
+mod customers;
+mod datasets;
+mod describe;
+mod mapping;
+mod rejects;
+mod u8_contacts;
+mod u8_customers;
+mod ycm_customers;
+
+pub mod coerce;
+
+pub use contacts::{ContactRow, ContactsBuilder};
+pub use context::{DEFAULT_TIMEZONE, MapContext, MapStats, MappedBatches};
+pub use customers::{CustomerRow, CustomersBuilder};
+pub use datasets::{
+    DATASET_KEY, DESCRIPTION_KEY, Dataset, SCHEMA_VERSION_KEY, SourceKind, UnknownSource,
+    contacts_schema, customers_schema, rejects_schema,
+};
+pub use describe::{describe_json, pyarrow_type};
+pub use rejects::{RejectRow, RejectsBuilder};
+pub use u8_contacts::{map_u8_contacts, u8_contact_key};
+pub use u8_customers::{map_u8_customers, u8_customer_key};
+pub use ycm_customers::{map_ycm_customers, ycm_customer_key};
+
+/// Version of the unified schema; bumped whenever a column is added, removed or changes type
+/// or meaning, and written into every file's metadata.
+pub const SCHEMA_VERSION: u32 = 1;

@@ -9,10 +9,10 @@ pub const DEFAULT_USER_AGENT: &str = "OpenAPI";
 
 /// errcodes of a Failed envelope that mean "token expired or invalid" (renew once and retry).
 /// Yeastar does not publish its list; overridable per source.
-pub const DEFAULT_TOKEN_EXPIRED_CODES: &[&str] = &["10004", "10005"];
+pub const DEFAULT_TOKEN_EXPIRED_CODES: &[&str] = &["40101", "40102"];
 
 /// errcodes of a Failed envelope that mean "busy or rate limited, try again later".
-pub const DEFAULT_BUSY_CODES: &[&str] = &["10008", "10429"];
+pub const DEFAULT_BUSY_CODES: &[&str] = &["50300", "42900"];
 
 /// Connection settings and credentials of one YCM OpenAPI client (one tenant).
 #[derive(Clone, Debug)]

@@ -6,10 +6,10 @@ use custlake_client_kit::Secret;
 
 /// errcodes that mean "your token expired or is invalid" (renew it once and retry). The vendor
 /// does not publish its code list; these are the simulator's and can be overridden per source.
-pub const DEFAULT_TOKEN_EXPIRED_CODES: &[&str] = &["20002", "20003"];
+pub const DEFAULT_TOKEN_EXPIRED_CODES: &[&str] = &["20003"];
 
 /// errcodes that mean "busy, try again later". Not published by the vendor; overridable.
-pub const DEFAULT_BUSY_CODES: &[&str] = &["20008", "50000"];
+pub const DEFAULT_BUSY_CODES: &[&str] = &["90001", "90002"];
 
 /// Connection settings and credentials of one U8 account (one tenant).
 #[derive(Clone, Debug)]

@@ -45,7 +45,7 @@ async fn customers(
     let token = q.get("token").cloned().unwrap_or_default();
     s.seen_tokens.lock().expect("lock").push(token.clone());
     if s.expired.lock().expect("lock").contains(&token) {
-        return Json(json!({"errcode": "20002", "errmsg": "token expired"}));
+        return Json(json!({"errcode": "20003", "errmsg": "token expired"}));
     }
     Json(
         json!({"errcode": "0", "errmsg": "", "page_index": q.get("page_index"), "rows_per_page": "2",

@@ -1,0 +1,139 @@
+//! Command-line arguments (clap derive). Secrets are never flags: they come from the config
+//! file's `${ENV_VAR}` references or from `CUSTLAKE_<SOURCE>_*` environment variables.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Export customer master data from Yonyou U8 and Yeastar YCM into one Parquet dataset.
+#[derive(Debug, Parser)]
+#[command(name = "custlake", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Logging and progress options.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Logging and progress flags shared by every command.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// More log output (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// No progress bars, even on a terminal (periodic log lines instead).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Export every configured source to the output folder.
+    Export(ExportArgs),
+    /// Start an embedded simulator of both vendors, export it, and print a summary.
+    Demo(DemoArgs),
+    /// Authenticate each source and print its page and record counts; writes nothing.
+    Check(ConfigArgs),
+    /// Fetch one record as the vendor sends it (for debugging).
+    Get(GetArgs),
+    /// Print the unified schema with column descriptions.
+    Schema(SchemaArgs),
+}
+
+/// `--config` for commands that read the configuration.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The configuration file (see custlake.example.toml).
+    #[arg(short, long, default_value = "custlake.toml")]
+    pub config: PathBuf,
+    /// Only these sources (by name); may be repeated.
+    #[arg(long = "only", value_name = "SOURCE")]
+    pub only: Vec<String>,
+}
+
+/// `custlake export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Configuration and source selection.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Output folder, overriding `[output] path`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Leave the `raw` column empty (smaller files; the mapping still rejects what it cannot map).
+    #[arg(long)]
+    pub no_raw: bool,
+}
+
+/// `custlake demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Customers per demo tenant.
+    #[arg(long, default_value_t = 20_000)]
+    pub records: u64,
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "custlake-demo")]
+    pub out: PathBuf,
+    /// Leave the `raw` column empty.
+    #[arg(long)]
+    pub no_raw: bool,
+}
+
+/// `custlake get`.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// What to fetch.
+    #[arg(value_enum)]
+    pub what: GetTarget,
+    /// The customer code (U8) or customer id (YCM).
+    pub id: String,
+    /// Configuration and source selection (the first matching source of the vendor is used).
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Record kinds `custlake get` can fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GetTarget {
+    /// A Yonyou U8 customer by code (customer/get).
+    U8Customer,
+    /// A Yeastar YCM customer by id.
+    YcmCustomer,
+}
+
+/// `custlake schema`.
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SchemaFormat::Table)]
+    pub format: SchemaFormat,
+}
+
+/// How `custlake schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    /// A table per dataset.
+    Table,
+    /// JSON with pyarrow type names (what the interop checks compare against).
+    Json,
+    /// The Arrow schemas as Arrow prints them.
+    Arrow,
+}

@@ -1,0 +1,37 @@
+//! `custlake get`: one record exactly as the vendor sends it.
+
+use std::process::ExitCode;
+
+use anyhow::{Result, anyhow};
+use custlake_pipeline::config::VendorKind;
+use custlake_pipeline::sources::build::fetch_one_customer;
+
+use crate::UsageError;
+use crate::cli::{GetArgs, GetTarget};
+use crate::commands::load_sources;
+
+/// Prints the record as pretty JSON; exit 1 when it does not exist or the call fails.
+pub async fn run(args: GetArgs) -> Result<ExitCode> {
+    let (_, sources) = load_sources(&args.config)?;
+    let kind = match args.what {
+        GetTarget::U8Customer => VendorKind::YonyouU8,
+        GetTarget::YcmCustomer => VendorKind::YeastarYcm,
+    };
+    let source = sources
+        .iter()
+        .find(|s| s.vendor.kind() == kind)
+        .ok_or_else(|| UsageError::msg(format!("no {} source is configured (use --only to pick one)", kind.as_str())))?;
+    match fetch_one_customer(source, &args.id).await.map_err(|e| anyhow!("{} {}: {e}", kind.as_str(), source.name))? {
+        Some(raw) => {
+            let pretty = serde_json::from_str::<serde_json::Value>(&raw)
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .unwrap_or(raw);
+            println!("{pretty}");
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprintln!("{} {}: no customer {:?}", kind.as_str(), source.name, args.id);
+            Ok(ExitCode::from(1))
+        }
+    }
+}

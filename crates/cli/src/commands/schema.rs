@@ -1,0 +1,36 @@
+//! `custlake schema`: the unified schema with column descriptions.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use custlake_schema::{Dataset, describe_json};
+
+use crate::cli::{SchemaArgs, SchemaFormat};
+
+/// Prints the schema in the requested format.
+pub fn run(args: SchemaArgs) -> Result<ExitCode> {
+    match args.format {
+        SchemaFormat::Json => println!("{}", serde_json::to_string_pretty(&describe_json())?),
+        SchemaFormat::Arrow => {
+            for dataset in [Dataset::Customers, Dataset::Contacts, Dataset::Rejects] {
+                println!("{}: {:#?}", dataset.as_str(), dataset.schema());
+            }
+        }
+        SchemaFormat::Table => {
+            for dataset in [Dataset::Customers, Dataset::Contacts, Dataset::Rejects] {
+                println!("{}", dataset.as_str());
+                for field in dataset.schema().fields() {
+                    let description = field.metadata().get(custlake_schema::DESCRIPTION_KEY).map(String::as_str).unwrap_or("");
+                    let nullable = if field.is_nullable() { "" } else { " not null" };
+                    println!(
+                        "  {:<26} {:<40} {description}",
+                        field.name(),
+                        format!("{}{nullable}", custlake_schema::pyarrow_type(field.data_type()))
+                    );
+                }
+                println!();
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

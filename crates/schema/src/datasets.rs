@@ -1,0 +1,190 @@
+//! The three datasets, the two sources, and their Arrow schemas (built once, then shared).
+//!
+//! Schemas are made from the column lists in `columns.rs`, carry each column's description as
+//! field metadata and the schema version as schema metadata, and are cached so every batch of
+//! a run shares one `SchemaRef`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::{Arc, LazyLock};
+
+use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
+
+use crate::SCHEMA_VERSION;
+use crate::columns::{CONTACTS, CUSTOMERS, ColumnSpec, ColumnType, REJECTS};
+
+/// Field metadata key under which every column's description is stored.
+pub const DESCRIPTION_KEY: &str = "description";
+/// Schema metadata key holding [`SCHEMA_VERSION`], so a file says which schema it follows.
+pub const SCHEMA_VERSION_KEY: &str = "custlake.schema_version";
+/// Schema metadata key holding the dataset name (`customers`, `contacts`, `rejects`).
+pub const DATASET_KEY: &str = "custlake.dataset";
+
+/// The vendor a record comes from; written to every row's `source` column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    /// Yonyou U8 OpenAPI (ERP).
+    YonyouU8,
+    /// Yeastar YCM (Yeastar Central Management).
+    YeastarYcm,
+}
+
+impl SourceKind {
+    /// Every source, in a fixed order.
+    pub const ALL: [SourceKind; 2] = [SourceKind::YonyouU8, SourceKind::YeastarYcm];
+
+    /// The name used in the `source` column and the `source=` partition.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::YonyouU8 => "yonyou_u8",
+            SourceKind::YeastarYcm => "yeastar_ycm",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A name that is not one of the known sources (config files and partition paths name them).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown source {name:?}: expected yonyou_u8 or yeastar_ycm")]
+pub struct UnknownSource {
+    /// The name that was given.
+    pub name: String,
+}
+
+impl FromStr for SourceKind {
+    type Err = UnknownSource;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        SourceKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| UnknownSource { name: s.to_owned() })
+    }
+}
+
+/// One of the unified datasets; each is its own folder in the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dataset {
+    /// One row per customer; key (source, tenant, customer_id).
+    Customers,
+    /// One row per contact person; key (source, tenant, contact_id).
+    Contacts,
+    /// One row per record or field that could not be mapped.
+    Rejects,
+}
+
+impl Dataset {
+    /// Every dataset, in output order.
+    pub const ALL: [Dataset; 3] = [Dataset::Customers, Dataset::Contacts, Dataset::Rejects];
+
+    /// The dataset's folder name and the `entity` written to rejects.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dataset::Customers => "customers",
+            Dataset::Contacts => "contacts",
+            Dataset::Rejects => "rejects",
+        }
+    }
+
+    /// The dataset's Arrow schema (cached; cloning the `Arc` is cheap).
+    pub fn schema(&self) -> SchemaRef {
+        match self {
+            Dataset::Customers => customers_schema(),
+            Dataset::Contacts => contacts_schema(),
+            Dataset::Rejects => rejects_schema(),
+        }
+    }
+
+    pub(crate) fn columns(self) -> &'static [ColumnSpec] {
+        match self {
+            Dataset::Customers => CUSTOMERS,
+            Dataset::Contacts => CONTACTS,
+            Dataset::Rejects => REJECTS,
+        }
+    }
+}
+
+impl fmt::Display for Dataset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+static CUSTOMERS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| build_schema(Dataset::Customers));
+static CONTACTS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| build_schema(Dataset::Contacts));
+static REJECTS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| build_schema(Dataset::Rejects));
+
+/// The Arrow schema of `customers`.
+pub fn customers_schema() -> SchemaRef {
+    CUSTOMERS_SCHEMA.clone()
+}
+
+/// The Arrow schema of `contacts`.
+pub fn contacts_schema() -> SchemaRef {
+    CONTACTS_SCHEMA.clone()
+}
+
+/// The Arrow schema of `rejects`.
+pub fn rejects_schema() -> SchemaRef {
+    REJECTS_SCHEMA.clone()
+}
+
+fn build_schema(dataset: Dataset) -> SchemaRef {
+    let fields: Vec<Field> = dataset
+        .columns()
+        .iter()
+        .map(|column| {
+            Field::new(column.name, data_type(column.ty), column.nullable).with_metadata(
+                HashMap::from([(DESCRIPTION_KEY.to_owned(), column.description.to_owned())]),
+            )
+        })
+        .collect();
+    let metadata = HashMap::from([
+        (SCHEMA_VERSION_KEY.to_owned(), SCHEMA_VERSION.to_string()),
+        (DATASET_KEY.to_owned(), dataset.as_str().to_owned()),
+    ]);
+    Arc::new(Schema::new_with_metadata(fields, metadata))
+}
+
+pub(crate) fn data_type(ty: ColumnType) -> DataType {
+    match ty {
+        ColumnType::Dictionary => {
+            DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8))
+        }
+        ColumnType::Utf8 => DataType::Utf8,
+        ColumnType::Bool => DataType::Boolean,
+        ColumnType::Int64 => DataType::Int64,
+        ColumnType::Date32 => DataType::Date32,
+        ColumnType::TimestampUtc => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
+        ColumnType::MapUtf8 => DataType::Map(map_entries_field(), false),
+    }
+}
+
+/// The time zone name of every timestamp column.
+pub(crate) const UTC: &str = "UTC";
+
+/// The entries field of `map<utf8, utf8>`, with Arrow's canonical names (`entries`, `key`,
+/// `value`) so pyarrow prints the type as plain `map<string, string>`.
+pub(crate) fn map_entries_field() -> Arc<Field> {
+    static ENTRIES: LazyLock<Arc<Field>> = LazyLock::new(|| {
+        Arc::new(Field::new(
+            Field::MAP_ENTRIES_FIELD_DEFAULT_NAME,
+            DataType::Struct(map_entry_fields()),
+            false,
+        ))
+    });
+    ENTRIES.clone()
+}
+
+pub(crate) fn map_entry_fields() -> Fields {
+    Fields::from(vec![
+        Field::new(Field::MAP_KEY_FIELD_DEFAULT_NAME, DataType::Utf8, false),
+        Field::new(Field::MAP_VALUE_FIELD_DEFAULT_NAME, DataType::Utf8, true),
+    ])
+}

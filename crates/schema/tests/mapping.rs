@@ -1,0 +1,388 @@
+//! Mapping of messy records: lenient coercion, field rejects, whole-record rejects, raw
+//! on/off, time zones and source labelling.
+
+#![recursion_limit = "256"]
+
+mod common;
+
+use common::{ctx, row_json, rows_json};
+use custlake_client_kit::VendorRecord;
+use custlake_schema::{
+    Dataset, MapStats, SourceKind, map_u8_contacts, map_u8_customers, map_ycm_customers,
+    u8_contact_key, u8_customer_key, ycm_customer_key,
+};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use yeastar_ycm::types::YcmCustomer;
+use yonyou_u8::types::{U8Customer, U8CustomerContact};
+
+fn records<T: DeserializeOwned>(texts: &[&str]) -> Vec<VendorRecord<T>> {
+    texts
+        .iter()
+        .map(|text| VendorRecord::from_json(text).expect("valid JSON"))
+        .collect()
+}
+
+fn reject_rows(batch: &Option<arrow_array::RecordBatch>) -> Vec<Value> {
+    batch.as_ref().map(rows_json).unwrap_or_default()
+}
+
+/// The reject columns a test cares about (the per-run columns are checked elsewhere).
+fn reject_summary(row: &Value) -> Value {
+    json!({
+        "entity": row["entity"],
+        "record_key": row["record_key"],
+        "field": row["field"],
+        "value": row["value"],
+        "reason": row["reason"],
+    })
+}
+
+const MESSY_U8_CUSTOMER: &str = r#"{
+    "code": " C001 ",
+    "name": "  北京星河科技有限公司  ",
+    "abbrname": "",
+    "industry": {"a": 1},
+    "phone": 1085551234,
+    "bcusdomestic": "是",
+    "bcusoverseas": false,
+    "bserviceattribute": "maybe",
+    "seed_date": "2023-13-45",
+    "end_date": "",
+    "ModifyDate": "2024-02-29 08:30:00",
+    "timestamp": "123456789",
+    "memo": null,
+    "self_define1": "  甲 ",
+    "self_define2": "",
+    "self_define3": ["x"],
+    "self_define10": 42,
+    "unknown_extra": "kept in raw"
+}"#;
+
+#[test]
+fn u8_customer_values_are_coerced_and_bad_ones_rejected() {
+    let input = records::<U8Customer>(&[MESSY_U8_CUSTOMER]);
+    let mapped = map_u8_customers(&ctx(SourceKind::YonyouU8, "t"), &input);
+    assert_eq!(
+        mapped.stats,
+        MapStats {
+            input_records: 1,
+            customer_rows: 1,
+            field_rejects: 4,
+            ..MapStats::default()
+        }
+    );
+    let row = row_json(mapped.customers.as_ref().expect("one row"), 0);
+    assert_eq!(row["customer_id"], "C001");
+    assert_eq!(row["name"], "北京星河科技有限公司");
+    assert_eq!(row["short_name"], Value::Null);
+    assert_eq!(row["industry"], Value::Null);
+    assert_eq!(row["phone"], "1085551234");
+    assert_eq!(row["is_domestic"], true);
+    assert_eq!(row["is_overseas"], false);
+    assert_eq!(row["is_service"], Value::Null);
+    assert_eq!(row["established_on"], Value::Null);
+    assert_eq!(row["deactivated_on"], Value::Null);
+    assert_eq!(row["source_modified_at"], "2024-02-29T00:30:00Z");
+    assert_eq!(row["source_version"], 123_456_789);
+    assert_eq!(row["remark"], Value::Null);
+    assert_eq!(
+        row["custom_fields"],
+        json!({"self_define1": "甲", "self_define10": "42"})
+    );
+    assert_eq!(row["raw"], MESSY_U8_CUSTOMER);
+
+    let rejects: Vec<Value> = reject_rows(&mapped.rejects)
+        .iter()
+        .map(reject_summary)
+        .collect();
+    let reject = |field: &str, value: &str, reason: &str| json!({"entity": "customers", "record_key": "C001", "field": field, "value": value, "reason": reason});
+    assert_eq!(
+        rejects,
+        vec![
+            reject(
+                "industry",
+                r#"{"a":1}"#,
+                "expected a single value, got a JSON object"
+            ),
+            reject(
+                "bserviceattribute",
+                "maybe",
+                "not a boolean: expected 1/0, true/false, 是/否, Y/N or yes/no"
+            ),
+            reject(
+                "seed_date",
+                "2023-13-45",
+                "not a valid date: expected YYYY-MM-DD or YYYY/MM/DD, optionally followed by HH:MM[:SS]"
+            ),
+            reject(
+                "self_define3",
+                r#"["x"]"#,
+                "expected a single value, got a JSON array"
+            ),
+        ]
+    );
+    let full = rows_json(mapped.rejects.as_ref().expect("rejects"));
+    for row in &full {
+        assert_eq!(row["source"], "yonyou_u8");
+        assert_eq!(row["tenant"], "t");
+        assert_eq!(row["run_id"], "run-test");
+        assert_eq!(row["extracted_at"], common::EXTRACTED_AT);
+        assert_eq!(row["raw"], MESSY_U8_CUSTOMER);
+    }
+}
+
+#[test]
+fn records_without_a_key_or_not_decodable_are_rejected_whole() {
+    let texts = [
+        r#"{"name": "no code"}"#,
+        r#"{"code": "   ", "name": "blank code"}"#,
+        r#"{"code": null}"#,
+        r#"{"code": {"id": 1}}"#,
+        r#"{"code": true}"#,
+        r#"5"#,
+        r#""just text""#,
+        r#"{"code": "A", "code": "B"}"#,
+        r#"{"code": 17, "name": "numeric code is fine"}"#,
+    ];
+    let input = records::<U8Customer>(&texts);
+    let mapped = map_u8_customers(&ctx(SourceKind::YonyouU8, "t"), &input);
+    assert_eq!(
+        mapped.stats,
+        MapStats {
+            input_records: 9,
+            customer_rows: 1,
+            whole_record_rejects: 8,
+            ..MapStats::default()
+        }
+    );
+    let customers = rows_json(mapped.customers.as_ref().expect("one row"));
+    assert_eq!(customers[0]["customer_id"], "17");
+
+    let rejects = rows_json(mapped.rejects.as_ref().expect("rejects"));
+    assert_eq!(rejects.len(), 8);
+    for (row, text) in rejects.iter().zip(texts) {
+        assert_eq!(row["entity"], "customers");
+        assert_eq!(row["record_key"], Value::Null);
+        assert_eq!(
+            row["field"],
+            Value::Null,
+            "whole-record rejects have no field"
+        );
+        assert_eq!(row["raw"], text, "the raw record is kept verbatim");
+    }
+    let reasons: Vec<&str> = rejects
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(reasons[0], "record has no key: code is missing");
+    assert_eq!(reasons[1], "record has no key: code is empty");
+    assert_eq!(reasons[2], "record has no key: code is missing");
+    assert_eq!(
+        reasons[3],
+        "record has no key: code is nested JSON, not a single value"
+    );
+    assert_eq!(reasons[4], "record has no key: code is a JSON boolean");
+    for reason in &reasons[5..8] {
+        assert!(
+            reason.starts_with("record could not be decoded: "),
+            "{reason}"
+        );
+    }
+    assert_eq!(rejects[1]["value"], "   ");
+    assert_eq!(rejects[3]["value"], r#"{"id":1}"#);
+    assert_eq!(rejects[0]["value"], Value::Null);
+    assert_eq!(rejects[5]["value"], Value::Null);
+
+    let keys: Vec<Option<&str>> = input.iter().map(u8_customer_key).collect();
+    assert_eq!(
+        keys,
+        [None, None, None, None, None, None, None, None, Some("17")]
+    );
+}
+
+#[test]
+fn raw_switched_off() {
+    let input = records::<U8Customer>(&[MESSY_U8_CUSTOMER, r#"{"name": "no code"}"#]);
+    let mut context = ctx(SourceKind::YonyouU8, "t");
+    context.include_raw = false;
+    let mapped = map_u8_customers(&context, &input);
+    let customers = rows_json(mapped.customers.as_ref().expect("one row"));
+    assert_eq!(customers[0]["raw"], Value::Null);
+    let rejects = rows_json(mapped.rejects.as_ref().expect("rejects"));
+    let (whole, fields): (Vec<&Value>, Vec<&Value>) =
+        rejects.iter().partition(|r| r["field"].is_null());
+    assert_eq!(whole.len(), 1);
+    assert_eq!(
+        whole[0]["raw"], r#"{"name": "no code"}"#,
+        "a whole reject keeps its raw"
+    );
+    assert_eq!(fields.len(), 4);
+    assert!(fields.iter().all(|r| r["raw"].is_null()));
+}
+
+#[test]
+fn modify_date_follows_the_configured_time_zone() {
+    let input = records::<U8Customer>(&[r#"{"code": "1", "ModifyDate": "2024-07-01 12:00:00"}"#]);
+    let mut context = ctx(SourceKind::YonyouU8, "t");
+    let shanghai = map_u8_customers(&context, &input);
+    context.timezone = chrono_tz::Europe::London;
+    let london = map_u8_customers(&context, &input);
+    let at = |m: &custlake_schema::MappedBatches| {
+        row_json(m.customers.as_ref().expect("row"), 0)["source_modified_at"].clone()
+    };
+    assert_eq!(at(&shanghai), "2024-07-01T04:00:00Z");
+    assert_eq!(at(&london), "2024-07-01T11:00:00Z");
+}
+
+#[test]
+fn rows_are_labelled_with_the_functions_vendor() {
+    let input = records::<U8Customer>(&[r#"{"code": "1"}"#]);
+    let mapped = map_u8_customers(&ctx(SourceKind::YeastarYcm, "t"), &input);
+    assert_eq!(
+        row_json(mapped.customers.as_ref().expect("row"), 0)["source"],
+        "yonyou_u8"
+    );
+    let ycm = records::<YcmCustomer>(&[r#"{"customerId": 1}"#]);
+    let mapped = map_ycm_customers(&ctx(SourceKind::YonyouU8, "t"), &ycm);
+    assert_eq!(
+        row_json(mapped.customers.as_ref().expect("row"), 0)["source"],
+        "yeastar_ycm"
+    );
+    assert_eq!(
+        row_json(mapped.contacts.as_ref().expect("row"), 0)["source"],
+        "yeastar_ycm"
+    );
+}
+
+#[test]
+fn empty_input_gives_no_batches() {
+    let mapped = map_u8_customers(&ctx(SourceKind::YonyouU8, "t"), &[]);
+    assert!(mapped.customers.is_none() && mapped.contacts.is_none() && mapped.rejects.is_none());
+    assert_eq!(mapped.stats, MapStats::default());
+}
+
+#[test]
+fn u8_contact_flags_genders_and_dates() {
+    let input = records::<U8CustomerContact>(&[
+        r#"{"code": "P1", "sex": "男", "birthday": "1990/3/7", "be_main_linker": true, "default": "N", "mobile_phone": 13900001111}"#,
+        r#"{"code": "P2", "sex": "robot", "birthday": "1990-02-30 00:00:00", "be_main_linker": "0", "default": 2}"#,
+        r#"{"code": "", "name": "no key"}"#,
+    ]);
+    let mapped = map_u8_contacts(&ctx(SourceKind::YonyouU8, "t"), &input);
+    assert_eq!(
+        mapped.stats,
+        MapStats {
+            input_records: 3,
+            contact_rows: 2,
+            whole_record_rejects: 1,
+            field_rejects: 3,
+            ..MapStats::default()
+        }
+    );
+    let rows = rows_json(mapped.contacts.as_ref().expect("rows"));
+    assert_eq!(rows[0]["gender"], "male");
+    assert_eq!(rows[0]["birthday"], "1990-03-07");
+    assert_eq!(rows[0]["is_primary"], true);
+    assert_eq!(rows[0]["is_default"], false);
+    assert_eq!(rows[0]["mobile"], "13900001111");
+    assert_eq!(rows[1]["gender"], Value::Null);
+    assert_eq!(rows[1]["birthday"], Value::Null);
+    assert_eq!(rows[1]["is_primary"], false);
+    assert_eq!(rows[1]["is_default"], Value::Null);
+    let rejects: Vec<(Value, Value, Value)> = reject_rows(&mapped.rejects)
+        .iter()
+        .map(|r| {
+            (
+                r["entity"].clone(),
+                r["record_key"].clone(),
+                r["field"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rejects,
+        vec![
+            (json!("contacts"), json!("P2"), json!("sex")),
+            (json!("contacts"), json!("P2"), json!("birthday")),
+            (json!("contacts"), json!("P2"), json!("default")),
+            (json!("contacts"), Value::Null, Value::Null),
+        ]
+    );
+    let keys: Vec<Option<&str>> = input.iter().map(u8_contact_key).collect();
+    assert_eq!(keys, [Some("P1"), Some("P2"), None]);
+}
+
+#[test]
+fn ycm_names_fall_back_and_bad_fields_are_rejected_once() {
+    let input = records::<YcmCustomer>(&[
+        r#"{"customerId": "77", "firstName": " 伟 ", "lastName": "张", "email": ["a@b.c"], "homeNumber": 5551234, "street": "1 Main St", "remark": "vip"}"#,
+        r#"{"customerId": 78, "company": "ACME", "lastName": "Solo"}"#,
+        r#"{"customerId": 79}"#,
+        r#"{"firstName": "no id"}"#,
+    ]);
+    let mapped = map_ycm_customers(&ctx(SourceKind::YeastarYcm, "t"), &input);
+    assert_eq!(
+        mapped.stats,
+        MapStats {
+            input_records: 4,
+            customer_rows: 3,
+            contact_rows: 3,
+            whole_record_rejects: 1,
+            field_rejects: 1,
+        }
+    );
+    let customers = rows_json(mapped.customers.as_ref().expect("rows"));
+    let contacts = rows_json(mapped.contacts.as_ref().expect("rows"));
+    assert_eq!(customers[0]["name"], "伟 张");
+    assert_eq!(customers[0]["contact_name"], "伟 张");
+    assert_eq!(customers[0]["email"], Value::Null);
+    assert_eq!(customers[0]["address"], "1 Main St");
+    assert_eq!(customers[0]["remark"], "vip");
+    assert_eq!(contacts[0]["home_phone"], "5551234");
+    assert_eq!(contacts[0]["customer_name"], Value::Null);
+    assert_eq!(customers[1]["name"], "ACME");
+    assert_eq!(customers[1]["contact_name"], "Solo");
+    assert_eq!(contacts[1]["full_name"], "Solo");
+    assert_eq!(contacts[1]["first_name"], Value::Null);
+    assert_eq!(customers[2]["name"], Value::Null);
+    assert_eq!(contacts[2]["full_name"], Value::Null);
+    assert_eq!(contacts[2]["is_primary"], true);
+    let rejects = rows_json(mapped.rejects.as_ref().expect("rejects"));
+    assert_eq!(rejects.len(), 2);
+    assert_eq!(rejects[0]["field"], "email");
+    assert_eq!(rejects[0]["record_key"], "77");
+    assert_eq!(rejects[0]["entity"], "customers");
+    assert_eq!(
+        rejects[1]["reason"],
+        "record has no key: customerId is missing"
+    );
+    let keys: Vec<Option<&str>> = input.iter().map(ycm_customer_key).collect();
+    assert_eq!(keys, [Some("77"), Some("78"), Some("79"), None]);
+}
+
+#[test]
+fn every_batch_has_its_datasets_schema() {
+    let u8 = map_u8_customers(
+        &ctx(SourceKind::YonyouU8, "t"),
+        &records::<U8Customer>(&[MESSY_U8_CUSTOMER]),
+    );
+    let ycm = map_ycm_customers(
+        &ctx(SourceKind::YeastarYcm, "t"),
+        &records::<YcmCustomer>(&[r#"{"customerId": 1}"#]),
+    );
+    let contacts = map_u8_contacts(
+        &ctx(SourceKind::YonyouU8, "t"),
+        &records::<U8CustomerContact>(&[r#"{"code": 1}"#]),
+    );
+    for (batch, dataset) in [
+        (&u8.customers, Dataset::Customers),
+        (&u8.rejects, Dataset::Rejects),
+        (&ycm.customers, Dataset::Customers),
+        (&ycm.contacts, Dataset::Contacts),
+        (&contacts.contacts, Dataset::Contacts),
+    ] {
+        let batch = batch.as_ref().expect("batch present");
+        assert_eq!(batch.schema(), dataset.schema(), "{dataset}");
+    }
+}

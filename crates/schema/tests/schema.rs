@@ -1,0 +1,302 @@
+//! The shape of the three datasets: names, types, nullability, descriptions and the JSON
+//! description `custlake schema` prints.
+
+use std::sync::Arc;
+
+use arrow_schema::{DataType, TimeUnit};
+use custlake_schema::{
+    DESCRIPTION_KEY, Dataset, SCHEMA_VERSION, SCHEMA_VERSION_KEY, SourceKind, contacts_schema,
+    customers_schema, describe_json, pyarrow_type, rejects_schema,
+};
+
+fn names(dataset: Dataset) -> Vec<String> {
+    dataset
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
+}
+
+fn required(dataset: Dataset) -> Vec<String> {
+    dataset
+        .schema()
+        .fields()
+        .iter()
+        .filter(|f| !f.is_nullable())
+        .map(|f| f.name().clone())
+        .collect()
+}
+
+#[test]
+fn column_names_and_order() {
+    assert_eq!(
+        names(Dataset::Customers),
+        [
+            "source",
+            "tenant",
+            "customer_id",
+            "name",
+            "short_name",
+            "category_code",
+            "region_code",
+            "industry",
+            "contact_name",
+            "phone",
+            "mobile",
+            "fax",
+            "email",
+            "address",
+            "city",
+            "state",
+            "postal_code",
+            "country",
+            "delivery_address",
+            "bank_name",
+            "bank_account",
+            "currency",
+            "is_domestic",
+            "is_overseas",
+            "is_service",
+            "management_type_code",
+            "management_type_name",
+            "owner_code",
+            "owner_name",
+            "established_on",
+            "deactivated_on",
+            "source_modified_at",
+            "source_version",
+            "remark",
+            "custom_fields",
+            "extracted_at",
+            "run_id",
+            "raw",
+        ]
+    );
+    assert_eq!(
+        names(Dataset::Contacts),
+        [
+            "source",
+            "tenant",
+            "contact_id",
+            "customer_id",
+            "customer_name",
+            "full_name",
+            "first_name",
+            "last_name",
+            "salutation",
+            "position",
+            "gender",
+            "birthday",
+            "mobile",
+            "office_phone",
+            "home_phone",
+            "fax",
+            "email",
+            "wechat",
+            "qq",
+            "hobbies",
+            "native_place",
+            "is_primary",
+            "is_default",
+            "manager_code",
+            "manager_name",
+            "owner_code",
+            "owner_name",
+            "extracted_at",
+            "run_id",
+            "raw",
+        ]
+    );
+    assert_eq!(
+        names(Dataset::Rejects),
+        [
+            "source",
+            "tenant",
+            "entity",
+            "record_key",
+            "field",
+            "value",
+            "reason",
+            "extracted_at",
+            "run_id",
+            "raw",
+        ]
+    );
+}
+
+#[test]
+fn keys_and_run_columns_are_not_null() {
+    assert_eq!(
+        required(Dataset::Customers),
+        ["source", "tenant", "customer_id", "extracted_at", "run_id"]
+    );
+    assert_eq!(
+        required(Dataset::Contacts),
+        ["source", "tenant", "contact_id", "extracted_at", "run_id"]
+    );
+    assert_eq!(
+        required(Dataset::Rejects),
+        [
+            "source",
+            "tenant",
+            "entity",
+            "reason",
+            "extracted_at",
+            "run_id"
+        ]
+    );
+}
+
+#[test]
+fn column_types() {
+    let dictionary = DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let timestamp = DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
+    for dataset in Dataset::ALL {
+        let schema = dataset.schema();
+        let ty = |name: &str| {
+            schema
+                .field_with_name(name)
+                .expect("column exists")
+                .data_type()
+                .clone()
+        };
+        assert_eq!(ty("source"), dictionary);
+        assert_eq!(ty("tenant"), dictionary);
+        assert_eq!(ty("extracted_at"), timestamp);
+        assert_eq!(ty("run_id"), DataType::Utf8);
+        assert_eq!(ty("raw"), DataType::Utf8);
+    }
+    let customers = customers_schema();
+    let ty = |name: &str| {
+        customers
+            .field_with_name(name)
+            .expect("column")
+            .data_type()
+            .clone()
+    };
+    assert_eq!(ty("is_domestic"), DataType::Boolean);
+    assert_eq!(ty("established_on"), DataType::Date32);
+    assert_eq!(ty("source_modified_at"), timestamp);
+    assert_eq!(ty("source_version"), DataType::Int64);
+    assert!(matches!(ty("custom_fields"), DataType::Map(_, false)));
+    let contacts = contacts_schema();
+    assert_eq!(
+        contacts
+            .field_with_name("birthday")
+            .expect("column")
+            .data_type(),
+        &DataType::Date32
+    );
+    assert_eq!(
+        contacts
+            .field_with_name("is_primary")
+            .expect("column")
+            .data_type(),
+        &DataType::Boolean
+    );
+}
+
+#[test]
+fn every_column_is_described() {
+    for dataset in Dataset::ALL {
+        for field in dataset.schema().fields() {
+            let description = field.metadata().get(DESCRIPTION_KEY);
+            assert!(
+                description.is_some_and(|d| d.len() > 10 && d.ends_with('.')),
+                "{dataset}.{} has no proper description",
+                field.name()
+            );
+        }
+    }
+    let customers = customers_schema();
+    assert_eq!(
+        customers
+            .field_with_name("customer_id")
+            .expect("column")
+            .metadata()[DESCRIPTION_KEY],
+        "Customer code, unique per (source, tenant). U8: code; YCM: customerId (decimal text)."
+    );
+}
+
+#[test]
+fn schemas_carry_their_version_and_are_cached() {
+    for dataset in Dataset::ALL {
+        let schema = dataset.schema();
+        assert_eq!(
+            schema.metadata()[SCHEMA_VERSION_KEY],
+            SCHEMA_VERSION.to_string()
+        );
+        assert_eq!(schema.metadata()["custlake.dataset"], dataset.as_str());
+    }
+    assert!(Arc::ptr_eq(&customers_schema(), &customers_schema()));
+    assert!(Arc::ptr_eq(&rejects_schema(), &Dataset::Rejects.schema()));
+}
+
+#[test]
+fn names_of_sources_and_datasets() {
+    assert_eq!(SourceKind::YonyouU8.as_str(), "yonyou_u8");
+    assert_eq!(SourceKind::YeastarYcm.as_str(), "yeastar_ycm");
+    assert_eq!(
+        "yeastar_ycm".parse::<SourceKind>(),
+        Ok(SourceKind::YeastarYcm)
+    );
+    assert!("u8".parse::<SourceKind>().is_err());
+    let datasets: Vec<&str> = Dataset::ALL.iter().map(|d| d.as_str()).collect();
+    assert_eq!(datasets, ["customers", "contacts", "rejects"]);
+}
+
+#[test]
+fn describe_json_spells_types_as_pyarrow() {
+    let described = describe_json();
+    assert_eq!(described["schema_version"], 1);
+    let column = |dataset: &str, name: &str| {
+        described["datasets"][dataset]
+            .as_array()
+            .expect("dataset listed")
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{dataset}.{name} listed"))
+            .clone()
+    };
+    let types = [
+        (
+            "customers",
+            "source",
+            "dictionary<values=string, indices=int32, ordered=0>",
+        ),
+        ("customers", "customer_id", "string"),
+        ("customers", "is_domestic", "bool"),
+        ("customers", "source_version", "int64"),
+        ("customers", "established_on", "date32[day]"),
+        ("customers", "source_modified_at", "timestamp[us, tz=UTC]"),
+        ("customers", "custom_fields", "map<string, string>"),
+        (
+            "contacts",
+            "tenant",
+            "dictionary<values=string, indices=int32, ordered=0>",
+        ),
+        ("rejects", "extracted_at", "timestamp[us, tz=UTC]"),
+    ];
+    for (dataset, name, ty) in types {
+        assert_eq!(column(dataset, name)["type"], ty, "{dataset}.{name}");
+    }
+    let customer_id = column("customers", "customer_id");
+    assert_eq!(customer_id["nullable"], false);
+    assert_eq!(
+        customer_id["description"],
+        "Customer code, unique per (source, tenant). U8: code; YCM: customerId (decimal text)."
+    );
+    assert_eq!(column("rejects", "record_key")["nullable"], true);
+    for dataset in Dataset::ALL {
+        let listed = described["datasets"][dataset.as_str()]
+            .as_array()
+            .expect("listed")
+            .len();
+        assert_eq!(listed, dataset.schema().fields().len());
+    }
+    assert_eq!(
+        pyarrow_type(&DataType::Timestamp(TimeUnit::Millisecond, None)),
+        "timestamp[ms]"
+    );
+}

@@ -1,0 +1,358 @@
+//! Yonyou U8 customers and customer contacts of one tenant.
+//!
+//! Customers carry realistic Chinese company data; contacts belong to customers through
+//! `ccuscode`/`ccusname` (contact `j` of customer `i` is contact number `i * per_customer + j`),
+//! the first contact of a customer is its main and default contact and is also the customer's
+//! `contact`, later contacts report to the first (`direct_leader`), and the contact's person in
+//! charge is the customer's salesperson (`spec_operator`).
+
+use super::dates::DateTime;
+use super::messy::{MessyRecord, Vendor, unicode_edge};
+use super::people::{ZhCompany, mailbox, zh_address, zh_city, zh_company, zh_landline, zh_mobile, zh_person};
+use super::words::{
+    ZH_BANKS, ZH_CITIES, ZH_CURRENCIES, ZH_CUSTOM_VALUES, ZH_HOBBIES, ZH_INDUSTRIES,
+    ZH_MAIL_DOMAINS, ZH_MANAGEMENT_TYPES, ZH_MEMOS, ZH_POSITIONS, ZH_SORT_CODES, ZH_TITLES,
+    ZhCity,
+};
+use super::{ItemId, item_code};
+use crate::config::MessinessConfig;
+use crate::hash::{Stream, hash_str, key};
+
+/// Salespeople per tenant (专管业务员 / 负责人).
+const OPERATORS: u64 = 40;
+
+// Stream kinds: each part of a record draws from its own stream.
+const K_COMPANY: u64 = 1;
+const K_COMPANY_MESS: u64 = 2;
+const K_CUSTOMER: u64 = 3;
+const K_CUSTOMER_FIELDS: u64 = 4;
+const K_PERSON: u64 = 5;
+const K_OPERATOR: u64 = 6;
+const K_OPERATOR_OF: u64 = 7;
+const K_CONTACT: u64 = 8;
+const K_CONTACT_FIELDS: u64 = 9;
+const K_INSERTED_OWNER: u64 = 10;
+const K_INSERTED: u64 = 1 << 32;
+
+/// Generates one U8 tenant's records.
+#[derive(Clone, Debug)]
+pub(crate) struct U8Data {
+    seed: u64,
+    salt: u64,
+    mess: MessinessConfig,
+    customers: u64,
+    contacts_per_customer: u32,
+}
+
+impl U8Data {
+    /// The generator of tenant `tenant` with `customers` original customers.
+    pub(crate) fn new(
+        seed: u64,
+        tenant: &str,
+        customers: u64,
+        contacts_per_customer: u32,
+        mess: MessinessConfig,
+    ) -> Self {
+        Self {
+            seed,
+            salt: hash_str(seed, tenant),
+            mess,
+            customers,
+            contacts_per_customer,
+        }
+    }
+
+    /// Original number of contacts.
+    pub(crate) fn contact_count(&self) -> u64 {
+        self.customers * u64::from(self.contacts_per_customer)
+    }
+
+    fn stream(&self, kind: u64, item: ItemId) -> Stream {
+        let [a, b] = item.stream_parts();
+        let kind = if matches!(item, ItemId::Inserted { .. }) {
+            kind | K_INSERTED
+        } else {
+            kind
+        };
+        Stream::new(key(self.seed, &[self.salt, kind, a, b]))
+    }
+
+    fn stream2(&self, kind: u64, a: u64, b: u64) -> Stream {
+        Stream::new(key(self.seed, &[self.salt, kind, a, b]))
+    }
+
+    /// The customer's company and city; the name may carry a Unicode edge case, decided here so
+    /// contacts repeat exactly the same `ccusname`.
+    fn company(&self, customer: ItemId) -> (ZhCompany, &'static ZhCity) {
+        let mut rng = self.stream(K_COMPANY, customer);
+        let city = zh_city(&mut rng);
+        let mut company = zh_company(&mut rng, city);
+        let mut mess = self.stream(K_COMPANY_MESS, customer);
+        if mess.chance(self.mess.unicode_edge_rate) {
+            company.name = unicode_edge(&mut mess, &company.name);
+        }
+        (company, city)
+    }
+
+    /// Salesperson `k`: code and name.
+    fn operator(&self, k: u64) -> (String, String) {
+        let mut rng = self.stream2(K_OPERATOR, k, 0);
+        (format!("{:05}", k + 1), zh_person(&mut rng))
+    }
+
+    fn operator_of(&self, customer: ItemId) -> (String, String) {
+        let k = self.stream(K_OPERATOR_OF, customer).below(OPERATORS);
+        self.operator(k)
+    }
+
+    /// Contact `j` of `customer`: the person's name.
+    fn person(&self, customer: ItemId, j: u64) -> String {
+        let [a, b] = customer.stream_parts();
+        let mut rng = Stream::new(key(self.seed, &[self.salt, K_PERSON, a, b, j]));
+        zh_person(&mut rng)
+    }
+
+    /// Writes customer `item`; returns whether its key field (`code`) was written.
+    pub(crate) fn write_customer(&self, item: ItemId, out: &mut Vec<u8>) -> bool {
+        let (company, city) = self.company(item);
+        let mut rng = self.stream(K_CUSTOMER_FIELDS, item);
+        let [a, b] = item.stream_parts();
+        let mess_key = key(self.seed, &[self.salt, K_CUSTOMER, a, b]);
+        let mut rec = MessyRecord::begin(out, &self.mess, mess_key);
+
+        let has_key = rec.key_text("code", &item_code(item));
+        rec.text("name", &company.name);
+        rec.free_text("abbrname", &company.short);
+        rec.text("sort_code", rng.pick(ZH_SORT_CODES));
+        let region = ZH_CITIES.iter().position(|c| c.province == city.province).unwrap_or(0);
+        rec.text("domain_code", &format!("{:02}", region % 8 + 1));
+        rec.text("industry", rng.pick(ZH_INDUSTRIES));
+        let address = zh_address(&mut rng, city);
+        rec.free_text("address", &address);
+        let bank = rng.pick(ZH_BANKS);
+        rec.text("bank_open", &format!("{bank}{}分行", city.city));
+        let mut account = String::from("6");
+        rng.push_digits(&mut account, 18);
+        rec.text("bank_acc_number", &account);
+        let contact = if self.contacts_per_customer > 0 {
+            self.person(item, 0)
+        } else {
+            String::new()
+        };
+        rec.free_text("contact", &contact);
+        rec.text("phone", &zh_landline(&mut rng, city));
+        let fax = if rng.below(3) == 0 { zh_landline(&mut rng, city) } else { String::new() };
+        rec.text("fax", &fax);
+        rec.digits("mobile", &zh_mobile(&mut rng));
+        let site = if rng.below(4) == 0 { zh_address(&mut rng, city) } else { address };
+        rec.free_text("devliver_site", &site);
+
+        let (modified, version) = self.version(item, &mut rng);
+        rec.date("ModifyDate", Some(modified), true);
+        let seeded = DateTime::from_days(
+            DateTime::days_from_civil(2005, 1, 1) + rng.below(6900) as i64,
+            0,
+        );
+        rec.date("seed_date", Some(seeded), false);
+        let ended = (rng.below(20) == 0).then(|| {
+            DateTime::from_days(DateTime::days_from_civil(2020, 1, 1) + rng.below(1800) as i64, 0)
+        });
+        rec.date("end_date", ended, false);
+        let memo = if rng.below(4) == 0 { rng.pick(ZH_MEMOS) } else { "" };
+        rec.free_text("memo", memo);
+
+        let domestic = rng.below(20) != 0;
+        let currency = if domestic && rng.below(10) != 0 {
+            ZH_CURRENCIES[0]
+        } else {
+            rng.pick(ZH_CURRENCIES)
+        };
+        rec.text("ccusexch_name", currency);
+        rec.boolean("bcusdomestic", domestic);
+        rec.boolean("bcusoverseas", !domestic);
+        rec.boolean("bserviceattribute", rng.below(5) == 0);
+        let (mng_code, mng_name) = rng.pick(ZH_MANAGEMENT_TYPES);
+        rec.text("ccusmngtypecode", mng_code);
+        rec.text("ccusmngtypename", mng_name);
+        let (op_code, op_name) = self.operator_of(item);
+        rec.text("spec_operator", &op_code);
+        rec.text("spec_operator_name", &op_name);
+        rec.number("timestamp", version);
+        for n in 1..=16u64 {
+            let value = if rng.below(20) == 0 { rng.pick(ZH_CUSTOM_VALUES) } else { "" };
+            rec.text(SELF_DEFINES[n as usize - 1], value);
+        }
+        rec.extras(Vendor::U8);
+        rec.end();
+        has_key
+    }
+
+    /// `ModifyDate` and `timestamp`: original records were modified over 2016..2024 with
+    /// row versions rising with their index; inserted records are newer than all of them.
+    fn version(&self, item: ItemId, rng: &mut Stream) -> (DateTime, i64) {
+        let seconds = rng.below(86_400) as u32;
+        match item {
+            ItemId::Base(i) => {
+                let day = DateTime::days_from_civil(2016, 1, 1) + rng.below(3100) as i64;
+                let version = 1_000_000 + i * 8 + rng.below(8);
+                (DateTime::from_days(day, seconds), version as i64)
+            }
+            ItemId::Inserted { before, slot } => {
+                let day = DateTime::days_from_civil(2025, 1, 1) + rng.below(30) as i64;
+                let version = 1_000_000 + self.customers * 8 + 1_000 + before * 1_000 + u64::from(slot);
+                (DateTime::from_days(day, seconds), version as i64)
+            }
+        }
+    }
+
+    /// The customer contact `item` belongs to, and its number among that customer's contacts.
+    fn owner_of(&self, item: ItemId) -> (ItemId, u64) {
+        let per = u64::from(self.contacts_per_customer.max(1));
+        match item {
+            ItemId::Base(g) => (ItemId::Base(g / per), g % per),
+            ItemId::Inserted { .. } => {
+                let owner = self.stream(K_INSERTED_OWNER, item).below(self.customers.max(1));
+                // Inserted contacts are extra people of an existing customer.
+                let [_, slot] = item.stream_parts();
+                (ItemId::Base(owner), per + slot)
+            }
+        }
+    }
+
+    /// Writes contact `item`; returns whether its key field (`code`) was written.
+    pub(crate) fn write_contact(&self, item: ItemId, out: &mut Vec<u8>) -> bool {
+        let (customer, j) = self.owner_of(item);
+        let (company, city) = self.company(customer);
+        let mut rng = self.stream(K_CONTACT_FIELDS, item);
+        let [a, b] = item.stream_parts();
+        let mess_key = key(self.seed, &[self.salt, K_CONTACT, a, b]);
+        let mut rec = MessyRecord::begin(out, &self.mess, mess_key);
+
+        let has_key = rec.key_text("code", &item_code(item));
+        rec.free_text("name", &self.person(customer, j));
+        rec.text("ccuscode", &item_code(customer));
+        rec.text("ccusname", &company.name);
+        if j == 0 {
+            rec.text("direct_leader_code", "");
+            rec.text("direct_leader", "");
+        } else {
+            let per = u64::from(self.contacts_per_customer.max(1));
+            let [first, _] = customer.stream_parts();
+            rec.text("direct_leader_code", &item_code(ItemId::Base(first * per)));
+            rec.text("direct_leader", &self.person(customer, 0));
+        }
+        let (op_code, op_name) = self.operator_of(customer);
+        rec.text("charge_person_code", &op_code);
+        rec.text("charge_person", &op_name);
+        rec.boolean("be_main_linker", j == 0);
+        let sex = match rng.below(10) {
+            0..=4 => "男",
+            5..=8 => "女",
+            _ => "不详",
+        };
+        let title = match sex {
+            "男" => "先生",
+            "女" => "女士",
+            _ => rng.pick(ZH_TITLES),
+        };
+        rec.text("title", if rng.below(3) == 0 { "" } else { title });
+        rec.text("sex", sex);
+        let birthday = (rng.below(3) == 0).then(|| {
+            DateTime::from_days(DateTime::days_from_civil(1960, 1, 1) + rng.below(14_000) as i64, 0)
+        });
+        rec.date("birthday", birthday, false);
+        let native = if rng.below(2) == 0 { zh_city(&mut rng).province } else { "" };
+        rec.text("native", native);
+        rec.boolean("default", j == 0);
+        rec.text("position", rng.pick(ZH_POSITIONS));
+        rec.digits("mobile_phone", &zh_mobile(&mut rng));
+        let office = if rng.below(2) == 0 { zh_landline(&mut rng, city) } else { String::new() };
+        rec.text("office_phone", &office);
+        let email = if rng.below(3) != 0 { mailbox(&mut rng, ZH_MAIL_DOMAINS) } else { String::new() };
+        rec.text("email", &email);
+        let hobby = if rng.below(3) == 0 { rng.pick(ZH_HOBBIES) } else { "" };
+        rec.free_text("favorite", hobby);
+        let wechat = if rng.below(2) == 0 {
+            let mut w = String::from("wx_");
+            rng.push_letters(&mut w, 6);
+            w
+        } else {
+            String::new()
+        };
+        rec.text("wechat", &wechat);
+        let qq = if rng.below(2) == 0 {
+            let mut q = String::new();
+            q.push(char::from(b'1' + rng.below(9) as u8));
+            let len = rng.range(5, 9) as usize;
+            rng.push_digits(&mut q, len);
+            q
+        } else {
+            String::new()
+        };
+        rec.digits("qq", &qq);
+        rec.extras(Vendor::U8);
+        rec.end();
+        has_key
+    }
+}
+
+const SELF_DEFINES: [&str; 16] = [
+    "self_define1",
+    "self_define2",
+    "self_define3",
+    "self_define4",
+    "self_define5",
+    "self_define6",
+    "self_define7",
+    "self_define8",
+    "self_define9",
+    "self_define10",
+    "self_define11",
+    "self_define12",
+    "self_define13",
+    "self_define14",
+    "self_define15",
+    "self_define16",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(mess: MessinessConfig) -> U8Data {
+        U8Data::new(7, "t", 100, 3, mess)
+    }
+
+    #[test]
+    fn records_are_pure_functions_of_their_index() {
+        let d = data(MessinessConfig::heavy());
+        for i in [0, 5, 99] {
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            d.write_customer(ItemId::Base(i), &mut a);
+            d.write_customer(ItemId::Base(i), &mut b);
+            assert_eq!(a, b);
+            let _: serde_json::Value = serde_json::from_slice(&a).expect("valid JSON");
+        }
+    }
+
+    #[test]
+    fn contacts_reference_their_customer() {
+        let d = data(MessinessConfig::none());
+        let mut customer = Vec::new();
+        d.write_customer(ItemId::Base(4), &mut customer);
+        let customer: serde_json::Value = serde_json::from_slice(&customer).expect("JSON");
+        for g in 12..15 {
+            let mut contact = Vec::new();
+            d.write_contact(ItemId::Base(g), &mut contact);
+            let contact: serde_json::Value = serde_json::from_slice(&contact).expect("JSON");
+            assert_eq!(contact["ccuscode"], customer["code"]);
+            assert_eq!(contact["ccusname"], customer["name"]);
+            assert_eq!(contact["charge_person_code"], customer["spec_operator"]);
+        }
+        let mut first = Vec::new();
+        d.write_contact(ItemId::Base(12), &mut first);
+        let first: serde_json::Value = serde_json::from_slice(&first).expect("JSON");
+        assert_eq!(first["name"], customer["contact"]);
+        assert_eq!(first["be_main_linker"], "1");
+    }
+}

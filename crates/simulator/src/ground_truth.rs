@@ -1,0 +1,88 @@
+//! Ground truth: exactly which records the simulator serves, per tenant and entity.
+//!
+//! Tests compare an export against this to prove that nothing was lost and nothing duplicated.
+//! Each record comes with its key (as a client would read it) and the exact JSON text it is
+//! served as, byte for byte the text inside the pages.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// One entity a tenant serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entity {
+    /// U8 customer/batch_get.
+    U8Customers,
+    /// U8 customercontacts/batch_get.
+    U8Contacts,
+    /// YCM /v1/customers.
+    YcmCustomers,
+}
+
+impl Entity {
+    /// `u8_customers`, `u8_contacts` or `ycm_customers` (also the admin endpoint's path part).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::U8Customers => "u8_customers",
+            Entity::U8Contacts => "u8_contacts",
+            Entity::YcmCustomers => "ycm_customers",
+        }
+    }
+
+    /// Parses [`Entity::as_str`].
+    pub fn parse(text: &str) -> Option<Self> {
+        [Entity::U8Customers, Entity::U8Contacts, Entity::YcmCustomers]
+            .into_iter()
+            .find(|e| e.as_str() == text)
+    }
+}
+
+impl fmt::Display for Entity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One served record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GroundTruthRecord {
+    /// The key as a client reads it (U8 `code`, YCM `customerId` in decimal), or `None` for the
+    /// rare record served without its key field (a client must reject it).
+    pub key: Option<String>,
+    /// The record's exact JSON text as it appears in the pages.
+    pub json: String,
+}
+
+/// The records of one tenant's entity, in the order the server pages them (U8 by code, YCM by
+/// ascending customerId).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EntitySet {
+    /// The configured tenant (U8) or client (YCM) name.
+    pub tenant: String,
+    /// Which entity.
+    pub entity: Entity,
+    /// The records.
+    pub records: Vec<GroundTruthRecord>,
+}
+
+impl EntitySet {
+    /// The keys of the records that have one, in server order.
+    pub fn keys(&self) -> Vec<&str> {
+        self.records.iter().filter_map(|r| r.key.as_deref()).collect()
+    }
+}
+
+/// Every entity of every tenant, as served at the moment it was taken.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GroundTruth {
+    /// One set per tenant and entity.
+    pub sets: Vec<EntitySet>,
+}
+
+impl GroundTruth {
+    /// The set of `tenant`'s `entity`, if that tenant serves it.
+    pub fn get(&self, tenant: &str, entity: Entity) -> Option<&EntitySet> {
+        self.sets.iter().find(|s| s.tenant == tenant && s.entity == entity)
+    }
+}

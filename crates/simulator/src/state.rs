@@ -1,0 +1,203 @@
+//! The running server's shared state: tenants with their data, tokens, faults, statistics.
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::config::{SimConfig, U8TenantConfig, YcmClientConfig};
+use crate::data::u8::U8Data;
+use crate::data::ycm::{self, YcmData};
+use crate::data::{ItemId, item_code};
+use crate::dataset::Dataset;
+use crate::faults::FaultEngine;
+use crate::ground_truth::{Entity, EntitySet, GroundTruth, GroundTruthRecord};
+use crate::hash::{hash_str, key};
+use crate::rate_limit::ClientRateLimit;
+use crate::stats::{SimStats, StatsCollector};
+use crate::tokens::TokenStore;
+
+/// Records drift may insert between two U8 records (codes `…-001` to `…-999`).
+const U8_MAX_SLOTS: u16 = 999;
+
+/// One U8 tenant as served.
+#[derive(Debug)]
+pub(crate) struct U8Tenant {
+    pub(crate) config: U8TenantConfig,
+    pub(crate) data: U8Data,
+    pub(crate) customers: Dataset,
+    pub(crate) contacts: Dataset,
+}
+
+/// One YCM client as served.
+#[derive(Debug)]
+pub(crate) struct YcmClient {
+    pub(crate) config: YcmClientConfig,
+    pub(crate) data: YcmData,
+    pub(crate) customers: Dataset,
+}
+
+/// Everything the request handlers share.
+#[derive(Debug)]
+pub(crate) struct SimState {
+    pub(crate) config: SimConfig,
+    pub(crate) u8: Vec<U8Tenant>,
+    pub(crate) ycm: Vec<YcmClient>,
+    tokens: Mutex<TokenStore>,
+    pub(crate) faults: FaultEngine,
+    pub(crate) rate_limit: Option<ClientRateLimit>,
+    pub(crate) stats: StatsCollector,
+}
+
+impl SimState {
+    /// The state for a validated configuration.
+    pub(crate) fn new(config: SimConfig) -> Self {
+        let seed = config.seed;
+        let u8 = config
+            .u8_tenants
+            .iter()
+            .map(|t| {
+                let data = U8Data::new(
+                    seed,
+                    &t.name,
+                    t.customers,
+                    t.contacts_per_customer,
+                    config.messiness.clone(),
+                );
+                U8Tenant {
+                    customers: Dataset::new(t.customers, U8_MAX_SLOTS),
+                    contacts: Dataset::new(data.contact_count(), U8_MAX_SLOTS),
+                    data,
+                    config: t.clone(),
+                }
+            })
+            .collect();
+        let ycm = config
+            .ycm_clients
+            .iter()
+            .map(|c| YcmClient {
+                data: YcmData::new(seed, &c.name, config.messiness.clone()),
+                customers: Dataset::new(c.customers, ycm::MAX_SLOTS),
+                config: c.clone(),
+            })
+            .collect();
+        Self {
+            tokens: Mutex::new(TokenStore::new(seed)),
+            faults: FaultEngine::new(seed, config.faults.clone()),
+            rate_limit: config.faults.rate_limit.as_ref().and_then(ClientRateLimit::new),
+            stats: StatsCollector::default(),
+            u8,
+            ycm,
+            config,
+        }
+    }
+
+    /// The token store.
+    pub(crate) fn tokens(&self) -> MutexGuard<'_, TokenStore> {
+        match self.tokens.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Unix seconds for YCM's `time` (frozen when configured).
+    pub(crate) fn now_unix(&self) -> i64 {
+        self.config.frozen_time.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        })
+    }
+
+    /// Statistics so far.
+    pub(crate) fn stats(&self) -> SimStats {
+        let issued = self.tokens().issued();
+        self.stats.snapshot(issued)
+    }
+
+    /// Counts a page of `dataset` served from `start` (`len` records) and, every K pages,
+    /// inserts a record before, or deletes one from, that page. `descending` says the page was
+    /// served in descending order, where positions count from the end.
+    pub(crate) fn after_page(&self, dataset: &Dataset, salt: &str, start: u64, len: u64, descending: bool) {
+        self.stats.page(len);
+        let n = dataset.count_page();
+        let Some(every) = self.config.faults.drift_every_pages else {
+            return;
+        };
+        if n % every != 0 {
+            return;
+        }
+        let h = key(self.config.seed, &[hash_str(self.config.seed, salt), n]);
+        let insert = h & 1 == 0;
+        let mut p = start + (h >> 1) % len.max(1);
+        if descending {
+            let total = dataset.snapshot().len();
+            p = total.saturating_sub(1).saturating_sub(p);
+        }
+        if dataset.drift(p, insert).is_some() {
+            self.stats.drift();
+        }
+    }
+
+    /// The records of `tenant`'s `entity` as served now.
+    pub(crate) fn entity_set(&self, tenant: &str, entity: Entity) -> Option<EntitySet> {
+        let records = match entity {
+            Entity::U8Customers | Entity::U8Contacts => {
+                let t = self.u8.iter().find(|t| t.config.name == tenant)?;
+                let customers = entity == Entity::U8Customers;
+                let dataset = if customers { &t.customers } else { &t.contacts };
+                collect(dataset, |item, out| {
+                    let has_key = if customers {
+                        t.data.write_customer(item, out)
+                    } else {
+                        t.data.write_contact(item, out)
+                    };
+                    has_key.then(|| item_code(item))
+                })
+            }
+            Entity::YcmCustomers => {
+                let c = self.ycm.iter().find(|c| c.config.name == tenant)?;
+                collect(&c.customers, |item, out| {
+                    c.data
+                        .write_customer(item, out)
+                        .then(|| ycm::customer_id(item).to_string())
+                })
+            }
+        };
+        Some(EntitySet {
+            tenant: tenant.to_owned(),
+            entity,
+            records,
+        })
+    }
+
+    /// Every entity of every tenant as served now.
+    pub(crate) fn ground_truth(&self) -> GroundTruth {
+        let mut sets = Vec::new();
+        for t in &self.u8 {
+            for entity in [Entity::U8Customers, Entity::U8Contacts] {
+                sets.extend(self.entity_set(&t.config.name, entity));
+            }
+        }
+        for c in &self.ycm {
+            sets.extend(self.entity_set(&c.config.name, Entity::YcmCustomers));
+        }
+        GroundTruth { sets }
+    }
+}
+
+fn collect(
+    dataset: &Dataset,
+    mut write: impl FnMut(ItemId, &mut Vec<u8>) -> Option<String>,
+) -> Vec<GroundTruthRecord> {
+    let snapshot = dataset.snapshot();
+    (0..snapshot.len())
+        .filter_map(|p| snapshot.item_at(p))
+        .map(|item| {
+            let mut out = Vec::new();
+            let key = write(item, &mut out);
+            GroundTruthRecord {
+                key,
+                json: String::from_utf8_lossy(&out).into_owned(),
+            }
+        })
+        .collect()
+}
