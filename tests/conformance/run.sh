@@ -19,7 +19,7 @@ ST_SEED="${ST_SEED:-1}"
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
 fi
-"$VENV/bin/pip" install --quiet --disable-pip-version-check schemathesis
+"$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==4.32.5"
 ST="$VENV/bin/schemathesis"
 
 cargo build --quiet -p custlake-simulator --bin custlake-sim

@@ -99,7 +99,8 @@ pub struct SourceConfig {
     pub concurrency: Option<i64>,
     /// Request budget per second for this account, all entities together (default 20).
     pub requests_per_second: Option<f64>,
-    /// Requests that may go out at once above the steady rate (default = concurrency).
+    /// Requests that may go out at once above the steady rate (default 1, so the rate holds in
+    /// every one-second window).
     pub burst: Option<i64>,
     /// Seconds before a request is abandoned (default 30).
     pub request_timeout_secs: Option<f64>,
@@ -405,7 +406,7 @@ impl SourceConfig {
         if !(rps.is_finite() && rps > 0.0) {
             return Err(self.problem("requests_per_second", format!("{rps} must be a positive number")));
         }
-        let burst = self.burst.unwrap_or(concurrency);
+        let burst = self.burst.unwrap_or(1);
         if !(1..=10_000).contains(&burst) {
             return Err(self.problem("burst", format!("{burst} is outside 1..=10000")));
         }

@@ -79,7 +79,13 @@ fn u8_customer_json(i: usize, rng: &mut Lcg) -> String {
     let seller = format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN));
     let month = 1 + rng.next() % 12;
     let day = 1 + rng.next() % 28;
-    let flag = |rng: &mut Lcg| if rng.next() % 2 == 0 { "1" } else { "0" };
+    let flag = |rng: &mut Lcg| {
+        if rng.next().is_multiple_of(2) {
+            "1"
+        } else {
+            "0"
+        }
+    };
     let (domestic, overseas, service) = (flag(rng), flag(rng), flag(rng));
     let mut fields = vec![
         format!(r#""code":"{i:010}""#),
@@ -127,7 +133,7 @@ fn u8_customer_json(i: usize, rng: &mut Lcg) -> String {
         let value = match n {
             1 => format!("{}级", ["A", "B", "C"][(rng.next() % 3) as usize]),
             2 => rng.pick(CITIES).to_owned(),
-            3 if rng.next() % 2 == 0 => "重点客户".to_owned(),
+            3 if rng.next().is_multiple_of(2) => "重点客户".to_owned(),
             _ => String::new(),
         };
         fields.push(format!(r#""self_define{n}":"{value}""#));

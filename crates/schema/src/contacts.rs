@@ -17,32 +17,56 @@ use crate::datasets::Dataset;
 /// One `contacts` row, without the per-run columns (source, tenant, extracted_at, run_id),
 /// which the builder adds. Field meanings: see the column descriptions in the schema.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub struct ContactRow<'a> {
+    /// The `contact_id` column.
     pub contact_id: &'a str,
+    /// The `customer_id` column.
     pub customer_id: Option<&'a str>,
+    /// The `customer_name` column.
     pub customer_name: Option<&'a str>,
+    /// The `full_name` column.
     pub full_name: Option<&'a str>,
+    /// The `first_name` column.
     pub first_name: Option<&'a str>,
+    /// The `last_name` column.
     pub last_name: Option<&'a str>,
+    /// The `salutation` column.
     pub salutation: Option<&'a str>,
+    /// The `position` column.
     pub position: Option<&'a str>,
+    /// The `gender` column.
     pub gender: Option<Gender>,
+    /// The `birthday` column.
     pub birthday: Option<NaiveDate>,
+    /// The `mobile` column.
     pub mobile: Option<&'a str>,
+    /// The `office_phone` column.
     pub office_phone: Option<&'a str>,
+    /// The `home_phone` column.
     pub home_phone: Option<&'a str>,
+    /// The `fax` column.
     pub fax: Option<&'a str>,
+    /// The `email` column.
     pub email: Option<&'a str>,
+    /// The `wechat` column.
     pub wechat: Option<&'a str>,
+    /// The `qq` column.
     pub qq: Option<&'a str>,
+    /// The `hobbies` column.
     pub hobbies: Option<&'a str>,
+    /// The `native_place` column.
     pub native_place: Option<&'a str>,
+    /// The `is_primary` column.
     pub is_primary: Option<bool>,
+    /// The `is_default` column.
     pub is_default: Option<bool>,
+    /// The `manager_code` column.
     pub manager_code: Option<&'a str>,
+    /// The `manager_name` column.
     pub manager_name: Option<&'a str>,
+    /// The `owner_code` column.
     pub owner_code: Option<&'a str>,
+    /// The `owner_name` column.
     pub owner_name: Option<&'a str>,
     /// The record's raw JSON, or `None` when the run switched raw off.
     pub raw: Option<&'a str>,

@@ -19,39 +19,70 @@ use crate::datasets::{Dataset, UTC};
 /// One `customers` row, without the per-run columns (source, tenant, extracted_at, run_id),
 /// which the builder adds. Field meanings: see the column descriptions in the schema.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[allow(missing_docs)]
 pub struct CustomerRow<'a> {
+    /// The `customer_id` column.
     pub customer_id: &'a str,
+    /// The `name` column.
     pub name: Option<&'a str>,
+    /// The `short_name` column.
     pub short_name: Option<&'a str>,
+    /// The `category_code` column.
     pub category_code: Option<&'a str>,
+    /// The `region_code` column.
     pub region_code: Option<&'a str>,
+    /// The `industry` column.
     pub industry: Option<&'a str>,
+    /// The `contact_name` column.
     pub contact_name: Option<&'a str>,
+    /// The `phone` column.
     pub phone: Option<&'a str>,
+    /// The `mobile` column.
     pub mobile: Option<&'a str>,
+    /// The `fax` column.
     pub fax: Option<&'a str>,
+    /// The `email` column.
     pub email: Option<&'a str>,
+    /// The `address` column.
     pub address: Option<&'a str>,
+    /// The `city` column.
     pub city: Option<&'a str>,
+    /// The `state` column.
     pub state: Option<&'a str>,
+    /// The `postal_code` column.
     pub postal_code: Option<&'a str>,
+    /// The `country` column.
     pub country: Option<&'a str>,
+    /// The `delivery_address` column.
     pub delivery_address: Option<&'a str>,
+    /// The `bank_name` column.
     pub bank_name: Option<&'a str>,
+    /// The `bank_account` column.
     pub bank_account: Option<&'a str>,
+    /// The `currency` column.
     pub currency: Option<&'a str>,
+    /// The `is_domestic` column.
     pub is_domestic: Option<bool>,
+    /// The `is_overseas` column.
     pub is_overseas: Option<bool>,
+    /// The `is_service` column.
     pub is_service: Option<bool>,
+    /// The `management_type_code` column.
     pub management_type_code: Option<&'a str>,
+    /// The `management_type_name` column.
     pub management_type_name: Option<&'a str>,
+    /// The `owner_code` column.
     pub owner_code: Option<&'a str>,
+    /// The `owner_name` column.
     pub owner_name: Option<&'a str>,
+    /// The `established_on` column.
     pub established_on: Option<NaiveDate>,
+    /// The `deactivated_on` column.
     pub deactivated_on: Option<NaiveDate>,
+    /// The `source_modified_at` column.
     pub source_modified_at: Option<DateTime<Utc>>,
+    /// The `source_version` column.
     pub source_version: Option<i64>,
+    /// The `remark` column.
     pub remark: Option<&'a str>,
     /// `(field name, value)` pairs; `None` for a vendor without custom fields (null map).
     pub custom_fields: Option<&'a [(&'a str, &'a str)]>,

@@ -10,6 +10,8 @@
 //! It knows nothing of HTTP, paging or files: the pipeline hands it decoded pages and writes
 //! the batches it returns.
 
+#![warn(missing_docs)]
+
 mod columns;
 mod common;
 mod contacts;

@@ -1,7 +1,9 @@
 //! Golden tests: every example record of the vendor pages (copied verbatim into
 //! `tests/fixtures/`) maps to exactly the expected unified row, every column asserted.
 
+// The expected rows are large `json!` literals.
 #![recursion_limit = "256"]
+
 mod common;
 
 use common::{EXTRACTED_AT, assert_row, ctx, fixture, rows_json};

@@ -1,8 +1,6 @@
 //! Mapping of messy records: lenient coercion, field rejects, whole-record rejects, raw
 //! on/off, time zones and source labelling.
 
-#![recursion_limit = "256"]
-
 mod common;
 
 use common::{ctx, row_json, rows_json};

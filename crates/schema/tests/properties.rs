@@ -6,10 +6,10 @@ mod common;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
-use custlake_client_kit::VendorRecord;
+use custlake_client_kit::{LooseString, VendorRecord};
 use custlake_schema::{
-    MapContext, MappedBatches, SourceKind, map_u8_contacts, map_u8_customers, map_ycm_customers,
-    u8_contact_key, u8_customer_key, ycm_customer_key,
+    MapContext, MappedBatches, SourceKind, coerce, map_u8_contacts, map_u8_customers,
+    map_ycm_customers, u8_contact_key, u8_customer_key, ycm_customer_key,
 };
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
@@ -353,5 +353,14 @@ proptest! {
         prop_assert_eq!(mapped.stats.whole_record_rejects, usize::from(!key_intact));
         // Only the one field can be at fault.
         prop_assert!(mapped.stats.field_rejects <= 1);
+    }
+
+    #[test]
+    fn text_trims_exactly_like_str_trim(
+        text in prop_oneof![any::<String>(), "[ \t\r\n\u{0b}\u{85}\u{a0}\u{3000}a中]{0,6}"],
+    ) {
+        let want = Some(text.trim()).filter(|t| !t.is_empty());
+        let loose = LooseString::string(text.as_str());
+        prop_assert_eq!(coerce::text(&loose), Ok(want));
     }
 }
