@@ -20,7 +20,7 @@ pub struct Cli {
 /// Logging and progress flags shared by every command.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// More log output (-v info, -vv debug, -vvv trace).
+    /// More log output from custlake (-v debug, -vv trace).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
     /// Only errors.

@@ -85,12 +85,18 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(args: &OutputArgs, bars: Option<indicatif::MultiProgress>) {
-    let default = match (args.quiet, args.verbose) {
+    // Verbosity applies to custlake's own crates; dependencies stay at warn so their debug
+    // output (which may include request URLs) never reaches the log.
+    let ours = match (args.quiet, args.verbose) {
         (true, _) => "error",
-        (false, 0) => "warn,custlake=info,custlake_pipeline=info",
-        (false, 1) => "info",
-        (false, 2) => "debug",
+        (false, 0) => "info",
+        (false, 1) => "debug",
         _ => "trace",
+    };
+    let default = if args.quiet {
+        "error".to_owned()
+    } else {
+        format!("warn,custlake={ours},custlake_pipeline={ours},custlake_schema={ours}")
     };
     let filter = EnvFilter::try_from_env("CUSTLAKE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let writer = SuspendingStderr::new(bars);

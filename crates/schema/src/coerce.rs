@@ -11,7 +11,8 @@
 //! trying one format string after another would cost several failed parses per value.
 
 use chrono::{
-    DateTime, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Utc,
 };
 use chrono_tz::Tz;
 use custlake_client_kit::{LooseKind, LooseString};
@@ -68,11 +69,7 @@ impl Gender {
 /// Numbers keep the digits they were sent with (`"mobile": 13811388661` → `"13811388661"`);
 /// booleans become `true`/`false`; nested JSON is an error.
 pub fn text(value: &LooseString) -> Result<Option<&str>, CoerceError> {
-    match value.kind() {
-        LooseKind::Null => Ok(None),
-        LooseKind::Nested => Err(not_scalar(value)),
-        LooseKind::String | LooseKind::Number | LooseKind::Bool => Ok(non_blank(value.as_str())),
-    }
+    scalar_text(value)
 }
 
 /// A flag from `1`/`0`, `true`/`false` (JSON or text, any case), `是`/`否`, `Y`/`N`, `yes`/`no`.
@@ -209,8 +206,6 @@ pub fn days_since_epoch(date: NaiveDate) -> i32 {
     // 719_163 = days from 0001-01-01 (CE day 1) to 1970-01-01.
     date.num_days_from_ce() - 719_163
 }
-
-use chrono::Datelike;
 
 fn not_scalar(value: &LooseString) -> CoerceError {
     if value.as_str().starts_with('[') {

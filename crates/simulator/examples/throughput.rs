@@ -13,7 +13,11 @@ use custlake_simulator::{MessinessConfig, SimConfig, bench};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let count: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(500_000);
+    let count: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(500_000);
     let messiness = match args.next().as_deref() {
         Some("none") => MessinessConfig::none(),
         Some("heavy") => MessinessConfig::heavy(),

@@ -89,7 +89,9 @@ impl SimConfig {
             .chain(self.ycm_clients.iter().map(|c| &c.name));
         for name in all_names {
             if !names.insert(name.as_str()) {
-                return Err(SimError::Config(format!("tenant name {name:?} is used twice")));
+                return Err(SimError::Config(format!(
+                    "tenant name {name:?} is used twice"
+                )));
             }
         }
         let mut sources = BTreeSet::new();
@@ -125,7 +127,9 @@ impl SimConfig {
         self.messiness.validate()?;
         self.faults.validate()?;
         if self.u8_max_rows_per_page == 0 {
-            return Err(SimError::Config("u8_max_rows_per_page must be at least 1".into()));
+            return Err(SimError::Config(
+                "u8_max_rows_per_page must be at least 1".into(),
+            ));
         }
         Ok(())
     }
@@ -383,19 +387,27 @@ impl FaultConfig {
         ];
         check_rates("faults", &rates)?;
         if self.injected_rate() > 1.0 {
-            return Err(SimError::Config("the injected fault rates add up to more than 1".into()));
+            return Err(SimError::Config(
+                "the injected fault rates add up to more than 1".into(),
+            ));
         }
         if self.max_consecutive_faults == 0 {
-            return Err(SimError::Config("max_consecutive_faults must be at least 1".into()));
+            return Err(SimError::Config(
+                "max_consecutive_faults must be at least 1".into(),
+            ));
         }
         if self.token_expire_after_calls == Some(0) {
-            return Err(SimError::Config("token_expire_after_calls must be at least 1".into()));
+            return Err(SimError::Config(
+                "token_expire_after_calls must be at least 1".into(),
+            ));
         }
         if self.drift_every_pages == Some(0) {
-            return Err(SimError::Config("drift_every_pages must be at least 1".into()));
+            return Err(SimError::Config(
+                "drift_every_pages must be at least 1".into(),
+            ));
         }
         if let Some(limit) = &self.rate_limit
-            && (limit.burst == 0 || !(limit.per_second > 0.0))
+            && (limit.burst == 0 || limit.per_second.is_nan() || limit.per_second <= 0.0)
         {
             return Err(SimError::Config(
                 "rate_limit needs burst >= 1 and per_second > 0".into(),

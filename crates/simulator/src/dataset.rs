@@ -92,12 +92,12 @@ impl Overlay {
     /// Inserts a new record just before the one at position `p` (or at the end when `p` is the
     /// length), trying the next positions when `max_slots` records already sit there.
     pub(crate) fn insert_at(&mut self, p: u64, max_slots: u16) -> Option<ItemId> {
-        let mut g = match self.item_at(p) {
+        let first = match self.item_at(p) {
             Some(ItemId::Base(i)) => i,
             Some(ItemId::Inserted { before, .. }) => before,
             None => self.base,
         };
-        for _ in 0..16 {
+        for g in first..first + 16 {
             if g > self.base {
                 return None;
             }
@@ -109,7 +109,6 @@ impl Overlay {
                 self.rebuild();
                 return Some(ItemId::Inserted { before: g, slot });
             }
-            g += 1;
         }
         None
     }
@@ -215,7 +214,10 @@ mod tests {
                 let p = p % (model.len() as u64 + 1);
                 if let Some(item) = o.insert_at(p, 3) {
                     // The model inserts where the overlay says the item now is.
-                    let at = items(&o).iter().position(|x| *x == item).expect("inserted item is served");
+                    let at = items(&o)
+                        .iter()
+                        .position(|x| *x == item)
+                        .expect("inserted item is served");
                     model.insert(at, item);
                 }
             } else if !model.is_empty() {
@@ -233,13 +235,27 @@ mod tests {
 
     #[test]
     fn overlay_matches_a_vec_model() {
-        model_check(&[(true, 0), (true, 3), (false, 3), (false, 0), (true, 11), (false, 9)]);
-        model_check(&[(false, 0), (false, 0), (true, 0), (true, 0), (true, 0), (true, 0)]);
+        model_check(&[
+            (true, 0),
+            (true, 3),
+            (false, 3),
+            (false, 0),
+            (true, 11),
+            (false, 9),
+        ]);
+        model_check(&[
+            (false, 0),
+            (false, 0),
+            (true, 0),
+            (true, 0),
+            (true, 0),
+            (true, 0),
+        ]);
         let mut ops = Vec::new();
         let mut x = 12345u64;
         for _ in 0..300 {
             x = crate::hash::splitmix(x);
-            ops.push((x % 3 != 0, x >> 8));
+            ops.push((!x.is_multiple_of(3), x >> 8));
         }
         model_check(&ops);
     }

@@ -101,7 +101,9 @@ impl FaultEngine {
         let jitter = if jitter_nanos == 0 {
             Duration::ZERO
         } else {
-            Duration::from_nanos(key(self.seed, &[KNOB_LATENCY, identity, attempt]) % (jitter_nanos + 1))
+            Duration::from_nanos(
+                key(self.seed, &[KNOB_LATENCY, identity, attempt]) % (jitter_nanos + 1),
+            )
         };
 
         let u = unit(key(self.seed, &[KNOB_FAULT, identity, attempt]));
@@ -110,7 +112,10 @@ impl FaultEngine {
         let mut edge = 0.0;
         let kinds = [
             (c.too_many_requests_rate, Fault::TooManyRequests),
-            (c.server_error_rate, Fault::ServerError([500, 502, 503][(detail % 3) as usize])),
+            (
+                c.server_error_rate,
+                Fault::ServerError([500, 502, 503][(detail % 3) as usize]),
+            ),
             (c.drop_connection_rate, Fault::DropConnection),
             (c.malformed_rate, Fault::Malformed),
             (c.vendor_error_rate, Fault::VendorError),

@@ -32,9 +32,13 @@ impl Entity {
 
     /// Parses [`Entity::as_str`].
     pub fn parse(text: &str) -> Option<Self> {
-        [Entity::U8Customers, Entity::U8Contacts, Entity::YcmCustomers]
-            .into_iter()
-            .find(|e| e.as_str() == text)
+        [
+            Entity::U8Customers,
+            Entity::U8Contacts,
+            Entity::YcmCustomers,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == text)
     }
 }
 
@@ -69,7 +73,10 @@ pub struct EntitySet {
 impl EntitySet {
     /// The keys of the records that have one, in server order.
     pub fn keys(&self) -> Vec<&str> {
-        self.records.iter().filter_map(|r| r.key.as_deref()).collect()
+        self.records
+            .iter()
+            .filter_map(|r| r.key.as_deref())
+            .collect()
     }
 }
 
@@ -83,6 +90,8 @@ pub struct GroundTruth {
 impl GroundTruth {
     /// The set of `tenant`'s `entity`, if that tenant serves it.
     pub fn get(&self, tenant: &str, entity: Entity) -> Option<&EntitySet> {
-        self.sets.iter().find(|s| s.tenant == tenant && s.entity == entity)
+        self.sets
+            .iter()
+            .find(|s| s.tenant == tenant && s.entity == entity)
     }
 }

@@ -197,8 +197,16 @@ impl Args {
         let ycm_template = config.ycm_clients[0].clone();
         config.ycm_clients = (0..self.ycm_clients)
             .map(|i| {
-                let suffix = if i == 0 { String::new() } else { format!("_{}", i + 1) };
-                let id_suffix = if i == 0 { String::new() } else { format!("-{}", i + 1) };
+                let suffix = if i == 0 {
+                    String::new()
+                } else {
+                    format!("_{}", i + 1)
+                };
+                let id_suffix = if i == 0 {
+                    String::new()
+                } else {
+                    format!("-{}", i + 1)
+                };
                 YcmClientConfig {
                     name: format!("{}{suffix}", ycm_template.name),
                     client_id: format!("{}{id_suffix}", ycm_template.client_id),
@@ -276,8 +284,13 @@ async fn main() -> anyhow::Result<()> {
             y.name, y.client_id, y.client_secret, y.customers
         );
     }
-    println!("admin: {0}/_sim/stats {0}/_sim/ground_truth", sim.base_url());
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    println!(
+        "admin: {0}/_sim/stats {0}/_sim/ground_truth",
+        sim.base_url()
+    );
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     sim.shutdown().await;
     Ok(())
 }

@@ -39,7 +39,10 @@ impl Reply {
 
     fn headers(&self, response: &mut Response) {
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
         if let Some(secs) = self.retry_after_secs {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
@@ -72,7 +75,11 @@ pub(crate) fn server_error(code: u16) -> Reply {
 /// connection, as a proxy does when its upstream dies mid-answer.
 pub(crate) fn drop_mid_body(reply: Reply, detail: u64) -> Response {
     let full = reply.body.len();
-    let cut = if full > 1 { 1 + (detail as usize % (full - 1)) } else { 0 };
+    let cut = if full > 1 {
+        1 + (detail as usize % (full - 1))
+    } else {
+        0
+    };
     let head = Bytes::copy_from_slice(&reply.body[..cut]);
     let first = futures::stream::once(async move { Ok::<Bytes, std::io::Error>(head) });
     let abort = futures::stream::once(async {
@@ -96,7 +103,11 @@ pub(crate) fn drop_mid_body(reply: Reply, detail: u64) -> Response {
 /// page, always with HTTP 200 and the JSON content type.
 pub(crate) fn malformed(reply: Reply, detail: u64) -> Reply {
     let full = reply.body.len();
-    let cut = if full > 1 { 1 + (detail as usize % (full - 1)) } else { 0 };
+    let cut = if full > 1 {
+        1 + (detail as usize % (full - 1))
+    } else {
+        0
+    };
     let body = match (detail >> 32) % 3 {
         0 => reply.body[..cut].to_vec(),
         1 => {
@@ -121,7 +132,10 @@ mod tests {
 
     #[test]
     fn malformed_bodies_never_parse() {
-        let reply = Reply::json(StatusCode::OK, br#"{"errcode":"0","customer":[{"a":1}]}"#.to_vec());
+        let reply = Reply::json(
+            StatusCode::OK,
+            br#"{"errcode":"0","customer":[{"a":1}]}"#.to_vec(),
+        );
         for detail in 0..300u64 {
             let broken = malformed(reply.clone(), crate::hash::splitmix(detail));
             assert!(serde_json::from_slice::<serde_json::Value>(&broken.body).is_err());

@@ -36,7 +36,9 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
             let _ = stopped.await;
         };
         // An accept error ends the server; the handle's users see refused connections.
-        let _ = axum::serve(listener, app).with_graceful_shutdown(shutdown).await;
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
     });
     Ok(SimHandle {
         addr,

@@ -82,7 +82,11 @@ impl SimState {
         Self {
             tokens: Mutex::new(TokenStore::new(seed)),
             faults: FaultEngine::new(seed, config.faults.clone()),
-            rate_limit: config.faults.rate_limit.as_ref().and_then(ClientRateLimit::new),
+            rate_limit: config
+                .faults
+                .rate_limit
+                .as_ref()
+                .and_then(ClientRateLimit::new),
             stats: StatsCollector::default(),
             u8,
             ycm,
@@ -116,13 +120,20 @@ impl SimState {
     /// Counts a page of `dataset` served from `start` (`len` records) and, every K pages,
     /// inserts a record before, or deletes one from, that page. `descending` says the page was
     /// served in descending order, where positions count from the end.
-    pub(crate) fn after_page(&self, dataset: &Dataset, salt: &str, start: u64, len: u64, descending: bool) {
+    pub(crate) fn after_page(
+        &self,
+        dataset: &Dataset,
+        salt: &str,
+        start: u64,
+        len: u64,
+        descending: bool,
+    ) {
         self.stats.page(len);
         let n = dataset.count_page();
         let Some(every) = self.config.faults.drift_every_pages else {
             return;
         };
-        if n % every != 0 {
+        if !n.is_multiple_of(every) {
             return;
         }
         let h = key(self.config.seed, &[hash_str(self.config.seed, salt), n]);

@@ -60,7 +60,11 @@ impl StatsCollector {
     pub(crate) fn request(&self, path: &str) {
         let now = Instant::now();
         self.with(|inner| {
-            *inner.stats.requests_by_path.entry(path.to_owned()).or_default() += 1;
+            *inner
+                .stats
+                .requests_by_path
+                .entry(path.to_owned())
+                .or_default() += 1;
             inner.stats.total_requests += 1;
             inner.window.push_back(now);
             while inner
@@ -71,13 +75,20 @@ impl StatsCollector {
                 inner.window.pop_front();
             }
             let in_window = inner.window.len() as u64;
-            inner.stats.max_requests_per_second = inner.stats.max_requests_per_second.max(in_window);
+            inner.stats.max_requests_per_second =
+                inner.stats.max_requests_per_second.max(in_window);
         });
     }
 
     /// Counts an injected fault.
     pub(crate) fn fault(&self, name: &str) {
-        self.with(|inner| *inner.stats.faults_injected.entry(name.to_owned()).or_default() += 1);
+        self.with(|inner| {
+            *inner
+                .stats
+                .faults_injected
+                .entry(name.to_owned())
+                .or_default() += 1
+        });
     }
 
     /// Counts a rate-limited request.

@@ -128,7 +128,11 @@ impl TokenStore {
             },
         );
         self.issued_ycm += 1;
-        TokenPair { access, refresh, jti }
+        TokenPair {
+            access,
+            refresh,
+            jti,
+        }
     }
 
     /// The client a refresh token belongs to, if it is valid.
@@ -174,8 +178,14 @@ mod tests {
     async fn tokens_expire_by_time_and_by_use() {
         let mut store = TokenStore::new(1);
         let t = store.issue_u8("k", Duration::from_secs(10));
-        assert_eq!(store.use_token(&t, Some(2)), TokenCheck::Valid(Owner::U8App("k".into())));
-        assert_eq!(store.use_token(&t, Some(2)), TokenCheck::Valid(Owner::U8App("k".into())));
+        assert_eq!(
+            store.use_token(&t, Some(2)),
+            TokenCheck::Valid(Owner::U8App("k".into()))
+        );
+        assert_eq!(
+            store.use_token(&t, Some(2)),
+            TokenCheck::Valid(Owner::U8App("k".into()))
+        );
         assert_eq!(store.use_token(&t, Some(2)), TokenCheck::Expired);
         let t2 = store.issue_u8("k", Duration::from_secs(10));
         assert_ne!(t, t2);

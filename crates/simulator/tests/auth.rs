@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use common::{client, get, start, u8_query, u8_token, ycm_get, ycm_token_once};
 use custlake_simulator::codes::{
-    U8_ACCOUNT_NOT_FOUND_CODE, U8_MISSING_PARAMETER_CODE, U8_NOT_FOUND_CODE,
-    YCM_BAD_REQUEST_CODE, YCM_INVALID_PARAMETER_CODE, YCM_NOT_FOUND_CODE,
-    YCM_REFRESH_TOKEN_INVALID_CODE,
+    U8_ACCOUNT_NOT_FOUND_CODE, U8_MISSING_PARAMETER_CODE, U8_NOT_FOUND_CODE, YCM_BAD_REQUEST_CODE,
+    YCM_INVALID_PARAMETER_CODE, YCM_NOT_FOUND_CODE, YCM_REFRESH_TOKEN_INVALID_CODE,
 };
 use custlake_simulator::{
     DEMO_U8_APP_KEY, DEMO_U8_FROM_ACCOUNT, DEMO_YCM_CLIENT_ID, SimConfig, U8_APP_NOT_ONLINE_CODE,
@@ -26,7 +25,9 @@ async fn u8_credentials_are_checked() {
     let http = client();
     let base = sim.base_url();
     let token_url = |app_key: &str, secret: &str| {
-        format!("{base}/system/token?from_account={DEMO_U8_FROM_ACCOUNT}&app_key={app_key}&app_secret={secret}")
+        format!(
+            "{base}/system/token?from_account={DEMO_U8_FROM_ACCOUNT}&app_key={app_key}&app_secret={secret}"
+        )
     };
     let (status, body) = get(&http, &token_url("unknown", "x")).await;
     assert_eq!(status, 200);
@@ -47,12 +48,27 @@ async fn u8_credentials_are_checked() {
     let v = json(&body);
     assert_eq!(v["errcode"], "0");
     assert_eq!(v["customer"]["code"], "00000003");
-    let (_, body) = get(&http, &format!("{base}/api/customer/get?{}&id=99999999", u8_query("demo_ent_a", &token))).await;
+    let (_, body) = get(
+        &http,
+        &format!(
+            "{base}/api/customer/get?{}&id=99999999",
+            u8_query("demo_ent_a", &token)
+        ),
+    )
+    .await;
     assert_eq!(json(&body)["errcode"], U8_NOT_FOUND_CODE);
     // ds_sequence picks the data source; tenant b is data source 1 of demo_ent_b.
-    let (_, body) = get(&http, &customer(u8_query("demo_ent_b", &token) + "&ds_sequence=1")).await;
+    let (_, body) = get(
+        &http,
+        &customer(u8_query("demo_ent_b", &token) + "&ds_sequence=1"),
+    )
+    .await;
     assert_eq!(json(&body)["errcode"], "0");
-    let (_, body) = get(&http, &customer(u8_query("demo_ent_b", &token) + "&ds_sequence=2")).await;
+    let (_, body) = get(
+        &http,
+        &customer(u8_query("demo_ent_b", &token) + "&ds_sequence=2"),
+    )
+    .await;
     assert_eq!(json(&body)["errcode"], U8_ACCOUNT_NOT_FOUND_CODE);
     assert_eq!(sim.stats().u8_tokens_issued, 1);
     sim.shutdown().await;
@@ -66,10 +82,16 @@ async fn u8_tokens_expire_after_their_lifetime() {
     let http = client();
     let base = sim.base_url();
     let token = u8_token(&http, &base).await;
-    let url = format!("{base}/api/customer/batch_get?{}", u8_query("demo_ent_a", &token));
+    let url = format!(
+        "{base}/api/customer/batch_get?{}",
+        u8_query("demo_ent_a", &token)
+    );
     assert_eq!(json(&get(&http, &url).await.1)["errcode"], "0");
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(json(&get(&http, &url).await.1)["errcode"], U8_TOKEN_EXPIRED_CODE);
+    assert_eq!(
+        json(&get(&http, &url).await.1)["errcode"],
+        U8_TOKEN_EXPIRED_CODE
+    );
     sim.shutdown().await;
 }
 
@@ -85,7 +107,11 @@ async fn ycm_credentials_user_agent_and_refresh_grant() {
     let bad = http
         .post(&token_url)
         .header("User-Agent", "OpenAPI")
-        .form(&[("grant_type", "client_credentials"), ("client_id", DEMO_YCM_CLIENT_ID), ("client_secret", "no")])
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", DEMO_YCM_CLIENT_ID),
+            ("client_secret", "no"),
+        ])
         .send()
         .await
         .expect("sent");
@@ -117,7 +143,12 @@ async fn ycm_credentials_user_agent_and_refresh_grant() {
     let (status, body, _) = ycm_get(&http, &list, "bogus").await;
     assert_eq!(status, 401);
     assert_eq!(json(&body)["errcode"].to_string(), YCM_TOKEN_INVALID_CODE);
-    let missing_agent = http.get(&list).bearer_auth(&access).send().await.expect("sent");
+    let missing_agent = http
+        .get(&list)
+        .bearer_auth(&access)
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(missing_agent.status(), 400);
 
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -128,12 +159,18 @@ async fn ycm_credentials_user_agent_and_refresh_grant() {
     let refreshed = http
         .post(&token_url)
         .header("User-Agent", "OpenAPI")
-        .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh.as_str())])
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.as_str()),
+        ])
         .send()
         .await
         .expect("sent");
     let v: serde_json::Value = refreshed.json().await.expect("JSON");
-    let new_access = v["access_token"].as_str().expect("new access token").to_owned();
+    let new_access = v["access_token"]
+        .as_str()
+        .expect("new access token")
+        .to_owned();
     assert_ne!(new_access, access);
     assert_eq!(ycm_get(&http, &list, &new_access).await.0, 200);
 
@@ -156,20 +193,50 @@ async fn ycm_parameters_and_single_customer() {
     let http = client();
     let base = sim.base_url();
     let (access, _) = ycm_token_once(&http, &base).await.expect("token pair");
-    for bad in ["pageSize=51", "pageSize=0", "pageNumber=0", "sort=name", "pageSize=x"] {
-        let (status, body, _) = ycm_get(&http, &format!("{base}/dm/open_api/v1/customers?{bad}"), &access).await;
+    for bad in [
+        "pageSize=51",
+        "pageSize=0",
+        "pageNumber=0",
+        "sort=name",
+        "pageSize=x",
+    ] {
+        let (status, body, _) = ycm_get(
+            &http,
+            &format!("{base}/dm/open_api/v1/customers?{bad}"),
+            &access,
+        )
+        .await;
         assert_eq!(status, 200, "{bad}");
-        assert_eq!(json(&body)["errcode"].to_string(), YCM_INVALID_PARAMETER_CODE, "{bad}");
+        assert_eq!(
+            json(&body)["errcode"].to_string(),
+            YCM_INVALID_PARAMETER_CODE,
+            "{bad}"
+        );
     }
-    let (_, body, _) = ycm_get(&http, &format!("{base}/dm/open_api/v1/customers?sort=-customerId"), &access).await;
+    let (_, body, _) = ycm_get(
+        &http,
+        &format!("{base}/dm/open_api/v1/customers?sort=-customerId"),
+        &access,
+    )
+    .await;
     let v = json(&body);
     assert_eq!(v["data"]["pageSize"], 10);
     let first = &v["data"]["list"][0];
     let id = first["customerId"].to_string().trim_matches('"').to_owned();
-    let (status, body, _) = ycm_get(&http, &format!("{base}/dm/open_api/v1/customers/{id}"), &access).await;
+    let (status, body, _) = ycm_get(
+        &http,
+        &format!("{base}/dm/open_api/v1/customers/{id}"),
+        &access,
+    )
+    .await;
     assert_eq!(status, 200);
     assert_eq!(&json(&body)["data"], first);
-    let (_, body, _) = ycm_get(&http, &format!("{base}/dm/open_api/v1/customers/1"), &access).await;
+    let (_, body, _) = ycm_get(
+        &http,
+        &format!("{base}/dm/open_api/v1/customers/1"),
+        &access,
+    )
+    .await;
     assert_eq!(json(&body)["errcode"].to_string(), YCM_NOT_FOUND_CODE);
     sim.shutdown().await;
 }

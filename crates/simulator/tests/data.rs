@@ -3,7 +3,10 @@
 
 mod common;
 
-use common::{client, start, u8_all_pages, u8_query, u8_records, u8_token, ycm_all_pages, ycm_records, ycm_token};
+use common::{
+    client, start, u8_all_pages, u8_query, u8_records, u8_token, ycm_all_pages, ycm_records,
+    ycm_token,
+};
 use custlake_simulator::{Entity, MessinessConfig, SimConfig};
 
 fn config(seed: u64) -> SimConfig {
@@ -53,7 +56,10 @@ async fn paging_reassembles_exactly_the_ground_truth() {
     let token = u8_token(&http, &base).await;
     for (tenant, to) in [("u8_demo_a", "demo_ent_a"), ("u8_demo_b", "demo_ent_b")] {
         let query = u8_query(to, &token);
-        for (entity, list) in [(Entity::U8Customers, "customer"), (Entity::U8Contacts, "customercontacts")] {
+        for (entity, list) in [
+            (Entity::U8Customers, "customer"),
+            (Entity::U8Contacts, "customercontacts"),
+        ] {
             let served = u8_records(&u8_all_pages(&http, &base, list, &query, 9).await);
             let expected = truth.get(tenant, entity).expect("set exists");
             let expected: Vec<&str> = expected.records.iter().map(|r| r.json.as_str()).collect();
@@ -62,15 +68,29 @@ async fn paging_reassembles_exactly_the_ground_truth() {
     }
     let access = ycm_token(&http, &base).await;
     let served = ycm_records(&ycm_all_pages(&http, &base, &access, 50).await);
-    let expected = truth.get("ycm_demo", Entity::YcmCustomers).expect("set exists");
+    let expected = truth
+        .get("ycm_demo", Entity::YcmCustomers)
+        .expect("set exists");
     assert_eq!(served.len(), 57);
-    assert_eq!(served, expected.records.iter().map(|r| r.json.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        served,
+        expected
+            .records
+            .iter()
+            .map(|r| r.json.clone())
+            .collect::<Vec<_>>()
+    );
 
     // Keys in the ground truth are what a client reads from the record.
     for set in &truth.sets {
-        let key_field = if set.entity == Entity::YcmCustomers { "customerId" } else { "code" };
+        let key_field = if set.entity == Entity::YcmCustomers {
+            "customerId"
+        } else {
+            "code"
+        };
         for record in &set.records {
-            let value: serde_json::Value = serde_json::from_str(&record.json).expect("record is JSON");
+            let value: serde_json::Value =
+                serde_json::from_str(&record.json).expect("record is JSON");
             let read = match &value[key_field] {
                 serde_json::Value::String(s) => Some(s.clone()),
                 serde_json::Value::Number(n) => Some(n.to_string()),
@@ -81,13 +101,20 @@ async fn paging_reassembles_exactly_the_ground_truth() {
     }
 
     // The admin endpoint reports the same set.
-    let ndjson = common::get(&http, &format!("{base}/_sim/ground_truth/u8_demo_a/u8_contacts")).await.1;
+    let ndjson = common::get(
+        &http,
+        &format!("{base}/_sim/ground_truth/u8_demo_a/u8_contacts"),
+    )
+    .await
+    .1;
     let lines: Vec<serde_json::Value> = String::from_utf8(ndjson)
         .expect("utf8")
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect();
-    let contacts = truth.get("u8_demo_a", Entity::U8Contacts).expect("set exists");
+    let contacts = truth
+        .get("u8_demo_a", Entity::U8Contacts)
+        .expect("set exists");
     assert_eq!(lines.len(), contacts.records.len());
     assert_eq!(lines[3]["json"], contacts.records[3].json.as_str());
     sim.shutdown().await;
@@ -99,8 +126,12 @@ async fn contacts_join_to_customers_and_u8_codes_are_unique() {
     config.messiness = MessinessConfig::none();
     let sim = start(config).await;
     let truth = sim.ground_truth();
-    let customers = truth.get("u8_demo_a", Entity::U8Customers).expect("customers");
-    let contacts = truth.get("u8_demo_a", Entity::U8Contacts).expect("contacts");
+    let customers = truth
+        .get("u8_demo_a", Entity::U8Customers)
+        .expect("customers");
+    let contacts = truth
+        .get("u8_demo_a", Entity::U8Contacts)
+        .expect("contacts");
     let codes: std::collections::BTreeSet<&str> = customers.keys().into_iter().collect();
     assert_eq!(codes.len(), 40);
     assert_eq!(contacts.records.len(), 80);
@@ -140,10 +171,22 @@ async fn heavy_messiness_shows_every_kind_of_mess() {
     assert!(any(r#""customerId":""#), "a YCM id sent as a string");
     assert!(any(r#""是""#) && any(r#":true"#), "boolean variants");
     assert!(any(r#""seed_date":"""#), "empty dates");
-    assert!(any("\\u0007") || any("\\u0000") || any("\\u001f"), "control characters");
+    assert!(
+        any("\\u0007") || any("\\u0000") || any("\\u001f"),
+        "control characters"
+    );
     assert!(all.iter().any(|r| r.len() > 8000), "very long strings");
     assert!(any(r#"null"#), "null fields");
-    assert!(truth.sets.iter().any(|s| s.records.iter().any(|r| r.key.is_none())), "records without key");
-    assert!(any("cCusDefine1") || any("iCusCreLine"), "unknown extra fields");
+    assert!(
+        truth
+            .sets
+            .iter()
+            .any(|s| s.records.iter().any(|r| r.key.is_none())),
+        "records without key"
+    );
+    assert!(
+        any("cCusDefine1") || any("iCusCreLine"),
+        "unknown extra fields"
+    );
     sim.shutdown().await;
 }

@@ -36,7 +36,11 @@ async fn injected_429_carries_retry_after_and_the_retry_succeeds() {
     let http = client();
     let base = sim.base_url();
     let token = u8_token(&http, &base).await;
-    let response = http.get(page_url(&base, &token, 1)).send().await.expect("sent");
+    let response = http
+        .get(page_url(&base, &token, 1))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(response.status(), 429);
     assert_eq!(response.headers()["retry-after"], "3");
     let (status, body) = get(&http, &page_url(&base, &token, 1)).await;
@@ -45,7 +49,8 @@ async fn injected_429_carries_retry_after_and_the_retry_succeeds() {
     assert_eq!(page.customer.len(), 10);
     // YCM answers 429 the same way.
     let access = ycm_token(&http, &base).await;
-    let (status, body, retry_after) = ycm_get(&http, &format!("{base}/dm/open_api/v1/customers"), &access).await;
+    let (status, body, retry_after) =
+        ycm_get(&http, &format!("{base}/dm/open_api/v1/customers"), &access).await;
     assert_eq!(status, 429);
     assert_eq!(retry_after.as_deref(), Some("3"));
     let v: serde_json::Value = serde_json::from_slice(&body).expect("Failed envelope");
@@ -87,7 +92,11 @@ async fn dropped_connections_cut_the_body_and_the_server_keeps_serving() {
     let http = client();
     let base = sim.base_url();
     let token = u8_token(&http, &base).await;
-    let response = http.get(page_url(&base, &token, 1)).send().await.expect("headers arrive");
+    let response = http
+        .get(page_url(&base, &token, 1))
+        .send()
+        .await
+        .expect("headers arrive");
     assert_eq!(response.status(), 200);
     assert!(response.bytes().await.is_err(), "the body breaks off");
     let (status, body) = get(&http, &page_url(&base, &token, 1)).await;
@@ -132,7 +141,12 @@ async fn vendor_error_codes_come_with_http_200() {
     assert_eq!(v["errcode"], U8_BUSY_CODE);
     assert!(v.get("customer").is_none());
     let access = ycm_token(&http, &base).await;
-    let (status, body, _) = ycm_get(&http, &format!("{base}/dm/open_api/v1/customers?pageSize=5"), &access).await;
+    let (status, body, _) = ycm_get(
+        &http,
+        &format!("{base}/dm/open_api/v1/customers?pageSize=5"),
+        &access,
+    )
+    .await;
     assert_eq!(status, 200);
     let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
     assert_eq!(v["status"], "Failed");
@@ -194,7 +208,11 @@ async fn the_per_client_rate_limit_answers_429_with_retry_after() {
     let mut statuses = Vec::new();
     let mut retry_after = None;
     for page in 1..=4 {
-        let response = http.get(page_url(&base, &token, page)).send().await.expect("sent");
+        let response = http
+            .get(page_url(&base, &token, page))
+            .send()
+            .await
+            .expect("sent");
         statuses.push(response.status().as_u16());
         if response.status() == 429 {
             retry_after = response.headers().get("retry-after").cloned();
@@ -203,9 +221,16 @@ async fn the_per_client_rate_limit_answers_429_with_retry_after() {
         }
     }
     assert_eq!(statuses, [200, 200, 429, 429]);
-    assert_eq!(retry_after.as_ref().map(|v| v.to_str().unwrap_or("")), Some("1"));
+    assert_eq!(
+        retry_after.as_ref().map(|v| v.to_str().unwrap_or("")),
+        Some("1")
+    );
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(get(&http, &page_url(&base, &token, 1)).await.0, 200, "the bucket refills");
+    assert_eq!(
+        get(&http, &page_url(&base, &token, 1)).await.0,
+        200,
+        "the bucket refills"
+    );
     let stats = sim.stats();
     assert_eq!(stats.rate_limited, 2);
     assert!(stats.max_requests_per_second >= 5);
@@ -236,7 +261,9 @@ async fn drift_changes_the_set_between_pages() {
     });
     config.messiness = MessinessConfig::none();
     let sim = start(config).await;
-    let before = sim.entity_set("u8_demo_a", Entity::U8Customers).expect("set");
+    let before = sim
+        .entity_set("u8_demo_a", Entity::U8Customers)
+        .expect("set");
     let http = client();
     let base = sim.base_url();
     let token = u8_token(&http, &base).await;
@@ -252,7 +279,9 @@ async fn drift_changes_the_set_between_pages() {
             seen.push(v["code"].as_str().unwrap_or_default().to_owned());
         }
     }
-    let after = sim.entity_set("u8_demo_a", Entity::U8Customers).expect("set");
+    let after = sim
+        .entity_set("u8_demo_a", Entity::U8Customers)
+        .expect("set");
     assert_ne!(before.keys(), after.keys(), "drift changed the served set");
     assert!(sim.stats().drift_events >= 1);
     let unique: BTreeSet<&String> = seen.iter().collect();

@@ -69,7 +69,10 @@ mod tests {
     fn round_trips_known_dates() {
         assert_eq!(DateTime::from_days(0, 0).date_text(), "1970-01-01");
         let days = DateTime::days_from_civil(2024, 2, 29);
-        assert_eq!(DateTime::from_days(days, 3661).date_time_text(), "2024-02-29 01:01:01");
+        assert_eq!(
+            DateTime::from_days(days, 3661).date_time_text(),
+            "2024-02-29 01:01:01"
+        );
         assert_eq!(DateTime::days_from_civil(2000, 3, 1), 11_017);
     }
 }

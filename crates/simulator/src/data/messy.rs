@@ -208,10 +208,10 @@ impl<'a> MessyRecord<'a> {
                 (Vendor::U8, 1) => self.obj.u64("iCusCreLine", n * 100),
                 (Vendor::U8, 2) => self.obj.str("dCusCreateDatetime", "2019-06-01 09:30:00"),
                 (Vendor::U8, 3) => self.obj.raw("bCusState", "true"),
-                (Vendor::U8, _) => {
-                    self.obj
-                        .raw("cCusExtra", &format!("{{\"iId\":{n},\"cTag\":[\"a\",\"b\"]}}"))
-                }
+                (Vendor::U8, _) => self.obj.raw(
+                    "cCusExtra",
+                    &format!("{{\"iId\":{n},\"cTag\":[\"a\",\"b\"]}}"),
+                ),
                 (Vendor::Ycm, 0) => self.obj.u64("createTime", 1_600_000_000_000 + n * 1000),
                 (Vendor::Ycm, 1) => self.obj.u64("ownerId", n),
                 (Vendor::Ycm, 2) => self.obj.raw("tags", "[\"vip\",\"imported\"]"),
@@ -234,18 +234,23 @@ const EXTRA_KINDS: u64 = 5;
 pub(crate) fn unicode_edge(rng: &mut Stream, value: &str) -> String {
     match rng.below(7) {
         0 => format!("{value}{}", rng.pick(&["🚀", "😀", "🏭", "👨‍👩‍👧", "🇨🇳"])),
-        1 => value
-            .chars()
-            .map(|c| match c {
-                '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
-                ' ' => '\u{3000}',
-                _ => c,
-            })
-            .collect::<String>()
-            + "（总部）",
+        1 => {
+            value
+                .chars()
+                .map(|c| match c {
+                    '!'..='~' => char::from_u32(c as u32 + 0xFEE0).unwrap_or(c),
+                    ' ' => '\u{3000}',
+                    _ => c,
+                })
+                .collect::<String>()
+                + "（总部）"
+        }
         2 => {
             let ctl = rng.pick(&["\u{7}", "\t", "\r\n", "\u{1f}", "\u{0}", "\u{8}"]);
-            let mid = value.char_indices().nth(value.chars().count() / 2).map_or(0, |(i, _)| i);
+            let mid = value
+                .char_indices()
+                .nth(value.chars().count() / 2)
+                .map_or(0, |(i, _)| i);
             format!("{}{ctl}{}", &value[..mid], &value[mid..])
         }
         3 => format!("\u{200b}{value}\u{200d}"),

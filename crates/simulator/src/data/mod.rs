@@ -84,7 +84,10 @@ mod tests {
             ItemId::Inserted { before: 0, slot: 1 },
             ItemId::Base(0),
             ItemId::Inserted { before: 1, slot: 1 },
-            ItemId::Inserted { before: 1, slot: 12 },
+            ItemId::Inserted {
+                before: 1,
+                slot: 12,
+            },
             ItemId::Base(1),
         ];
         let codes: Vec<String> = items.iter().map(|i| item_code(*i)).collect();
@@ -94,7 +97,15 @@ mod tests {
         for (item, code) in items.iter().zip(&codes) {
             assert_eq!(parse_item_code(code), Some(*item));
         }
-        for bad in ["", "17", "0000001x", "00000000", "00000001-1", "00000001-000", "000000001"] {
+        for bad in [
+            "",
+            "17",
+            "0000001x",
+            "00000000",
+            "00000001-1",
+            "00000001-000",
+            "000000001",
+        ] {
             assert_eq!(parse_item_code(bad), None, "{bad}");
         }
     }

@@ -8,11 +8,12 @@
 
 use super::dates::DateTime;
 use super::messy::{MessyRecord, Vendor, unicode_edge};
-use super::people::{ZhCompany, mailbox, zh_address, zh_city, zh_company, zh_landline, zh_mobile, zh_person};
+use super::people::{
+    ZhCompany, mailbox, zh_address, zh_city, zh_company, zh_landline, zh_mobile, zh_person,
+};
 use super::words::{
     ZH_BANKS, ZH_CITIES, ZH_CURRENCIES, ZH_CUSTOM_VALUES, ZH_HOBBIES, ZH_INDUSTRIES,
-    ZH_MAIL_DOMAINS, ZH_MANAGEMENT_TYPES, ZH_MEMOS, ZH_POSITIONS, ZH_SORT_CODES, ZH_TITLES,
-    ZhCity,
+    ZH_MAIL_DOMAINS, ZH_MANAGEMENT_TYPES, ZH_MEMOS, ZH_POSITIONS, ZH_SORT_CODES, ZH_TITLES, ZhCity,
 };
 use super::{ItemId, item_code};
 use crate::config::MessinessConfig;
@@ -124,7 +125,10 @@ impl U8Data {
         rec.text("name", &company.name);
         rec.free_text("abbrname", &company.short);
         rec.text("sort_code", rng.pick(ZH_SORT_CODES));
-        let region = ZH_CITIES.iter().position(|c| c.province == city.province).unwrap_or(0);
+        let region = ZH_CITIES
+            .iter()
+            .position(|c| c.province == city.province)
+            .unwrap_or(0);
         rec.text("domain_code", &format!("{:02}", region % 8 + 1));
         rec.text("industry", rng.pick(ZH_INDUSTRIES));
         let address = zh_address(&mut rng, city);
@@ -141,10 +145,18 @@ impl U8Data {
         };
         rec.free_text("contact", &contact);
         rec.text("phone", &zh_landline(&mut rng, city));
-        let fax = if rng.below(3) == 0 { zh_landline(&mut rng, city) } else { String::new() };
+        let fax = if rng.below(3) == 0 {
+            zh_landline(&mut rng, city)
+        } else {
+            String::new()
+        };
         rec.text("fax", &fax);
         rec.digits("mobile", &zh_mobile(&mut rng));
-        let site = if rng.below(4) == 0 { zh_address(&mut rng, city) } else { address };
+        let site = if rng.below(4) == 0 {
+            zh_address(&mut rng, city)
+        } else {
+            address
+        };
         rec.free_text("devliver_site", &site);
 
         let (modified, version) = self.version(item, &mut rng);
@@ -155,10 +167,17 @@ impl U8Data {
         );
         rec.date("seed_date", Some(seeded), false);
         let ended = (rng.below(20) == 0).then(|| {
-            DateTime::from_days(DateTime::days_from_civil(2020, 1, 1) + rng.below(1800) as i64, 0)
+            DateTime::from_days(
+                DateTime::days_from_civil(2020, 1, 1) + rng.below(1800) as i64,
+                0,
+            )
         });
         rec.date("end_date", ended, false);
-        let memo = if rng.below(4) == 0 { rng.pick(ZH_MEMOS) } else { "" };
+        let memo = if rng.below(4) == 0 {
+            rng.pick(ZH_MEMOS)
+        } else {
+            ""
+        };
         rec.free_text("memo", memo);
 
         let domestic = rng.below(20) != 0;
@@ -179,7 +198,11 @@ impl U8Data {
         rec.text("spec_operator_name", &op_name);
         rec.number("timestamp", version);
         for n in 1..=16u64 {
-            let value = if rng.below(20) == 0 { rng.pick(ZH_CUSTOM_VALUES) } else { "" };
+            let value = if rng.below(20) == 0 {
+                rng.pick(ZH_CUSTOM_VALUES)
+            } else {
+                ""
+            };
             rec.text(SELF_DEFINES[n as usize - 1], value);
         }
         rec.extras(Vendor::U8);
@@ -199,7 +222,8 @@ impl U8Data {
             }
             ItemId::Inserted { before, slot } => {
                 let day = DateTime::days_from_civil(2025, 1, 1) + rng.below(30) as i64;
-                let version = 1_000_000 + self.customers * 8 + 1_000 + before * 1_000 + u64::from(slot);
+                let version =
+                    1_000_000 + self.customers * 8 + 1_000 + before * 1_000 + u64::from(slot);
                 (DateTime::from_days(day, seconds), version as i64)
             }
         }
@@ -211,7 +235,9 @@ impl U8Data {
         match item {
             ItemId::Base(g) => (ItemId::Base(g / per), g % per),
             ItemId::Inserted { .. } => {
-                let owner = self.stream(K_INSERTED_OWNER, item).below(self.customers.max(1));
+                let owner = self
+                    .stream(K_INSERTED_OWNER, item)
+                    .below(self.customers.max(1));
                 // Inserted contacts are extra people of an existing customer.
                 let [_, slot] = item.stream_parts();
                 (ItemId::Base(owner), per + slot)
@@ -258,19 +284,38 @@ impl U8Data {
         rec.text("title", if rng.below(3) == 0 { "" } else { title });
         rec.text("sex", sex);
         let birthday = (rng.below(3) == 0).then(|| {
-            DateTime::from_days(DateTime::days_from_civil(1960, 1, 1) + rng.below(14_000) as i64, 0)
+            DateTime::from_days(
+                DateTime::days_from_civil(1960, 1, 1) + rng.below(14_000) as i64,
+                0,
+            )
         });
         rec.date("birthday", birthday, false);
-        let native = if rng.below(2) == 0 { zh_city(&mut rng).province } else { "" };
+        let native = if rng.below(2) == 0 {
+            zh_city(&mut rng).province
+        } else {
+            ""
+        };
         rec.text("native", native);
         rec.boolean("default", j == 0);
         rec.text("position", rng.pick(ZH_POSITIONS));
         rec.digits("mobile_phone", &zh_mobile(&mut rng));
-        let office = if rng.below(2) == 0 { zh_landline(&mut rng, city) } else { String::new() };
+        let office = if rng.below(2) == 0 {
+            zh_landline(&mut rng, city)
+        } else {
+            String::new()
+        };
         rec.text("office_phone", &office);
-        let email = if rng.below(3) != 0 { mailbox(&mut rng, ZH_MAIL_DOMAINS) } else { String::new() };
+        let email = if rng.below(3) != 0 {
+            mailbox(&mut rng, ZH_MAIL_DOMAINS)
+        } else {
+            String::new()
+        };
         rec.text("email", &email);
-        let hobby = if rng.below(3) == 0 { rng.pick(ZH_HOBBIES) } else { "" };
+        let hobby = if rng.below(3) == 0 {
+            rng.pick(ZH_HOBBIES)
+        } else {
+            ""
+        };
         rec.free_text("favorite", hobby);
         let wechat = if rng.below(2) == 0 {
             let mut w = String::from("wx_");

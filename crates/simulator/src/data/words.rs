@@ -78,22 +78,67 @@ pub(crate) const ZH_CITIES: &[ZhCity] = zh_cities![
     ("安徽省", "合肥", "Hefei", "Anhui", "0551", "230"),
     ("江西省", "南昌", "Nanchang", "Jiangxi", "0791", "330"),
     ("云南省", "昆明", "Kunming", "Yunnan", "0871", "650"),
-    ("黑龙江省", "哈尔滨", "Harbin", "Heilongjiang", "0451", "150"),
+    (
+        "黑龙江省",
+        "哈尔滨",
+        "Harbin",
+        "Heilongjiang",
+        "0451",
+        "150"
+    ),
     ("吉林省", "长春", "Changchun", "Jilin", "0431", "130"),
-    ("广西壮族自治区", "南宁", "Nanning", "Guangxi", "0771", "530"),
+    (
+        "广西壮族自治区",
+        "南宁",
+        "Nanning",
+        "Guangxi",
+        "0771",
+        "530"
+    ),
 ];
 
 /// Districts (区), generic enough for any city.
 pub(crate) const ZH_DISTRICTS: &[&str] = &[
-    "高新区", "经济技术开发区", "工业园区", "城关区", "新城区", "滨江区", "开发区", "中心区",
-    "东城区", "西城区", "南山区", "北湖区",
+    "高新区",
+    "经济技术开发区",
+    "工业园区",
+    "城关区",
+    "新城区",
+    "滨江区",
+    "开发区",
+    "中心区",
+    "东城区",
+    "西城区",
+    "南山区",
+    "北湖区",
 ];
 
 /// Roads.
 pub(crate) const ZH_ROADS: &[&str] = &[
-    "人民路", "解放路", "中山路", "建设路", "长江路", "黄河路", "和平路", "胜利路", "新华路",
-    "文化路", "科技路", "创业路", "工业大道", "迎宾大道", "滨江路", "东风路", "青年路", "朝阳路",
-    "学府路", "金融街", "花园路", "光明路", "团结路", "幸福大街",
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "长江路",
+    "黄河路",
+    "和平路",
+    "胜利路",
+    "新华路",
+    "文化路",
+    "科技路",
+    "创业路",
+    "工业大道",
+    "迎宾大道",
+    "滨江路",
+    "东风路",
+    "青年路",
+    "朝阳路",
+    "学府路",
+    "金融街",
+    "花园路",
+    "光明路",
+    "团结路",
+    "幸福大街",
 ];
 
 /// Two-character brand words of company names (字号).
@@ -106,9 +151,30 @@ pub(crate) const ZH_BRANDS: &[&str] = &[
 
 /// Line-of-business words of company names.
 pub(crate) const ZH_TRADES: &[&str] = &[
-    "科技", "电子", "贸易", "机械", "化工", "食品", "医药", "建材", "物流", "纺织", "信息技术",
-    "新能源", "精密制造", "环保科技", "电气", "汽车配件", "包装", "家具", "服饰", "农业发展",
-    "网络科技", "实业", "商贸", "工程技术",
+    "科技",
+    "电子",
+    "贸易",
+    "机械",
+    "化工",
+    "食品",
+    "医药",
+    "建材",
+    "物流",
+    "纺织",
+    "信息技术",
+    "新能源",
+    "精密制造",
+    "环保科技",
+    "电气",
+    "汽车配件",
+    "包装",
+    "家具",
+    "服饰",
+    "农业发展",
+    "网络科技",
+    "实业",
+    "商贸",
+    "工程技术",
 ];
 
 /// Company forms, most common first (the generator favours the first).
@@ -140,13 +206,34 @@ pub(crate) const ZH_CURRENCIES: &[&str] = &["人民币", "美元", "欧元", "�
 
 /// Contact positions (职位).
 pub(crate) const ZH_POSITIONS: &[&str] = &[
-    "总经理", "副总经理", "采购经理", "财务总监", "销售代表", "行政主管", "技术总监", "采购专员",
-    "出纳", "董事长", "仓库主管", "办公室主任",
+    "总经理",
+    "副总经理",
+    "采购经理",
+    "财务总监",
+    "销售代表",
+    "行政主管",
+    "技术总监",
+    "采购专员",
+    "出纳",
+    "董事长",
+    "仓库主管",
+    "办公室主任",
 ];
 
 /// Hobbies (个人爱好).
 pub(crate) const ZH_HOBBIES: &[&str] = &[
-    "篮球", "足球", "羽毛球", "钓鱼", "书法", "摄影", "旅游", "围棋", "登山", "阅读", "品茶", "高尔夫",
+    "篮球",
+    "足球",
+    "羽毛球",
+    "钓鱼",
+    "书法",
+    "摄影",
+    "旅游",
+    "围棋",
+    "登山",
+    "阅读",
+    "品茶",
+    "高尔夫",
 ];
 
 /// Remarks (备注).
@@ -162,7 +249,16 @@ pub(crate) const ZH_MEMOS: &[&str] = &[
 
 /// Values seen in the custom fields (自定义项).
 pub(crate) const ZH_CUSTOM_VALUES: &[&str] = &[
-    "A类", "B类", "C类", "华东大区", "华南大区", "华北大区", "重点跟进", "经销商", "直营", "线上",
+    "A类",
+    "B类",
+    "C类",
+    "华东大区",
+    "华南大区",
+    "华北大区",
+    "重点跟进",
+    "经销商",
+    "直营",
+    "线上",
 ];
 
 /// Customer management types (客户管理类型): code and name.
@@ -178,8 +274,14 @@ pub(crate) const ZH_MANAGEMENT_TYPES: &[(&str, &str)] = &[
 pub(crate) const ZH_SORT_CODES: &[&str] = &["01", "02", "03", "0101", "0102", "0201", "0301"];
 
 /// Free-mail domains for Chinese addresses.
-pub(crate) const ZH_MAIL_DOMAINS: &[&str] =
-    &["qq.com", "163.com", "126.com", "sina.com", "aliyun.com", "foxmail.com"];
+pub(crate) const ZH_MAIL_DOMAINS: &[&str] = &[
+    "qq.com",
+    "163.com",
+    "126.com",
+    "sina.com",
+    "aliyun.com",
+    "foxmail.com",
+];
 
 /// Western cities: city, state, country, postal code prefix.
 pub(crate) const WESTERN_CITIES: &[(&str, &str, &str, &str)] = &[

@@ -5,13 +5,15 @@
 //! present only with some probability, as in the vendor's own example. `customerId` is a Long:
 //! original records sit 8 apart so drift can insert records between them in id order.
 
+use super::ItemId;
 use super::messy::{MessyRecord, Vendor};
-use super::people::{en_person, mailbox, zh_address, zh_city, zh_company, zh_landline, zh_mobile, zh_zip};
+use super::people::{
+    en_person, mailbox, zh_address, zh_city, zh_company, zh_landline, zh_mobile, zh_zip,
+};
 use super::words::{
     EN_COMPANY_SUFFIXES, EN_MAIL_DOMAINS, EN_STREET_SUFFIXES, WESTERN_CITIES, ZH_GIVEN_NAMES,
     ZH_MEMOS, ZH_SURNAMES,
 };
-use super::ItemId;
 use crate::config::MessinessConfig;
 use crate::hash::{Stream, hash_str, key};
 
@@ -102,8 +104,22 @@ impl YcmData {
             has(50),
             has(10),
         ];
-        let [first, last, company, email, business, mobile, home, fax, zip, street, city, state, country, remark] =
-            present;
+        let [
+            first,
+            last,
+            company,
+            email,
+            business,
+            mobile,
+            home,
+            fax,
+            zip,
+            street,
+            city,
+            state,
+            country,
+            remark,
+        ] = present;
         if rng.below(2) == 0 {
             let (first_name, last_name) = en_person(&mut rng);
             let (c_city, c_state, c_country, c_zip) = rng.pick(WESTERN_CITIES);
@@ -192,7 +208,10 @@ impl YcmData {
                 rec.free_text("company", &co.name);
             }
             if email {
-                rec.text("email", &mailbox(&mut rng, &["qq.com", "163.com", "example.cn"]));
+                rec.text(
+                    "email",
+                    &mailbox(&mut rng, &["qq.com", "163.com", "example.cn"]),
+                );
             }
             if business {
                 rec.text("businessNumber", &zh_landline(&mut rng, c));
@@ -216,7 +235,14 @@ impl YcmData {
                 rec.text("city", if pinyin { c.pinyin } else { c.city });
             }
             if state {
-                rec.text("state", if pinyin { c.province_pinyin } else { c.province });
+                rec.text(
+                    "state",
+                    if pinyin {
+                        c.province_pinyin
+                    } else {
+                        c.province
+                    },
+                );
             }
             if country {
                 rec.text("country", if pinyin { "China" } else { "中国" });
@@ -246,8 +272,12 @@ mod tests {
             assert_eq!(parse_customer_id(customer_id(item) as i64), Some(item));
         }
         assert_eq!(customer_id(ItemId::Base(0)), 50_086_120);
-        assert!(customer_id(ItemId::Inserted { before: 1, slot: 1 }) > customer_id(ItemId::Base(0)));
-        assert!(customer_id(ItemId::Inserted { before: 1, slot: 7 }) < customer_id(ItemId::Base(1)));
+        assert!(
+            customer_id(ItemId::Inserted { before: 1, slot: 1 }) > customer_id(ItemId::Base(0))
+        );
+        assert!(
+            customer_id(ItemId::Inserted { before: 1, slot: 7 }) < customer_id(ItemId::Base(1))
+        );
         assert_eq!(parse_customer_id(-5), None);
         assert_eq!(parse_customer_id(1), None);
     }

@@ -28,7 +28,10 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         .route(ycm::GET_PATH, get(ycm::get_customer))
         .route("/_sim/stats", get(admin::stats))
         .route("/_sim/ground_truth", get(admin::ground_truth_index))
-        .route("/_sim/ground_truth/{tenant}/{entity}", get(admin::entity_set))
+        .route(
+            "/_sim/ground_truth/{tenant}/{entity}",
+            get(admin::entity_set),
+        )
         .with_state(state)
 }
 
@@ -51,7 +54,7 @@ pub(crate) struct Call {
 impl Call {
     /// A request id that is deterministic under the seed (hex, 32 characters).
     pub(crate) fn request_id(&self, seed: u64) -> String {
-        let a = key(seed, &[0x7265_71, self.identity, self.decision.attempt]);
+        let a = key(seed, &[0x0072_6571, self.identity, self.decision.attempt]);
         let b = key(a, &[1]);
         format!("{a:016x}{b:016x}")
     }
@@ -82,7 +85,10 @@ impl Params {
 
     /// The first value of `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The first non-empty value of `name`.
@@ -143,8 +149,14 @@ pub(crate) async fn vendor_call(
             }
             Vendor::Ycm => {
                 let code = &state.faults.config().ycm_vendor_error_code;
-                ycm::failed(state, &call, axum::http::StatusCode::OK, code, "System busy, please retry later")
-                    .into_response()
+                ycm::failed(
+                    state,
+                    &call,
+                    axum::http::StatusCode::OK,
+                    code,
+                    "System busy, please retry later",
+                )
+                .into_response()
             }
         },
         Some(Fault::DropConnection) => drop_mid_body(handler(&call), decision.detail),
@@ -153,21 +165,40 @@ pub(crate) async fn vendor_call(
 }
 
 /// The vendor's HTTP 429 answer with `Retry-After`.
-pub(crate) fn throttled(state: &SimState, vendor: Vendor, call: &Call, retry_after_secs: u64) -> Reply {
+pub(crate) fn throttled(
+    state: &SimState,
+    vendor: Vendor,
+    call: &Call,
+    retry_after_secs: u64,
+) -> Reply {
     let status = axum::http::StatusCode::TOO_MANY_REQUESTS;
     let reply = match vendor {
         Vendor::U8 => {
-            let mut reply = u8::error(crate::codes::U8_RATE_LIMITED_CODE, "调用频率超过限制,请稍后再试");
+            let mut reply = u8::error(
+                crate::codes::U8_RATE_LIMITED_CODE,
+                "调用频率超过限制,请稍后再试",
+            );
             reply.status = status;
             reply
         }
-        Vendor::Ycm => ycm::failed(state, call, status, crate::codes::YCM_RATE_LIMITED_CODE, "Too many requests"),
+        Vendor::Ycm => ycm::failed(
+            state,
+            call,
+            status,
+            crate::codes::YCM_RATE_LIMITED_CODE,
+            "Too many requests",
+        ),
     };
     reply.retry_after(retry_after_secs.max(1))
 }
 
 /// Takes a token from `client`'s bucket; the vendor's 429 answer when it is empty.
-pub(crate) fn check_rate_limit(state: &SimState, vendor: Vendor, call: &Call, client: &str) -> Result<(), Reply> {
+pub(crate) fn check_rate_limit(
+    state: &SimState,
+    vendor: Vendor,
+    call: &Call,
+    client: &str,
+) -> Result<(), Reply> {
     let Some(limit) = &state.rate_limit else {
         return Ok(());
     };
@@ -189,7 +220,7 @@ pub(crate) fn positive(value: Option<&str>, default: u64) -> Option<u64> {
 /// The slice `[start, end)` of a listing of `total` records for 1-based page `page` of
 /// `size` records (empty past the end).
 pub(crate) fn page_bounds(total: u64, page: u64, size: u64) -> (u64, u64) {
-    let start = (page - 1).checked_mul(size).unwrap_or(u64::MAX).min(total);
+    let start = (page - 1).saturating_mul(size).min(total);
     let end = start.saturating_add(size).min(total);
     (start, end)
 }

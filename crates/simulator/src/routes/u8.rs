@@ -50,7 +50,10 @@ fn missing(names: &[&str]) -> Reply {
 }
 
 /// `GET /system/token?from_account&app_key&app_secret`.
-pub(crate) async fn token(State(state): State<Arc<SimState>>, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn token(
+    State(state): State<Arc<SimState>>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = params_of(query);
     let identity = params.identity(TOKEN_PATH, "");
     vendor_call(&state, Vendor::U8, TOKEN_PATH, &identity, |call| {
@@ -61,7 +64,10 @@ pub(crate) async fn token(State(state): State<Arc<SimState>>, RawQuery(query): R
 
 fn issue_token(state: &SimState, params: &Params, call: &Call) -> Result<Reply, Reply> {
     let required = ["from_account", "app_key", "app_secret"];
-    let absent: Vec<&str> = required.into_iter().filter(|n| params.non_empty(n).is_none()).collect();
+    let absent: Vec<&str> = required
+        .into_iter()
+        .filter(|n| params.non_empty(n).is_none())
+        .collect();
     let (Some(from), Some(app_key), Some(secret)) = (
         params.non_empty("from_account"),
         params.non_empty("app_key"),
@@ -76,7 +82,10 @@ fn issue_token(state: &SimState, params: &Params, call: &Call) -> Result<Reply, 
         .find(|t| t.config.app_key == app_key)
         .ok_or_else(|| error(codes::U8_APP_NOT_ONLINE_CODE, codes::U8_APP_NOT_ONLINE_MSG))?;
     if app.config.app_secret != secret || app.config.from_account != from {
-        return Err(error(codes::U8_BAD_CREDENTIALS_CODE, "app_key或app_secret错误"));
+        return Err(error(
+            codes::U8_BAD_CREDENTIALS_CODE,
+            "app_key或app_secret错误",
+        ));
     }
     let lifetime = state.config.tokens.u8_lifetime;
     let token = state.tokens().issue_u8(app_key, lifetime);
@@ -97,7 +106,10 @@ fn issue_token(state: &SimState, params: &Params, call: &Call) -> Result<Reply, 
 /// Checks credentials, token and data source of a data call; the tenant it reads.
 fn authorize<'s>(state: &'s SimState, params: &Params, call: &Call) -> Result<&'s U8Tenant, Reply> {
     let required = ["from_account", "to_account", "app_key", "token"];
-    let absent: Vec<&str> = required.into_iter().filter(|n| params.non_empty(n).is_none()).collect();
+    let absent: Vec<&str> = required
+        .into_iter()
+        .filter(|n| params.non_empty(n).is_none())
+        .collect();
     let (Some(from), Some(to), Some(app_key), Some(token)) = (
         params.non_empty("from_account"),
         params.non_empty("to_account"),
@@ -118,32 +130,45 @@ fn authorize<'s>(state: &'s SimState, params: &Params, call: &Call) -> Result<&'
         TokenCheck::Valid(Owner::U8App(owner)) if owner == app_key => {}
         TokenCheck::Expired => {
             state.stats.token_expired();
-            return Err(error(codes::U8_TOKEN_EXPIRED_CODE, "token已过期,请重新获取"));
+            return Err(error(
+                codes::U8_TOKEN_EXPIRED_CODE,
+                "token已过期,请重新获取",
+            ));
         }
         _ => return Err(error(codes::U8_TOKEN_EXPIRED_CODE, "token无效")),
     }
     if app.config.from_account != from {
-        return Err(error(codes::U8_BAD_CREDENTIALS_CODE, "from_account与应用不匹配"));
+        return Err(error(
+            codes::U8_BAD_CREDENTIALS_CODE,
+            "from_account与应用不匹配",
+        ));
     }
     let ds = match params.non_empty("ds_sequence") {
         None => None,
-        Some(text) => Some(text.trim().parse::<i64>().map_err(|_| {
-            error(codes::U8_INVALID_PARAMETER_CODE, "参数ds_sequence格式错误")
-        })?),
+        Some(text) => Some(
+            text.trim()
+                .parse::<i64>()
+                .map_err(|_| error(codes::U8_INVALID_PARAMETER_CODE, "参数ds_sequence格式错误"))?,
+        ),
     };
     let candidates = state
         .u8
         .iter()
         .filter(|t| t.config.app_key == app_key && t.config.to_account == to);
     let tenant = match ds {
-        Some(ds) => candidates.into_iter().find(|t| t.config.effective_ds_sequence() == ds),
+        Some(ds) => candidates
+            .into_iter()
+            .find(|t| t.config.effective_ds_sequence() == ds),
         None => candidates.min_by_key(|t| t.config.effective_ds_sequence()),
     };
     tenant.ok_or_else(|| error(codes::U8_ACCOUNT_NOT_FOUND_CODE, "提供方账号或数据源不存在"))
 }
 
 /// `GET /api/customer/get?...&id=<code>`.
-pub(crate) async fn customer_get(State(state): State<Arc<SimState>>, RawQuery(query): RawQuery) -> Response {
+pub(crate) async fn customer_get(
+    State(state): State<Arc<SimState>>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = params_of(query);
     let identity = params.identity(CUSTOMER_GET_PATH, "");
     vendor_call(&state, Vendor::U8, CUSTOMER_GET_PATH, &identity, |call| {
@@ -209,7 +234,10 @@ async fn batch_get(state: Arc<SimState>, query: Option<String>, list: List) -> R
             return error(codes::U8_INVALID_PARAMETER_CODE, "参数page_index格式错误");
         };
         let Some(rows) = positive(params.get("rows_per_page"), DEFAULT_ROWS_PER_PAGE) else {
-            return error(codes::U8_INVALID_PARAMETER_CODE, "参数rows_per_page格式错误");
+            return error(
+                codes::U8_INVALID_PARAMETER_CODE,
+                "参数rows_per_page格式错误",
+            );
         };
         let rows = rows.min(u64::from(state.config.u8_max_rows_per_page));
         let (dataset, array_key, salt) = match list {
@@ -232,7 +260,9 @@ async fn batch_get(state: Arc<SimState>, query: Option<String>, list: List) -> R
         write_str(&mut body, array_key);
         body.extend_from_slice(b":[");
         for (n, p) in (start..end).enumerate() {
-            let Some(item) = snapshot.item_at(p) else { break };
+            let Some(item) = snapshot.item_at(p) else {
+                break;
+            };
             if n > 0 {
                 body.push(b',');
             }

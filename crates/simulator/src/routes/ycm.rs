@@ -30,7 +30,13 @@ const DEFAULT_PAGE_SIZE: u64 = 10;
 const MAX_PAGE_SIZE: u64 = 50;
 
 /// A Failed envelope: `{"status":"Failed","requestId","time","errcode","errmsg"}`.
-pub(crate) fn failed(state: &SimState, call: &Call, status: StatusCode, code: &str, message: &str) -> Reply {
+pub(crate) fn failed(
+    state: &SimState,
+    call: &Call,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> Reply {
     let mut body = Vec::with_capacity(160);
     let mut obj = ObjectWriter::begin(&mut body);
     obj.str("status", "Failed");
@@ -80,27 +86,42 @@ fn no_user_agent(state: &SimState, call: &Call) -> Reply {
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// The caller's name for rate limits and fault identities: the token's client id.
 fn caller(state: &SimState, headers: &HeaderMap) -> String {
     let owner = bearer(headers).and_then(|token| state.tokens().peek(token));
     match owner {
-        Some(Owner::YcmClient(i)) => state.ycm.get(i).map_or_else(String::new, |c| c.config.client_id.clone()),
+        Some(Owner::YcmClient(i)) => state
+            .ycm
+            .get(i)
+            .map_or_else(String::new, |c| c.config.client_id.clone()),
         _ => String::new(),
     }
 }
 
 /// Checks User-Agent, rate limit and bearer token; the client whose data the call reads.
-fn authorize<'s>(state: &'s SimState, headers: &HeaderMap, call: &Call, caller: &str) -> Result<&'s YcmClient, Reply> {
+fn authorize<'s>(
+    state: &'s SimState,
+    headers: &HeaderMap,
+    call: &Call,
+    caller: &str,
+) -> Result<&'s YcmClient, Reply> {
     if !has_user_agent(headers) {
         return Err(no_user_agent(state, call));
     }
     check_rate_limit(state, Vendor::Ycm, call, caller)?;
-    let unauthorized = |code: &str, message: &str| failed(state, call, StatusCode::UNAUTHORIZED, code, message);
+    let unauthorized =
+        |code: &str, message: &str| failed(state, call, StatusCode::UNAUTHORIZED, code, message);
     let Some(token) = bearer(headers) else {
-        return Err(unauthorized(codes::YCM_TOKEN_INVALID_CODE, "Missing access token"));
+        return Err(unauthorized(
+            codes::YCM_TOKEN_INVALID_CODE,
+            "Missing access token",
+        ));
     };
     let max_uses = state.config.faults.token_expire_after_calls;
     let check = state.tokens().use_token(token, max_uses);
@@ -111,14 +132,24 @@ fn authorize<'s>(state: &'s SimState, headers: &HeaderMap, call: &Call, caller: 
             .ok_or_else(|| unauthorized(codes::YCM_TOKEN_INVALID_CODE, "Invalid access token")),
         TokenCheck::Expired => {
             state.stats.token_expired();
-            Err(unauthorized(codes::YCM_TOKEN_EXPIRED_CODE, "Access token expired"))
+            Err(unauthorized(
+                codes::YCM_TOKEN_EXPIRED_CODE,
+                "Access token expired",
+            ))
         }
-        _ => Err(unauthorized(codes::YCM_TOKEN_INVALID_CODE, "Invalid access token")),
+        _ => Err(unauthorized(
+            codes::YCM_TOKEN_INVALID_CODE,
+            "Invalid access token",
+        )),
     }
 }
 
 /// `POST /dm/open_api/oauth/token` with a form body.
-pub(crate) async fn token(State(state): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn token(
+    State(state): State<Arc<SimState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let form = Params::parse(&body);
     let caller = form.get("client_id").unwrap_or_default().to_owned();
     let identity = form.identity(TOKEN_PATH, &caller);
@@ -128,7 +159,13 @@ pub(crate) async fn token(State(state): State<Arc<SimState>>, headers: HeaderMap
     .await
 }
 
-fn issue(state: &SimState, headers: &HeaderMap, form: &Params, call: &Call, caller: &str) -> Result<Reply, Reply> {
+fn issue(
+    state: &SimState,
+    headers: &HeaderMap,
+    form: &Params,
+    call: &Call,
+    caller: &str,
+) -> Result<Reply, Reply> {
     if !has_user_agent(headers) {
         return Err(no_user_agent(state, call));
     }
@@ -142,15 +179,26 @@ fn issue(state: &SimState, headers: &HeaderMap, form: &Params, call: &Call, call
                 .ycm
                 .iter()
                 .position(|c| c.config.client_id == id && c.config.client_secret == secret)
-                .ok_or_else(|| refused(codes::YCM_BAD_CREDENTIALS_CODE, "Invalid client_id or client_secret"))?
+                .ok_or_else(|| {
+                    refused(
+                        codes::YCM_BAD_CREDENTIALS_CODE,
+                        "Invalid client_id or client_secret",
+                    )
+                })?
         }
         Some("refresh_token") => {
             let refresh = form.get("refresh_token").unwrap_or_default();
             let owner = state.tokens().refresh_owner(refresh);
             let client = owner.ok_or_else(|| {
-                refused(codes::YCM_REFRESH_TOKEN_INVALID_CODE, "Invalid or expired refresh token")
+                refused(
+                    codes::YCM_REFRESH_TOKEN_INVALID_CODE,
+                    "Invalid or expired refresh token",
+                )
             })?;
-            let id = state.ycm.get(client).map_or("", |c| c.config.client_id.as_str());
+            let id = state
+                .ycm
+                .get(client)
+                .map_or("", |c| c.config.client_id.as_str());
             check_rate_limit(state, Vendor::Ycm, call, id)?;
             client
         }
@@ -194,9 +242,16 @@ pub(crate) async fn list_customers(
             Err(reply) => return reply,
         };
         let invalid = |message: &str| {
-            failed(&state, call, StatusCode::OK, codes::YCM_INVALID_PARAMETER_CODE, message)
+            failed(
+                &state,
+                call,
+                StatusCode::OK,
+                codes::YCM_INVALID_PARAMETER_CODE,
+                message,
+            )
         };
-        let Some(size) = positive(params.get("pageSize"), DEFAULT_PAGE_SIZE).filter(|s| *s <= MAX_PAGE_SIZE)
+        let Some(size) =
+            positive(params.get("pageSize"), DEFAULT_PAGE_SIZE).filter(|s| *s <= MAX_PAGE_SIZE)
         else {
             return invalid("pageSize must be an integer from 1 to 50");
         };
@@ -221,7 +276,9 @@ pub(crate) async fn list_customers(
         data.extend_from_slice(b",\"list\":[");
         for (n, p) in (start..end).enumerate() {
             let position = if descending { total - 1 - p } else { p };
-            let Some(item) = snapshot.item_at(position) else { break };
+            let Some(item) = snapshot.item_at(position) else {
+                break;
+            };
             if n > 0 {
                 data.push(b',');
             }
@@ -257,9 +314,16 @@ pub(crate) async fn get_customer(
                 "customerId must be an integer",
             );
         };
-        let found = parse_customer_id(id).filter(|item| client.customers.snapshot().contains(*item));
+        let found =
+            parse_customer_id(id).filter(|item| client.customers.snapshot().contains(*item));
         let Some(item) = found else {
-            return failed(&state, call, StatusCode::OK, codes::YCM_NOT_FOUND_CODE, "Customer not found");
+            return failed(
+                &state,
+                call,
+                StatusCode::OK,
+                codes::YCM_NOT_FOUND_CODE,
+                "Customer not found",
+            );
         };
         let mut data = Vec::with_capacity(512);
         client.data.write_customer(item, &mut data);

@@ -12,7 +12,9 @@ use serde_json::value::RawValue;
 
 /// Starts a simulator; panics (test failure) when it cannot.
 pub async fn start(config: SimConfig) -> SimHandle {
-    custlake_simulator::start(config).await.expect("simulator starts")
+    custlake_simulator::start(config)
+        .await
+        .expect("simulator starts")
 }
 
 /// A reqwest client without a default User-Agent.
@@ -133,12 +135,18 @@ pub async fn u8_all_pages(
     let mut pages = Vec::new();
     let mut page = 1;
     loop {
-        let url = format!("{base}/api/{list}/batch_get?{query}&page_index={page}&rows_per_page={rows}");
+        let url =
+            format!("{base}/api/{list}/batch_get?{query}&page_index={page}&rows_per_page={rows}");
         let (status, body) = get(http, &url).await;
         assert_eq!(status, 200);
         let parsed: U8Page = serde_json::from_slice(&body).expect("page is JSON");
         assert_eq!(parsed.errcode, "0", "{}", String::from_utf8_lossy(&body));
-        let page_count: u64 = parsed.page_count.as_deref().unwrap_or("0").parse().expect("number");
+        let page_count: u64 = parsed
+            .page_count
+            .as_deref()
+            .unwrap_or("0")
+            .parse()
+            .expect("number");
         pages.push(body);
         if page >= page_count {
             return pages;
@@ -165,7 +173,11 @@ pub struct YcmList {
 }
 
 /// GET a YCM URL with User-Agent and bearer token.
-pub async fn ycm_get(http: &reqwest::Client, url: &str, token: &str) -> (u16, Vec<u8>, Option<String>) {
+pub async fn ycm_get(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+) -> (u16, Vec<u8>, Option<String>) {
     let response = http
         .get(url)
         .header("User-Agent", "OpenAPI")
@@ -184,11 +196,18 @@ pub async fn ycm_get(http: &reqwest::Client, url: &str, token: &str) -> (u16, Ve
 }
 
 /// Pages through the YCM customer list (ascending) and returns every page's body.
-pub async fn ycm_all_pages(http: &reqwest::Client, base: &str, token: &str, size: u64) -> Vec<Vec<u8>> {
+pub async fn ycm_all_pages(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    size: u64,
+) -> Vec<Vec<u8>> {
     let mut pages = Vec::new();
     let mut number = 1;
     loop {
-        let url = format!("{base}/dm/open_api/v1/customers?pageSize={size}&pageNumber={number}&sort=customerId");
+        let url = format!(
+            "{base}/dm/open_api/v1/customers?pageSize={size}&pageNumber={number}&sort=customerId"
+        );
         let (status, body, _) = ycm_get(http, &url, token).await;
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         let parsed: YcmListEnvelope = serde_json::from_slice(&body).expect("page is JSON");
@@ -208,7 +227,12 @@ pub fn ycm_records(pages: &[Vec<u8>]) -> Vec<String> {
         .iter()
         .flat_map(|body| {
             let parsed: YcmListEnvelope = serde_json::from_slice(body).expect("page is JSON");
-            parsed.data.expect("data").list.into_iter().map(|r| r.get().to_owned())
+            parsed
+                .data
+                .expect("data")
+                .list
+                .into_iter()
+                .map(|r| r.get().to_owned())
         })
         .collect()
 }

@@ -1,0 +1,267 @@
+//! The `custlake` binary as a user runs it: demo, export against the simulator, bad configs,
+//! and a scan of everything a faulty run prints and writes for secrets.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use custlake_simulator::SimConfig;
+
+fn custlake() -> Command {
+    let mut cmd = Command::cargo_bin("custlake").expect("binary built");
+    cmd.env_remove("CUSTLAKE_LOG").arg("--no-progress");
+    cmd
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(files_under(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn demo_exports_and_prints_a_summary() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let assert = custlake()
+        .args(["demo", "--records", "300", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("Succeeded"), "{stdout}");
+    assert!(stdout.contains("records/s") && stdout.contains("duckdb -c"), "{stdout}");
+    for dataset in ["customers", "contacts", "rejects"] {
+        for source in ["yonyou_u8", "yeastar_ycm"] {
+            let dir = out.path().join(dataset).join(format!("source={source}"));
+            assert!(files_under(&dir).iter().any(|f| f.extension().is_some_and(|e| e == "parquet")), "{}", dir.display());
+        }
+    }
+    assert_eq!(files_under(&out.path().join("_manifests")).len(), 1);
+}
+
+const SECRET_U8: &str = "u8-secret-for-cli-tests";
+const SECRET_YCM: &str = "ycm-secret-for-cli-tests";
+
+/// A simulator whose tenants use the test secrets, optionally with faults.
+fn sim_config(faults: bool) -> SimConfig {
+    let mut config = SimConfig::demo(300);
+    for t in &mut config.u8_tenants {
+        t.app_secret = SECRET_U8.into();
+    }
+    for c in &mut config.ycm_clients {
+        c.client_secret = SECRET_YCM.into();
+    }
+    if faults {
+        config.faults.server_error_rate = 0.1;
+        config.faults.drop_connection_rate = 0.05;
+        config.faults.malformed_rate = 0.05;
+        config.faults.too_many_requests_rate = 0.05;
+        config.faults.retry_after_secs = 0;
+        config.faults.token_expire_after_calls = Some(5);
+    }
+    config
+}
+
+fn write_config(dir: &Path, sim: &SimConfig, base_url: &str, out: &Path) -> PathBuf {
+    let mut text = format!("[output]\npath = {:?}\n", out.display().to_string());
+    for t in &sim.u8_tenants {
+        text.push_str(&format!(
+            "\n[[sources]]\nname = {:?}\nkind = \"yonyou_u8\"\nbase_url = {base_url:?}\nfrom_account = {:?}\nto_account = {:?}\napp_key = {:?}\napp_secret = \"${{TEST_U8_SECRET}}\"\n{}requests_per_second = 2000\n[sources.retry]\ninitial_backoff_ms = 5\nmax_backoff_ms = 50\nmax_attempts = 12\n",
+            t.name, t.from_account, t.to_account, t.app_key,
+            t.ds_sequence.map(|d| format!("ds_sequence = {d}\n")).unwrap_or_default()
+        ));
+    }
+    for c in &sim.ycm_clients {
+        // No client_secret: it comes from CUSTLAKE_<NAME>_CLIENT_SECRET.
+        text.push_str(&format!(
+            "\n[[sources]]\nname = {:?}\nkind = \"yeastar_ycm\"\nbase_url = {base_url:?}\nclient_id = {:?}\nrequests_per_second = 2000\n[sources.retry]\ninitial_backoff_ms = 5\nmax_backoff_ms = 50\nmax_attempts = 12\n",
+            c.name, c.client_id
+        ));
+    }
+    let path = dir.join("custlake.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+fn with_simulator<T: Send + 'static>(config: SimConfig, f: impl FnOnce(String) -> T + Send + 'static) -> T {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async move {
+        let sim = custlake_simulator::start(config).await.expect("simulator starts");
+        let url = sim.base_url();
+        let result = tokio::task::spawn_blocking(move || f(url)).await.expect("test body ran");
+        sim.shutdown().await;
+        result
+    })
+}
+
+fn export_cmd(config: &Path) -> Command {
+    let mut cmd = custlake();
+    cmd.env("TEST_U8_SECRET", SECRET_U8)
+        .env("CUSTLAKE_YCM_DEMO_CLIENT_SECRET", SECRET_YCM)
+        .arg("export")
+        .arg("--config")
+        .arg(config);
+    cmd
+}
+
+#[test]
+fn export_writes_the_dataset_and_check_counts_pages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("lake");
+    let sim = sim_config(false);
+    let config_sim = sim.clone();
+    let dir_path = dir.path().to_path_buf();
+    let out_path = out.clone();
+    with_simulator(sim, move |url| {
+        let config = write_config(&dir_path, &config_sim, &url, &out_path);
+        let assert = export_cmd(&config).assert().success();
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        assert!(stdout.contains("u8_demo_a") && stdout.contains("ycm_demo"), "{stdout}");
+        let mut check = custlake();
+        check
+            .env("TEST_U8_SECRET", SECRET_U8)
+            .env("CUSTLAKE_YCM_DEMO_CLIENT_SECRET", SECRET_YCM)
+            .args(["check", "--config"])
+            .arg(&config);
+        let checked = check.assert().success();
+        let stdout = String::from_utf8_lossy(&checked.get_output().stdout).into_owned();
+        assert!(stdout.contains("contacts") && stdout.contains(" 300 "), "{stdout}");
+        let mut only = export_cmd(&config);
+        only.args(["--only", "ycm_demo", "--no-raw"]).assert().success();
+    });
+    let manifests = files_under(&out.join("_manifests"));
+    assert_eq!(manifests.len(), 2);
+}
+
+#[test]
+fn a_failing_source_exits_1_and_the_others_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("lake");
+    let sim = sim_config(false);
+    let config_sim = sim.clone();
+    let dir_path = dir.path().to_path_buf();
+    let out_path = out.clone();
+    with_simulator(sim, move |url| {
+        let config = write_config(&dir_path, &config_sim, &url, &out_path);
+        let mut cmd = export_cmd(&config);
+        cmd.env("TEST_U8_SECRET", "not-the-secret");
+        let assert = cmd.assert().code(1);
+        let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+        assert!(stdout.contains("20001"), "names the vendor's refusal: {stdout}");
+    });
+    assert!(files_under(&out.join("customers").join("source=yeastar_ycm")).iter().any(|f| f.extension().is_some_and(|e| e == "parquet")));
+    assert!(!out.join("customers").join("source=yonyou_u8").exists());
+}
+
+#[test]
+fn no_secret_or_token_in_anything_a_faulty_run_prints_or_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("lake");
+    let sim = sim_config(true);
+    let config_sim = sim.clone();
+    let dir_path = dir.path().to_path_buf();
+    let out_path = out.clone();
+    let output = with_simulator(sim, move |url| {
+        let config = write_config(&dir_path, &config_sim, &url, &out_path);
+        let mut cmd = export_cmd(&config);
+        cmd.arg("-vv");
+        cmd.output().expect("runs")
+    });
+    let mut everything = Vec::new();
+    everything.extend_from_slice(&output.stdout);
+    everything.extend_from_slice(&output.stderr);
+    for file in files_under(&out) {
+        everything.extend(std::fs::read(&file).expect("read output file"));
+    }
+    let text = String::from_utf8_lossy(&everything);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("retrying page"), "faults were injected and logged");
+    for secret in [SECRET_U8, SECRET_YCM] {
+        assert!(!text.contains(secret), "secret {secret} leaked");
+    }
+    for pattern in ["token=", "Bearer ", "access_token", "app_secret="] {
+        for (i, _) in text.match_indices(pattern) {
+            let next = text[i + pattern.len()..].chars().next();
+            assert!(matches!(next, Some('*') | Some('"') | None), "possible token after {pattern:?}: {}", &text[i..(i + 60).min(text.len())]);
+        }
+    }
+}
+
+/// A config error: exit 2 and a message that contains `expect`.
+fn assert_config_error(config_text: &str, extra_args: &[&str], expect: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("custlake.toml");
+    let text = config_text.replace("OUT", &dir.path().join("out").display().to_string());
+    std::fs::write(&path, text).expect("write");
+    let mut cmd = custlake();
+    cmd.env("GOOD_SECRET", "s").arg("export").arg("--config").arg(&path).args(extra_args);
+    let assert = cmd.assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains(expect), "expected {expect:?} in: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+}
+
+const GOOD: &str = r#"
+[output]
+path = "OUT"
+
+[[sources]]
+name = "acme"
+kind = "yonyou_u8"
+base_url = "http://127.0.0.1:9"
+from_account = "f"
+to_account = "t"
+app_key = "k"
+app_secret = "${GOOD_SECRET}"
+"#;
+
+#[test]
+fn bad_configs_exit_2_with_a_message_naming_the_problem() {
+    let cases: Vec<(String, Vec<&str>, &str)> = vec![
+        (GOOD.replace("app_key = \"k\"\n", ""), vec![], "app_key is required"),
+        (GOOD.replace("yonyou_u8", "sap"), vec![], "unknown variant `sap`"),
+        (GOOD.replace("http://127.0.0.1:9", "not a url"), vec![], "base_url"),
+        (GOOD.replace("${GOOD_SECRET}", "${MISSING_SECRET_VAR}"), vec![], "MISSING_SECRET_VAR"),
+        (format!("{GOOD}concurrency = -3\n"), vec![], "concurrency"),
+        (format!("{GOOD}bogus_key = 1\n"), vec![], "bogus_key"),
+        (GOOD.replace("path = \"OUT\"", "path = \"/proc/custlake-cannot-write-here\""), vec![], "output folder"),
+        (GOOD.replace("[output]\npath = \"OUT\"\n", ""), vec![], "output"),
+        (format!("{GOOD}timezone = \"Mars/Olympus\"\n"), vec![], "timezone"),
+        (format!("{GOOD}client_id = \"x\"\n"), vec![], "setting client_id: does not apply"),
+        (format!("{GOOD}page_size = 0\n"), vec![], "page_size"),
+        (GOOD.replace("kind = \"yonyou_u8\"", "kind = \"yeastar_ycm\""), vec![], "does not apply to yeastar_ycm"),
+        (format!("{GOOD}{}", GOOD.split("[[sources]]").nth(1).map(|s| format!("[[sources]]{s}")).unwrap_or_default()), vec![], "used twice"),
+        (GOOD.to_owned(), vec!["--only", "nope"], "--only nope"),
+        ("[output\npath = 1".to_owned(), vec![], "custlake.toml"),
+        (format!("{GOOD}requests_per_second = 0\n"), vec![], "requests_per_second"),
+    ];
+    assert!(cases.len() >= 10);
+    for (text, args, expect) in cases {
+        assert_config_error(&text, &args, expect);
+    }
+}
+
+#[test]
+fn a_missing_config_file_is_a_usage_error() {
+    let assert = custlake().args(["export", "--config", "/nonexistent/custlake.toml"]).assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("/nonexistent/custlake.toml") && stderr.contains("custlake.example.toml"), "{stderr}");
+}
+
+#[test]
+fn schema_json_lists_every_dataset_with_descriptions() {
+    let assert = custlake().args(["schema", "--format", "json"]).assert().success();
+    let json: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).expect("JSON");
+    let text = json.to_string();
+    for needle in ["customers", "contacts", "rejects", "customer_id", "timestamp[us, tz=UTC]", "description"] {
+        assert!(text.contains(needle), "{needle} missing");
+    }
+}
