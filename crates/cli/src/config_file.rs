@@ -18,11 +18,17 @@ pub fn load(path: &Path) -> Result<ExportConfig> {
             path.display()
         )
     })?;
-    parse(&text, &path.display().to_string(), &|name| std::env::var(name).ok())
+    parse(&text, &path.display().to_string(), &|name| {
+        std::env::var(name).ok()
+    })
 }
 
 /// Parses configuration text; `env` looks up environment variables (injectable for tests).
-pub fn parse(text: &str, origin: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<ExportConfig> {
+pub fn parse(
+    text: &str,
+    origin: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ExportConfig> {
     let value: Value = toml::from_str(text).map_err(|e| anyhow!("config {origin}: {e}"))?;
     from_value(value, origin, env)
 }
@@ -55,11 +61,7 @@ pub fn from_value(
 
 fn interpolate(value: &mut Value, at: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<()> {
     match value {
-        Value::String(s) => {
-            if s.contains("${") {
-                *s = expand(s, at, env)?;
-            }
-        }
+        Value::String(s) if s.contains("${") => *s = expand(s, at, env)?,
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 interpolate(item, &format!("{at}[{i}]"), env)?;
@@ -67,7 +69,11 @@ fn interpolate(value: &mut Value, at: &str, env: &dyn Fn(&str) -> Option<String>
         }
         Value::Table(table) => {
             for (key, item) in table.iter_mut() {
-                let path = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+                let path = if at.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{at}.{key}")
+                };
                 interpolate(item, &path, env)?;
             }
         }
@@ -90,7 +96,9 @@ fn expand(text: &str, at: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<
             bail!("setting {at}: ${{{name}}} is not a valid environment variable name");
         }
         let value = env(name).ok_or_else(|| {
-            anyhow!("setting {at} refers to ${{{name}}}, which is not set; export {name} before running")
+            anyhow!(
+                "setting {at} refers to ${{{name}}}, which is not set; export {name} before running"
+            )
         })?;
         out.push_str(&value);
         rest = &after[end + 1..];
@@ -130,21 +138,34 @@ app_secret = "${ACME_SECRET}"
 
     #[test]
     fn missing_env_var_names_setting_and_variable() {
-        let err = parse(BASE, "test.toml", &|_| None).expect_err("missing").to_string();
-        assert!(err.contains("sources[0].app_secret") && err.contains("ACME_SECRET"), "{err}");
+        let err = parse(BASE, "test.toml", &|_| None)
+            .expect_err("missing")
+            .to_string();
+        assert!(
+            err.contains("sources[0].app_secret") && err.contains("ACME_SECRET"),
+            "{err}"
+        );
     }
 
     #[test]
     fn unknown_key_names_its_path() {
         let text = BASE.replace("app_key = \"k\"", "app_key = \"k\"\nbogus = 1");
-        let err = parse(&text, "test.toml", &env).expect_err("unknown").to_string();
+        let err = parse(&text, "test.toml", &env)
+            .expect_err("unknown")
+            .to_string();
         assert!(err.contains("sources[0]") && err.contains("bogus"), "{err}");
     }
 
     #[test]
     fn secret_falls_back_to_the_source_env_var() {
         let text = BASE.replace("app_secret = \"${ACME_SECRET}\"\n", "");
-        let config = parse(&text, "t", &|n| (n == "CUSTLAKE_ACME_APP_SECRET").then(|| "x".into())).expect("valid");
-        assert_eq!(config.sources[0].app_secret.as_ref().map(|s| s.expose()), Some("x"));
+        let config = parse(&text, "t", &|n| {
+            (n == "CUSTLAKE_ACME_APP_SECRET").then(|| "x".into())
+        })
+        .expect("valid");
+        assert_eq!(
+            config.sources[0].app_secret.as_ref().map(|s| s.expose()),
+            Some("x")
+        );
     }
 }

@@ -55,7 +55,10 @@ fn main() -> ExitCode {
         Some(multi) => Arc::new(BarsProgress::new(multi)),
         None => Arc::new(LogProgress::new(Duration::from_secs(5))),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -98,7 +101,8 @@ fn init_logging(args: &OutputArgs, bars: Option<indicatif::MultiProgress>) {
     } else {
         format!("warn,custlake={ours},custlake_pipeline={ours},custlake_schema={ours}")
     };
-    let filter = EnvFilter::try_from_env("CUSTLAKE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let filter =
+        EnvFilter::try_from_env("CUSTLAKE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let writer = SuspendingStderr::new(bars);
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()

@@ -28,7 +28,9 @@ impl BarsProgress {
     }
 
     fn with_bar(&self, label: EntityLabel<'_>, f: impl FnOnce(&mut (ProgressBar, u64, u64))) {
-        let Ok(mut bars) = self.bars.lock() else { return };
+        let Ok(mut bars) = self.bars.lock() else {
+            return;
+        };
         let entry = bars.entry(key(label)).or_insert_with(|| {
             let bar = self.multi.add(ProgressBar::new(0));
             bar.set_style(
@@ -92,7 +94,14 @@ impl LogProgress {
 
 impl ProgressObserver for LogProgress {
     fn entity_planned(&self, label: EntityLabel<'_>, pages: u64, records: u64) {
-        tracing::info!(source = label.source, tenant = label.tenant, entity = label.entity, pages, records, "fetching");
+        tracing::info!(
+            source = label.source,
+            tenant = label.tenant,
+            entity = label.entity,
+            pages,
+            records,
+            "fetching"
+        );
         if let Ok(mut state) = self.state.lock() {
             state.insert(key(label), (pages, 0, 0, Instant::now()));
         }
@@ -107,20 +116,43 @@ impl ProgressObserver for LogProgress {
     }
 
     fn page_fetched(&self, label: EntityLabel<'_>, records: u64) {
-        let Ok(mut state) = self.state.lock() else { return };
-        let Some((pages, done, rows, last)) = state.get_mut(&key(label)) else { return };
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        let Some((pages, done, rows, last)) = state.get_mut(&key(label)) else {
+            return;
+        };
         *done += 1;
         *rows += records;
         if last.elapsed() >= self.every {
             *last = Instant::now();
-            tracing::info!(source = label.source, tenant = label.tenant, entity = label.entity, pages_done = *done, pages = *pages, records = *rows, "progress");
+            tracing::info!(
+                source = label.source,
+                tenant = label.tenant,
+                entity = label.entity,
+                pages_done = *done,
+                pages = *pages,
+                records = *rows,
+                "progress"
+            );
         }
     }
 
     fn entity_finished(&self, label: EntityLabel<'_>, error: Option<&str>) {
         match error {
-            None => tracing::info!(source = label.source, tenant = label.tenant, entity = label.entity, "done"),
-            Some(error) => tracing::error!(source = label.source, tenant = label.tenant, entity = label.entity, error, "failed"),
+            None => tracing::info!(
+                source = label.source,
+                tenant = label.tenant,
+                entity = label.entity,
+                "done"
+            ),
+            Some(error) => tracing::error!(
+                source = label.source,
+                tenant = label.tenant,
+                entity = label.entity,
+                error,
+                "failed"
+            ),
         }
     }
 }
@@ -141,7 +173,9 @@ impl SuspendingStderr {
 impl Write for SuspendingStderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         match &self.multi {
-            Some(multi) => multi.suspend(|| std::io::stderr().write_all(buf)).map(|_| buf.len()),
+            Some(multi) => multi
+                .suspend(|| std::io::stderr().write_all(buf))
+                .map(|_| buf.len()),
             None => std::io::stderr().write(buf),
         }
     }

@@ -11,7 +11,11 @@ pub fn render(manifest: &RunManifest, out: &Path) -> String {
     let mut s = String::new();
     let secs = manifest.elapsed_ms as f64 / 1000.0;
     let records = manifest.totals.records_fetched;
-    let rate = if secs > 0.0 { records as f64 / secs } else { 0.0 };
+    let rate = if secs > 0.0 {
+        records as f64 / secs
+    } else {
+        0.0
+    };
     let _ = writeln!(
         s,
         "run {} {:?} in {secs:.1} s: {records} records fetched ({rate:.0} records/s), {} pages",
@@ -54,16 +58,29 @@ pub fn render(manifest: &RunManifest, out: &Path) -> String {
         entry.2 += f.bytes;
     }
     let _ = writeln!(s);
-    let _ = writeln!(s, "{:<10} {:<12} {:<14} {:>9} {:>6} {:>12}", "dataset", "source", "tenant", "rows", "files", "bytes");
+    let _ = writeln!(
+        s,
+        "{:<10} {:<12} {:<14} {:>9} {:>6} {:>12}",
+        "dataset", "source", "tenant", "rows", "files", "bytes"
+    );
     for ((dataset, source, tenant), (rows, files, bytes)) in &per_dataset {
-        let _ = writeln!(s, "{dataset:<10} {source:<12} {tenant:<14} {rows:>9} {files:>6} {bytes:>12}");
+        let _ = writeln!(
+            s,
+            "{dataset:<10} {source:<12} {tenant:<14} {rows:>9} {files:>6} {bytes:>12}"
+        );
     }
     for warning in &manifest.warnings {
         let _ = writeln!(s, "warning: {warning}");
     }
     let glob = out.join("customers").join("**").join("*.parquet");
     let _ = writeln!(s);
-    let _ = writeln!(s, "manifest: {}", out.join("_manifests").join(format!("{}.json", manifest.run_id)).display());
+    let _ = writeln!(
+        s,
+        "manifest: {}",
+        out.join("_manifests")
+            .join(format!("{}.json", manifest.run_id))
+            .display()
+    );
     let _ = writeln!(
         s,
         "try: duckdb -c \"SELECT source, tenant, count(*) AS customers FROM read_parquet('{}', hive_partitioning = true) GROUP BY ALL\"",

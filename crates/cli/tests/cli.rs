@@ -37,11 +37,20 @@ fn demo_exports_and_prints_a_summary() {
         .success();
     let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
     assert!(stdout.contains("Succeeded"), "{stdout}");
-    assert!(stdout.contains("records/s") && stdout.contains("duckdb -c"), "{stdout}");
+    assert!(
+        stdout.contains("records/s") && stdout.contains("duckdb -c"),
+        "{stdout}"
+    );
     for dataset in ["customers", "contacts", "rejects"] {
         for source in ["yonyou_u8", "yeastar_ycm"] {
             let dir = out.path().join(dataset).join(format!("source={source}"));
-            assert!(files_under(&dir).iter().any(|f| f.extension().is_some_and(|e| e == "parquet")), "{}", dir.display());
+            assert!(
+                files_under(&dir)
+                    .iter()
+                    .any(|f| f.extension().is_some_and(|e| e == "parquet")),
+                "{}",
+                dir.display()
+            );
         }
     }
     assert_eq!(files_under(&out.path().join("_manifests")).len(), 1);
@@ -91,12 +100,19 @@ fn write_config(dir: &Path, sim: &SimConfig, base_url: &str, out: &Path) -> Path
     path
 }
 
-fn with_simulator<T: Send + 'static>(config: SimConfig, f: impl FnOnce(String) -> T + Send + 'static) -> T {
+fn with_simulator<T: Send + 'static>(
+    config: SimConfig,
+    f: impl FnOnce(String) -> T + Send + 'static,
+) -> T {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async move {
-        let sim = custlake_simulator::start(config).await.expect("simulator starts");
+        let sim = custlake_simulator::start(config)
+            .await
+            .expect("simulator starts");
         let url = sim.base_url();
-        let result = tokio::task::spawn_blocking(move || f(url)).await.expect("test body ran");
+        let result = tokio::task::spawn_blocking(move || f(url))
+            .await
+            .expect("test body ran");
         sim.shutdown().await;
         result
     })
@@ -124,7 +140,10 @@ fn export_writes_the_dataset_and_check_counts_pages() {
         let config = write_config(&dir_path, &config_sim, &url, &out_path);
         let assert = export_cmd(&config).assert().success();
         let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-        assert!(stdout.contains("u8_demo_a") && stdout.contains("ycm_demo"), "{stdout}");
+        assert!(
+            stdout.contains("u8_demo_a") && stdout.contains("ycm_demo"),
+            "{stdout}"
+        );
         let mut check = custlake();
         check
             .env("TEST_U8_SECRET", SECRET_U8)
@@ -133,9 +152,14 @@ fn export_writes_the_dataset_and_check_counts_pages() {
             .arg(&config);
         let checked = check.assert().success();
         let stdout = String::from_utf8_lossy(&checked.get_output().stdout).into_owned();
-        assert!(stdout.contains("contacts") && stdout.contains(" 300 "), "{stdout}");
+        assert!(
+            stdout.contains("contacts") && stdout.contains(" 300 "),
+            "{stdout}"
+        );
         let mut only = export_cmd(&config);
-        only.args(["--only", "ycm_demo", "--no-raw"]).assert().success();
+        only.args(["--only", "ycm_demo", "--no-raw"])
+            .assert()
+            .success();
     });
     let manifests = files_under(&out.join("_manifests"));
     assert_eq!(manifests.len(), 2);
@@ -155,9 +179,16 @@ fn a_failing_source_exits_1_and_the_others_commit() {
         cmd.env("TEST_U8_SECRET", "not-the-secret");
         let assert = cmd.assert().code(1);
         let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
-        assert!(stdout.contains("20001"), "names the vendor's refusal: {stdout}");
+        assert!(
+            stdout.contains("20001"),
+            "names the vendor's refusal: {stdout}"
+        );
     });
-    assert!(files_under(&out.join("customers").join("source=yeastar_ycm")).iter().any(|f| f.extension().is_some_and(|e| e == "parquet")));
+    assert!(
+        files_under(&out.join("customers").join("source=yeastar_ycm"))
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "parquet"))
+    );
     assert!(!out.join("customers").join("source=yonyou_u8").exists());
 }
 
@@ -182,15 +213,26 @@ fn no_secret_or_token_in_anything_a_faulty_run_prints_or_writes() {
         everything.extend(std::fs::read(&file).expect("read output file"));
     }
     let text = String::from_utf8_lossy(&everything);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("retrying page"), "faults were injected and logged");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("retrying page"),
+        "faults were injected and logged"
+    );
     for secret in [SECRET_U8, SECRET_YCM] {
         assert!(!text.contains(secret), "secret {secret} leaked");
     }
     for pattern in ["token=", "Bearer ", "access_token", "app_secret="] {
         for (i, _) in text.match_indices(pattern) {
             let next = text[i + pattern.len()..].chars().next();
-            assert!(matches!(next, Some('*') | Some('"') | None), "possible token after {pattern:?}: {}", &text[i..(i + 60).min(text.len())]);
+            assert!(
+                matches!(next, Some('*') | Some('"') | None),
+                "possible token after {pattern:?}: {}",
+                &text[i..(i + 60).min(text.len())]
+            );
         }
     }
 }
@@ -202,11 +244,18 @@ fn assert_config_error(config_text: &str, extra_args: &[&str], expect: &str) {
     let text = config_text.replace("OUT", &dir.path().join("out").display().to_string());
     std::fs::write(&path, text).expect("write");
     let mut cmd = custlake();
-    cmd.env("GOOD_SECRET", "s").arg("export").arg("--config").arg(&path).args(extra_args);
+    cmd.env("GOOD_SECRET", "s")
+        .arg("export")
+        .arg("--config")
+        .arg(&path)
+        .args(extra_args);
     let assert = cmd.assert().code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
     assert!(stderr.contains(expect), "expected {expect:?} in: {stderr}");
-    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
 }
 
 const GOOD: &str = r#"
@@ -226,22 +275,75 @@ app_secret = "${GOOD_SECRET}"
 #[test]
 fn bad_configs_exit_2_with_a_message_naming_the_problem() {
     let cases: Vec<(String, Vec<&str>, &str)> = vec![
-        (GOOD.replace("app_key = \"k\"\n", ""), vec![], "app_key is required"),
-        (GOOD.replace("yonyou_u8", "sap"), vec![], "unknown variant `sap`"),
-        (GOOD.replace("http://127.0.0.1:9", "not a url"), vec![], "base_url"),
-        (GOOD.replace("${GOOD_SECRET}", "${MISSING_SECRET_VAR}"), vec![], "MISSING_SECRET_VAR"),
+        (
+            GOOD.replace("app_key = \"k\"\n", ""),
+            vec![],
+            "app_key is required",
+        ),
+        (
+            GOOD.replace("yonyou_u8", "sap"),
+            vec![],
+            "unknown variant `sap`",
+        ),
+        (
+            GOOD.replace("http://127.0.0.1:9", "not a url"),
+            vec![],
+            "base_url",
+        ),
+        (
+            GOOD.replace("${GOOD_SECRET}", "${MISSING_SECRET_VAR}"),
+            vec![],
+            "MISSING_SECRET_VAR",
+        ),
         (format!("{GOOD}concurrency = -3\n"), vec![], "concurrency"),
         (format!("{GOOD}bogus_key = 1\n"), vec![], "bogus_key"),
-        (GOOD.replace("path = \"OUT\"", "path = \"/proc/custlake-cannot-write-here\""), vec![], "output folder"),
-        (GOOD.replace("[output]\npath = \"OUT\"\n", ""), vec![], "output"),
-        (format!("{GOOD}timezone = \"Mars/Olympus\"\n"), vec![], "timezone"),
-        (format!("{GOOD}client_id = \"x\"\n"), vec![], "setting client_id: does not apply"),
+        (
+            GOOD.replace(
+                "path = \"OUT\"",
+                "path = \"/proc/custlake-cannot-write-here\"",
+            ),
+            vec![],
+            "output folder",
+        ),
+        (
+            GOOD.replace("[output]\npath = \"OUT\"\n", ""),
+            vec![],
+            "output",
+        ),
+        (
+            format!("{GOOD}timezone = \"Mars/Olympus\"\n"),
+            vec![],
+            "timezone",
+        ),
+        (
+            format!("{GOOD}client_id = \"x\"\n"),
+            vec![],
+            "setting client_id: does not apply",
+        ),
         (format!("{GOOD}page_size = 0\n"), vec![], "page_size"),
-        (GOOD.replace("kind = \"yonyou_u8\"", "kind = \"yeastar_ycm\""), vec![], "does not apply to yeastar_ycm"),
-        (format!("{GOOD}{}", GOOD.split("[[sources]]").nth(1).map(|s| format!("[[sources]]{s}")).unwrap_or_default()), vec![], "used twice"),
+        (
+            GOOD.replace("kind = \"yonyou_u8\"", "kind = \"yeastar_ycm\""),
+            vec![],
+            "does not apply to yeastar_ycm",
+        ),
+        (
+            format!(
+                "{GOOD}{}",
+                GOOD.split("[[sources]]")
+                    .nth(1)
+                    .map(|s| format!("[[sources]]{s}"))
+                    .unwrap_or_default()
+            ),
+            vec![],
+            "used twice",
+        ),
         (GOOD.to_owned(), vec!["--only", "nope"], "--only nope"),
         ("[output\npath = 1".to_owned(), vec![], "custlake.toml"),
-        (format!("{GOOD}requests_per_second = 0\n"), vec![], "requests_per_second"),
+        (
+            format!("{GOOD}requests_per_second = 0\n"),
+            vec![],
+            "requests_per_second",
+        ),
     ];
     assert!(cases.len() >= 10);
     for (text, args, expect) in cases {
@@ -251,17 +353,34 @@ fn bad_configs_exit_2_with_a_message_naming_the_problem() {
 
 #[test]
 fn a_missing_config_file_is_a_usage_error() {
-    let assert = custlake().args(["export", "--config", "/nonexistent/custlake.toml"]).assert().code(2);
+    let assert = custlake()
+        .args(["export", "--config", "/nonexistent/custlake.toml"])
+        .assert()
+        .code(2);
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
-    assert!(stderr.contains("/nonexistent/custlake.toml") && stderr.contains("custlake.example.toml"), "{stderr}");
+    assert!(
+        stderr.contains("/nonexistent/custlake.toml") && stderr.contains("custlake.example.toml"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn schema_json_lists_every_dataset_with_descriptions() {
-    let assert = custlake().args(["schema", "--format", "json"]).assert().success();
-    let json: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).expect("JSON");
+    let assert = custlake()
+        .args(["schema", "--format", "json"])
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&assert.get_output().stdout).expect("JSON");
     let text = json.to_string();
-    for needle in ["customers", "contacts", "rejects", "customer_id", "timestamp[us, tz=UTC]", "description"] {
+    for needle in [
+        "customers",
+        "contacts",
+        "rejects",
+        "customer_id",
+        "timestamp[us, tz=UTC]",
+        "description",
+    ] {
         assert!(text.contains(needle), "{needle} missing");
     }
 }

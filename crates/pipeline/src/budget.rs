@@ -44,6 +44,10 @@ mod tests {
             budget.acquire().await;
         }
         // 1 immediately, then 10 more at 20 ms intervals.
-        assert!(start.elapsed() >= Duration::from_millis(190), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() >= Duration::from_millis(190),
+            "{:?}",
+            start.elapsed()
+        );
     }
 }

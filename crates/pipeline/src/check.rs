@@ -37,10 +37,16 @@ pub async fn check_sources(sources: &[ValidatedSource]) -> Vec<EntityCheck> {
         };
         let budget = RequestBudget::new(source.fetch.requests_per_second, source.fetch.burst);
         for page_source in page_sources {
-            let result = fetch_page_with_retries(page_source.as_ref(), 1, &budget, &source.fetch.retry, &|| {})
-                .await
-                .map(|page| (page.announced_pages, page.announced_records))
-                .map_err(|e| e.to_string());
+            let result = fetch_page_with_retries(
+                page_source.as_ref(),
+                1,
+                &budget,
+                &source.fetch.retry,
+                &|| {},
+            )
+            .await
+            .map(|page| (page.announced_pages, page.announced_records))
+            .map_err(|e| e.to_string());
             out.push(EntityCheck {
                 tenant: source.name.clone(),
                 source: kind,

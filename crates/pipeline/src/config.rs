@@ -227,8 +227,9 @@ impl ExportConfig {
         if self.sources.is_empty() {
             return Err(ConfigError {
                 location: "[[sources]]".into(),
-                problem: "no source is configured; add a [[sources]] table (see custlake.example.toml)"
-                    .into(),
+                problem:
+                    "no source is configured; add a [[sources]] table (see custlake.example.toml)"
+                        .into(),
             });
         }
         let mut seen = std::collections::HashSet::new();
@@ -248,7 +249,11 @@ impl ExportConfig {
 
 impl SourceConfig {
     fn location(&self, setting: &str) -> String {
-        format!("source {:?} ({}), setting {setting}", self.name, self.kind.as_str())
+        format!(
+            "source {:?} ({}), setting {setting}",
+            self.name,
+            self.kind.as_str()
+        )
     }
 
     fn problem(&self, setting: &str, problem: impl Into<String>) -> ConfigError {
@@ -259,13 +264,23 @@ impl SourceConfig {
     }
 
     fn required<'a, T>(&self, setting: &str, value: &'a Option<T>) -> Result<&'a T, ConfigError> {
-        value
-            .as_ref()
-            .ok_or_else(|| self.problem(setting, format!("is missing; {setting} is required for {} sources", self.kind.as_str())))
+        value.as_ref().ok_or_else(|| {
+            self.problem(
+                setting,
+                format!(
+                    "is missing; {setting} is required for {} sources",
+                    self.kind.as_str()
+                ),
+            )
+        })
     }
 
     fn secret(&self, setting: &str, value: &Option<Secret>) -> Result<Secret, ConfigError> {
-        let env = format!("CUSTLAKE_{}_{}", env_name(&self.name), setting.to_ascii_uppercase());
+        let env = format!(
+            "CUSTLAKE_{}_{}",
+            env_name(&self.name),
+            setting.to_ascii_uppercase()
+        );
         match value {
             Some(secret) if !secret.expose().is_empty() => Ok(secret.clone()),
             _ => Err(self.problem(
@@ -279,7 +294,10 @@ impl SourceConfig {
         match settings.iter().find(|(_, present)| *present) {
             Some((name, _)) => Err(self.problem(
                 name,
-                format!("does not apply to {} sources; remove it", self.kind.as_str()),
+                format!(
+                    "does not apply to {} sources; remove it",
+                    self.kind.as_str()
+                ),
             )),
             None => Ok(()),
         }
@@ -298,10 +316,19 @@ impl SourceConfig {
             ));
         }
         let url = reqwest::Url::parse(&self.base_url).map_err(|e| {
-            self.problem("base_url", format!("{:?} is not a valid URL ({e}); write it like https://api.yonyouup.com", self.base_url))
+            self.problem(
+                "base_url",
+                format!(
+                    "{:?} is not a valid URL ({e}); write it like https://api.yonyouup.com",
+                    self.base_url
+                ),
+            )
         })?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(self.problem("base_url", "must start with https:// (or http:// for a local simulator)"));
+            return Err(self.problem(
+                "base_url",
+                "must start with https:// (or http:// for a local simulator)",
+            ));
         }
         let fetch = self.fetch_settings()?;
         let vendor = match self.kind {
@@ -327,7 +354,12 @@ impl SourceConfig {
                 }
                 let tz_name = self.timezone.as_deref().unwrap_or("Asia/Shanghai");
                 let timezone = tz_name.parse::<chrono_tz::Tz>().map_err(|_| {
-                    self.problem("timezone", format!("{tz_name:?} is not an IANA time zone; write it like \"Asia/Shanghai\""))
+                    self.problem(
+                        "timezone",
+                        format!(
+                            "{tz_name:?} is not an IANA time zone; write it like \"Asia/Shanghai\""
+                        ),
+                    )
                 })?;
                 VendorSettings::YonyouU8 {
                     account: Box::new(account),
@@ -344,7 +376,14 @@ impl SourceConfig {
                     ("timezone", self.timezone.is_some()),
                 ])?;
                 if fetch.page_size > yeastar_ycm::MAX_PAGE_SIZE {
-                    return Err(self.problem("page_size", format!("{} is above YCM's maximum of {}", fetch.page_size, yeastar_ycm::MAX_PAGE_SIZE)));
+                    return Err(self.problem(
+                        "page_size",
+                        format!(
+                            "{} is above YCM's maximum of {}",
+                            fetch.page_size,
+                            yeastar_ycm::MAX_PAGE_SIZE
+                        ),
+                    ));
                 }
                 let mut account = yeastar_ycm::YcmAccount::new(
                     self.base_url.clone(),
@@ -369,13 +408,20 @@ impl SourceConfig {
         let entities = match &self.entities {
             None => supported.to_vec(),
             Some(list) if list.is_empty() => {
-                return Err(self.problem("entities", "is empty; list at least one entity or remove the setting"));
+                return Err(self.problem(
+                    "entities",
+                    "is empty; list at least one entity or remove the setting",
+                ));
             }
             Some(list) => {
                 if let Some(bad) = list.iter().find(|e| !supported.contains(e)) {
                     return Err(self.problem(
                         "entities",
-                        format!("{} is not exported from {} sources", bad.as_str(), self.kind.as_str()),
+                        format!(
+                            "{} is not exported from {} sources",
+                            bad.as_str(),
+                            self.kind.as_str()
+                        ),
                     ));
                 }
                 list.clone()
@@ -404,7 +450,10 @@ impl SourceConfig {
         }
         let rps = self.requests_per_second.unwrap_or(20.0);
         if !(rps.is_finite() && rps > 0.0) {
-            return Err(self.problem("requests_per_second", format!("{rps} must be a positive number")));
+            return Err(self.problem(
+                "requests_per_second",
+                format!("{rps} must be a positive number"),
+            ));
         }
         let burst = self.burst.unwrap_or(1);
         if !(1..=10_000).contains(&burst) {
@@ -412,10 +461,16 @@ impl SourceConfig {
         }
         let timeout = self.request_timeout_secs.unwrap_or(30.0);
         if !(timeout.is_finite() && timeout > 0.0) {
-            return Err(self.problem("request_timeout_secs", format!("{timeout} must be a positive number of seconds")));
+            return Err(self.problem(
+                "request_timeout_secs",
+                format!("{timeout} must be a positive number of seconds"),
+            ));
         }
         if self.retry.max_attempts == 0 {
-            return Err(self.problem("retry.max_attempts", "must be at least 1 (1 means no retries)"));
+            return Err(self.problem(
+                "retry.max_attempts",
+                "must be at least 1 (1 means no retries)",
+            ));
         }
         Ok(FetchSettings {
             page_size,
@@ -433,6 +488,12 @@ impl SourceConfig {
 pub fn env_name(source_name: &str) -> String {
     source_name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
 }

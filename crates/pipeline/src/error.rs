@@ -10,7 +10,9 @@ pub enum ExportError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The output folder cannot be used.
-    #[error("output folder {path}: {reason}; check that it exists or can be created and is writable")]
+    #[error(
+        "output folder {path}: {reason}; check that it exists or can be created and is writable"
+    )]
     Output {
         /// The folder.
         path: String,

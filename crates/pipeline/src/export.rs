@@ -114,7 +114,9 @@ pub async fn export(
         manifest.sources.push(outcome.report);
     }
     if let Err(e) = remove_run_staging(&run.options.out, &run.run_id) {
-        manifest.warnings.push(format!("staging folder not cleaned up: {e}"));
+        manifest
+            .warnings
+            .push(format!("staging folder not cleaned up: {e}"));
     }
     let failed = manifest
         .sources
@@ -206,8 +208,14 @@ async fn run_source(source: ValidatedSource, run: Arc<RunContext>) -> SourceOutc
     for dataset in datasets_of(kind, &source.entities) {
         let target = PartitionTarget::new(dataset.as_str(), kind.as_str(), source.name.as_str());
         let metadata = vec![
-            ("custlake.version".to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
-            ("custlake.schema_version".to_owned(), SCHEMA_VERSION.to_string()),
+            (
+                "custlake.version".to_owned(),
+                env!("CARGO_PKG_VERSION").to_owned(),
+            ),
+            (
+                "custlake.schema_version".to_owned(),
+                SCHEMA_VERSION.to_string(),
+            ),
             ("custlake.run_id".to_owned(), run.run_id.clone()),
             ("custlake.dataset".to_owned(), dataset.as_str().to_owned()),
             ("custlake.source".to_owned(), kind.as_str().to_owned()),
@@ -357,7 +365,15 @@ async fn run_entity(
     };
     let (pages_tx, pages_rx) = mpsc::channel(source.fetch.concurrency.max(2));
     let mapper = tokio::task::spawn_blocking(move || run_mapper(ctx, pages_rx, senders));
-    let fetched = fetch_entity(page_source, &source.fetch, budget, pages_tx, progress, label).await;
+    let fetched = fetch_entity(
+        page_source,
+        &source.fetch,
+        budget,
+        pages_tx,
+        progress,
+        label,
+    )
+    .await;
     let mapped = mapper.await;
 
     let mut report = EntityReport {
@@ -378,7 +394,9 @@ async fn run_entity(
             return Err((report, error));
         }
         (_, Err(join_error)) => {
-            let error = describe(&format!("the mapping thread ended abnormally: {join_error}"));
+            let error = describe(&format!(
+                "the mapping thread ended abnormally: {join_error}"
+            ));
             progress.entity_finished(label, Some(&error));
             return Err((report, error));
         }

@@ -43,7 +43,9 @@ pub enum FetchFailure {
         error: FetchError,
     },
     /// The vendor announced more pages than the configured limit.
-    #[error("the vendor announced {announced} pages, more than max_pages = {limit}; raise max_pages if this is real")]
+    #[error(
+        "the vendor announced {announced} pages, more than max_pages = {limit}; raise max_pages if this is real"
+    )]
     TooManyPages {
         /// Pages announced.
         announced: u64,
@@ -129,5 +131,8 @@ async fn deliver(
     summary.pages += 1;
     summary.records += records;
     progress.page_fetched(label, records);
-    pages.send(page).await.map_err(|_| FetchFailure::ConsumerGone)
+    pages
+        .send(page)
+        .await
+        .map_err(|_| FetchFailure::ConsumerGone)
 }

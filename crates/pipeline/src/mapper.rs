@@ -81,16 +81,26 @@ impl MapperStage {
         self.summary.duplicates += self.drop_duplicates(&mut records);
         match (&mut self.pending, records) {
             (None, records) => self.pending = Some(records),
-            (Some(PageRecords::U8Customers(acc)), PageRecords::U8Customers(mut r)) => acc.append(&mut r),
-            (Some(PageRecords::U8Contacts(acc)), PageRecords::U8Contacts(mut r)) => acc.append(&mut r),
-            (Some(PageRecords::YcmCustomers(acc)), PageRecords::YcmCustomers(mut r)) => acc.append(&mut r),
+            (Some(PageRecords::U8Customers(acc)), PageRecords::U8Customers(mut r)) => {
+                acc.append(&mut r)
+            }
+            (Some(PageRecords::U8Contacts(acc)), PageRecords::U8Contacts(mut r)) => {
+                acc.append(&mut r)
+            }
+            (Some(PageRecords::YcmCustomers(acc)), PageRecords::YcmCustomers(mut r)) => {
+                acc.append(&mut r)
+            }
             (Some(_), records) => {
                 // A source only ever yields one kind; map what we have and start over.
                 self.flush()?;
                 self.pending = Some(records);
             }
         }
-        if self.pending.as_ref().is_some_and(|p| p.len() >= MAP_BATCH_RECORDS) {
+        if self
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.len() >= MAP_BATCH_RECORDS)
+        {
             self.flush()?;
         }
         Ok(())
@@ -137,7 +147,10 @@ fn first_time(seen: &mut HashSet<u64>, key: Option<&str>) -> bool {
     }
 }
 
-fn send(to: Option<&mpsc::Sender<RecordBatch>>, batch: Option<RecordBatch>) -> Result<(), WriterGone> {
+fn send(
+    to: Option<&mpsc::Sender<RecordBatch>>,
+    batch: Option<RecordBatch>,
+) -> Result<(), WriterGone> {
     match (to, batch) {
         (Some(to), Some(batch)) => to.blocking_send(batch).map_err(|_| WriterGone),
         _ => Ok(()),

@@ -23,7 +23,9 @@ pub async fn fetch_page_with_retries(
 ) -> Result<FetchedPage, FetchError> {
     let backoff = ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(policy.initial_backoff_ms))
-        .with_max_delay(Duration::from_millis(policy.max_backoff_ms.max(policy.initial_backoff_ms)))
+        .with_max_delay(Duration::from_millis(
+            policy.max_backoff_ms.max(policy.initial_backoff_ms),
+        ))
         .with_max_times(policy.max_attempts.saturating_sub(1) as usize)
         .with_jitter();
     (|| async {

@@ -14,13 +14,21 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 fn config_toml(sim: &SimConfig, base_url: &str, out: &Path, bad_u8_secret: bool) -> String {
     let mut text = format!("[output]\npath = {:?}\n", out.display().to_string());
     for t in &sim.u8_tenants {
-        let secret = if bad_u8_secret { "wrong".to_owned() } else { t.app_secret.clone() };
+        let secret = if bad_u8_secret {
+            "wrong".to_owned()
+        } else {
+            t.app_secret.clone()
+        };
         text.push_str(&format!(
             "[[sources]]\nname = {:?}\nkind = \"yonyou_u8\"\nbase_url = {base_url:?}\nfrom_account = {:?}\nto_account = {:?}\napp_key = {:?}\napp_secret = {secret:?}\npage_size = 100\nconcurrency = 8\nrequests_per_second = 5000\n[sources.retry]\nmax_attempts = 10\ninitial_backoff_ms = 5\nmax_backoff_ms = 100\n",
             t.name, t.from_account, t.to_account, t.app_key
         ));
         if let Some(ds) = t.ds_sequence {
-            text = text.replacen(&format!("to_account = {:?}\n", t.to_account), &format!("to_account = {:?}\nds_sequence = {ds}\n", t.to_account), 1);
+            text = text.replacen(
+                &format!("to_account = {:?}\n", t.to_account),
+                &format!("to_account = {:?}\nds_sequence = {ds}\n", t.to_account),
+                1,
+            );
         }
     }
     for c in &sim.ycm_clients {
@@ -32,7 +40,12 @@ fn config_toml(sim: &SimConfig, base_url: &str, out: &Path, bad_u8_secret: bool)
     text
 }
 
-async fn run_export(sim_config: &SimConfig, sim: &SimHandle, out: &Path, bad_u8_secret: bool) -> RunManifest {
+async fn run_export(
+    sim_config: &SimConfig,
+    sim: &SimHandle,
+    out: &Path,
+    bad_u8_secret: bool,
+) -> RunManifest {
     let text = config_toml(sim_config, &sim.base_url(), out, bad_u8_secret);
     let config: ExportConfig = toml::from_str(&text).expect("test config parses");
     let sources = config.validate().expect("test config is valid");
@@ -41,31 +54,42 @@ async fn run_export(sim_config: &SimConfig, sim: &SimHandle, out: &Path, bad_u8_
         include_raw: true,
         parquet: config.output.parquet.clone(),
     };
-    export(sources, options, Arc::new(NoProgress)).await.expect("export runs")
+    export(sources, options, Arc::new(NoProgress))
+        .await
+        .expect("export runs")
 }
 
-/// (dataset, source, tenant) → keys of the rows, with the raw JSON of each.
-fn read_output(out: &Path) -> BTreeMap<(String, String, String), Vec<(String, Option<String>)>> {
+/// (dataset, source, tenant) of a partition.
+type Partition = (String, String, String);
+/// (key, raw JSON) of a row.
+type KeyedRow = (String, Option<String>);
+
+/// Every partition's rows: key and raw JSON.
+fn read_output(out: &Path) -> BTreeMap<Partition, Vec<KeyedRow>> {
     let mut rows = BTreeMap::new();
     for dataset in ["customers", "contacts", "rejects"] {
         for file in parquet_files(&out.join(dataset)) {
             let rel = file.strip_prefix(out).expect("under out");
-            let parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+            let parts: Vec<String> = rel
+                .iter()
+                .map(|p| p.to_string_lossy().into_owned())
+                .collect();
             let key = (
                 parts[0].clone(),
                 parts[1].trim_start_matches("source=").to_owned(),
                 parts[2].trim_start_matches("tenant=").to_owned(),
             );
-            let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).expect("open"))
-                .expect("parquet")
-                .build()
-                .expect("reader");
+            let reader =
+                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).expect("open"))
+                    .expect("parquet")
+                    .build()
+                    .expect("reader");
             let key_column = match dataset {
                 "customers" => "customer_id",
                 "contacts" => "contact_id",
                 _ => "raw",
             };
-            let entry: &mut Vec<(String, Option<String>)> = rows.entry(key).or_default();
+            let entry: &mut Vec<KeyedRow> = rows.entry(key).or_default();
             for batch in reader {
                 let batch = batch.expect("batch");
                 let keys = batch.column_by_name(key_column).expect("key column");
@@ -84,7 +108,9 @@ fn read_output(out: &Path) -> BTreeMap<(String, String, String), Vec<(String, Op
 
 fn parquet_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -120,12 +146,29 @@ fn assert_matches_ground_truth(truth: &GroundTruth, out: &Path) {
                 .iter()
                 .filter_map(|r| r.key.as_deref().map(|k| (k.trim(), r.json.as_str())))
                 .collect();
-            assert_eq!(got.len(), expected.len(), "{dataset} {} row count", set.tenant);
+            assert_eq!(
+                got.len(),
+                expected.len(),
+                "{dataset} {} row count",
+                set.tenant
+            );
             let got_keys: BTreeSet<&str> = got.iter().map(|(k, _)| k.as_str()).collect();
-            assert_eq!(got_keys.len(), got.len(), "{dataset} {}: duplicate keys", set.tenant);
+            assert_eq!(
+                got_keys.len(),
+                got.len(),
+                "{dataset} {}: duplicate keys",
+                set.tenant
+            );
             for (key, raw) in got {
-                let want = expected.get(key.as_str()).unwrap_or_else(|| panic!("unexpected key {key}"));
-                assert_eq!(raw.as_deref(), Some(*want), "{dataset} {} raw of {key}", set.tenant);
+                let want = expected
+                    .get(key.as_str())
+                    .unwrap_or_else(|| panic!("unexpected key {key}"));
+                assert_eq!(
+                    raw.as_deref(),
+                    Some(*want),
+                    "{dataset} {} raw of {key}",
+                    set.tenant
+                );
             }
             checked += got.len();
         }
@@ -136,13 +179,20 @@ fn assert_matches_ground_truth(truth: &GroundTruth, out: &Path) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn export_equals_ground_truth() {
     let sim_config = SimConfig::demo(600);
-    let sim = custlake_simulator::start(sim_config.clone()).await.expect("simulator starts");
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
     let out = tempfile::tempdir().expect("tempdir");
     let manifest = run_export(&sim_config, &sim, out.path(), false).await;
     assert_eq!(manifest.status, RunStatus::Succeeded, "{manifest:#?}");
     assert!(manifest.warnings.is_empty(), "{:?}", manifest.warnings);
     assert_matches_ground_truth(&sim.ground_truth(), out.path());
-    assert!(out.path().join("_manifests").join(format!("{}.json", manifest.run_id)).is_file());
+    assert!(
+        out.path()
+            .join("_manifests")
+            .join(format!("{}.json", manifest.run_id))
+            .is_file()
+    );
     assert!(!out.path().join(".staging").exists(), "staging cleaned up");
     sim.shutdown().await;
 }
@@ -158,12 +208,22 @@ async fn faults_are_retried_and_nothing_is_lost() {
     sim_config.faults.vendor_error_rate = 0.05;
     sim_config.faults.token_expire_after_calls = Some(7);
     sim_config.faults.latency_jitter = Duration::from_millis(3);
-    let sim = custlake_simulator::start(sim_config.clone()).await.expect("simulator starts");
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
     let out = tempfile::tempdir().expect("tempdir");
     let manifest = run_export(&sim_config, &sim, out.path(), false).await;
     assert_eq!(manifest.status, RunStatus::Succeeded, "{manifest:#?}");
-    let retries: u64 = manifest.sources.iter().flat_map(|s| &s.entities).map(|e| e.retries).sum();
-    assert!(retries > 0, "faults were injected, so something was retried");
+    let retries: u64 = manifest
+        .sources
+        .iter()
+        .flat_map(|s| &s.entities)
+        .map(|e| e.retries)
+        .sum();
+    assert!(
+        retries > 0,
+        "faults were injected, so something was retried"
+    );
     assert_matches_ground_truth(&sim.ground_truth(), out.path());
     sim.shutdown().await;
 }
@@ -171,7 +231,9 @@ async fn faults_are_retried_and_nothing_is_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_source_keeps_its_previous_snapshot_and_others_commit() {
     let sim_config = SimConfig::demo(200);
-    let sim = custlake_simulator::start(sim_config.clone()).await.expect("simulator starts");
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
     let out = tempfile::tempdir().expect("tempdir");
     let first = run_export(&sim_config, &sim, out.path(), false).await;
     assert_eq!(first.status, RunStatus::Succeeded);
@@ -183,7 +245,10 @@ async fn a_failed_source_keeps_its_previous_snapshot_and_others_commit() {
     for source in u8_failed {
         assert_eq!(source.status, RunStatus::Failed);
         let error = source.error.as_deref().unwrap_or_default();
-        assert!(error.contains("20001"), "names the vendor's refusal: {error}");
+        assert!(
+            error.contains("20001"),
+            "names the vendor's refusal: {error}"
+        );
         assert!(!error.contains("wrong"), "no secret in the error: {error}");
     }
     let after = read_output(out.path());
@@ -192,7 +257,11 @@ async fn a_failed_source_keeps_its_previous_snapshot_and_others_commit() {
             assert_eq!(after.get(key), Some(rows), "U8 snapshot {key:?} unchanged");
         }
     }
-    let ycm_files: Vec<_> = second.files.iter().filter(|f| f.source == "yeastar_ycm").collect();
+    let ycm_files: Vec<_> = second
+        .files
+        .iter()
+        .filter(|f| f.source == "yeastar_ycm")
+        .collect();
     assert!(!ycm_files.is_empty() && ycm_files.iter().all(|f| f.path.contains(&second.run_id)));
     sim.shutdown().await;
 }

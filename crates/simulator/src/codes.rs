@@ -35,12 +35,13 @@ pub const U8_BUSY_CODE: &str = "90001";
 /// U8: the per-client rate limit was exceeded (body of the HTTP 429 answer).
 pub const U8_RATE_LIMITED_CODE: &str = "90002";
 
-/// YCM: the request is malformed (e.g. no `User-Agent` header); sent with HTTP 400.
+/// YCM: the request is malformed (no `User-Agent` header, missing or unsupported
+/// `grant_type`); sent with HTTP 400.
 pub const YCM_BAD_REQUEST_CODE: &str = "40000";
 /// YCM: a query parameter is out of range (pageSize outside 1..=50, pageNumber < 1, bad sort);
 /// sent with HTTP 200.
 pub const YCM_INVALID_PARAMETER_CODE: &str = "40001";
-/// YCM: client_id / client_secret are wrong, or the grant type is not supported; HTTP 200.
+/// YCM: client_id / client_secret are wrong or missing; HTTP 200.
 pub const YCM_BAD_CREDENTIALS_CODE: &str = "40003";
 /// YCM: the refresh token is unknown or expired; HTTP 200. Log in again.
 pub const YCM_REFRESH_TOKEN_INVALID_CODE: &str = "40004";

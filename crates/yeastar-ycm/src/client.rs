@@ -225,7 +225,7 @@ impl YcmClient {
             .errmsg
             .map(|m| m.as_str().to_owned())
             .unwrap_or_else(|| format!("status {:?}", envelope.status));
-        let is = |list: &[String]| list.iter().any(|c| *c == code);
+        let is = |list: &[String]| list.contains(&code);
         Err(if is(&self.account.token_expired_codes) {
             YcmError::TokenRejected {
                 operation,

@@ -263,7 +263,7 @@ impl U8Client {
         }
         let code = code.to_owned();
         let message = errmsg.map(|m| m.as_str().to_owned()).unwrap_or_default();
-        let is = |list: &[String]| list.iter().any(|c| *c == code);
+        let is = |list: &[String]| list.contains(&code);
         Err(if is(&self.account.token_expired_codes) {
             U8Error::TokenRejected {
                 operation,

@@ -12,16 +12,29 @@ use crate::commands::load_sources;
 pub async fn run(args: ConfigArgs) -> Result<ExitCode> {
     let (_, sources) = load_sources(&args)?;
     let results = check_sources(&sources).await;
-    println!("{:<12} {:<14} {:<10} {:>8} {:>10}  status", "source", "tenant", "entity", "pages", "records");
+    println!(
+        "{:<12} {:<14} {:<10} {:>8} {:>10}  status",
+        "source", "tenant", "entity", "pages", "records"
+    );
     let mut failed = false;
     for r in &results {
         match &r.result {
-            Ok((pages, records)) => println!("{:<12} {:<14} {:<10} {pages:>8} {records:>10}  ok", r.source, r.tenant, r.entity),
+            Ok((pages, records)) => println!(
+                "{:<12} {:<14} {:<10} {pages:>8} {records:>10}  ok",
+                r.source, r.tenant, r.entity
+            ),
             Err(error) => {
                 failed = true;
-                println!("{:<12} {:<14} {:<10} {:>8} {:>10}  failed: {error}", r.source, r.tenant, r.entity, "-", "-");
+                println!(
+                    "{:<12} {:<14} {:<10} {:>8} {:>10}  failed: {error}",
+                    r.source, r.tenant, r.entity, "-", "-"
+                );
             }
         }
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -22,7 +22,12 @@ pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<
     eprintln!("simulator of Yonyou U8 and Yeastar YCM listening on {base_url}");
 
     let (config_value, secrets) = demo_config(&sim_config, &base_url, &args);
-    let config = config_file::from_value(config_value, "demo", &|name| secrets.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))?;
+    let config = config_file::from_value(config_value, "demo", &|name| {
+        secrets
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    })?;
     let sources = crate::commands::select(&config, &[], std::path::Path::new("demo"))?;
     let options = ExportOptions {
         out: args.out.clone(),
@@ -53,7 +58,10 @@ fn demo_config(sim: &SimConfig, base_url: &str, args: &DemoArgs) -> (Value, Vec<
         if let Some(ds) = tenant.ds_sequence {
             t.insert("ds_sequence".into(), ds.into());
         }
-        t.insert("page_size".into(), i64::from(sim.u8_max_rows_per_page.min(500)).into());
+        t.insert(
+            "page_size".into(),
+            i64::from(sim.u8_max_rows_per_page.min(500)).into(),
+        );
         t.insert("concurrency".into(), 8.into());
         t.insert("requests_per_second".into(), 2000.0.into());
         sources.push(Value::Table(t));

@@ -14,7 +14,9 @@ use crate::{UsageError, summary};
 /// Runs the export; exit 0 when every source succeeded, 1 when one failed.
 pub async fn run(args: ExportArgs, progress: Arc<dyn ProgressObserver>) -> Result<ExitCode> {
     let (config, sources) = load_sources(&args.config)?;
-    let out = args.out.unwrap_or_else(|| PathBuf::from(&config.output.path));
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from(&config.output.path));
     let options = ExportOptions {
         out: out.clone(),
         include_raw: config.output.raw && !args.no_raw,
@@ -30,11 +32,15 @@ pub async fn run_export(
     progress: Arc<dyn ProgressObserver>,
 ) -> Result<ExitCode> {
     let out = options.out.clone();
-    let manifest = export(sources, options, progress).await.map_err(|e| match e {
-        custlake_pipeline::ExportError::Config(c) => UsageError::msg(c.to_string()).into(),
-        custlake_pipeline::ExportError::Output { .. } => anyhow::Error::from(UsageError::msg(e.to_string())),
-        other => anyhow::Error::from(other),
-    })?;
+    let manifest = export(sources, options, progress)
+        .await
+        .map_err(|e| match e {
+            custlake_pipeline::ExportError::Config(c) => UsageError::msg(c.to_string()).into(),
+            custlake_pipeline::ExportError::Output { .. } => {
+                anyhow::Error::from(UsageError::msg(e.to_string()))
+            }
+            other => anyhow::Error::from(other),
+        })?;
     print!("{}", summary::render(&manifest, &out));
     Ok(match manifest.status {
         RunStatus::Succeeded => ExitCode::SUCCESS,

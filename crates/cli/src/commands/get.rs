@@ -20,8 +20,16 @@ pub async fn run(args: GetArgs) -> Result<ExitCode> {
     let source = sources
         .iter()
         .find(|s| s.vendor.kind() == kind)
-        .ok_or_else(|| UsageError::msg(format!("no {} source is configured (use --only to pick one)", kind.as_str())))?;
-    match fetch_one_customer(source, &args.id).await.map_err(|e| anyhow!("{} {}: {e}", kind.as_str(), source.name))? {
+        .ok_or_else(|| {
+            UsageError::msg(format!(
+                "no {} source is configured (use --only to pick one)",
+                kind.as_str()
+            ))
+        })?;
+    match fetch_one_customer(source, &args.id)
+        .await
+        .map_err(|e| anyhow!("{} {}: {e}", kind.as_str(), source.name))?
+    {
         Some(raw) => {
             let pretty = serde_json::from_str::<serde_json::Value>(&raw)
                 .and_then(|v| serde_json::to_string_pretty(&v))
@@ -30,7 +38,12 @@ pub async fn run(args: GetArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         None => {
-            eprintln!("{} {}: no customer {:?}", kind.as_str(), source.name, args.id);
+            eprintln!(
+                "{} {}: no customer {:?}",
+                kind.as_str(),
+                source.name,
+                args.id
+            );
             Ok(ExitCode::from(1))
         }
     }

@@ -22,7 +22,11 @@ pub fn load_sources(args: &ConfigArgs) -> Result<(ExportConfig, Vec<ValidatedSou
 }
 
 /// Validates `config` and keeps the `only` sources (all when empty).
-pub fn select(config: &ExportConfig, only: &[String], origin: &Path) -> Result<Vec<ValidatedSource>> {
+pub fn select(
+    config: &ExportConfig,
+    only: &[String],
+    origin: &Path,
+) -> Result<Vec<ValidatedSource>> {
     for name in only {
         if !config.sources.iter().any(|s| &s.name == name) {
             let known: Vec<_> = config.sources.iter().map(|s| s.name.as_str()).collect();

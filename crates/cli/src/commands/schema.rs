@@ -20,12 +20,19 @@ pub fn run(args: SchemaArgs) -> Result<ExitCode> {
             for dataset in [Dataset::Customers, Dataset::Contacts, Dataset::Rejects] {
                 println!("{}", dataset.as_str());
                 for field in dataset.schema().fields() {
-                    let description = field.metadata().get(custlake_schema::DESCRIPTION_KEY).map(String::as_str).unwrap_or("");
+                    let description = field
+                        .metadata()
+                        .get(custlake_schema::DESCRIPTION_KEY)
+                        .map(String::as_str)
+                        .unwrap_or("");
                     let nullable = if field.is_nullable() { "" } else { " not null" };
                     println!(
                         "  {:<26} {:<40} {description}",
                         field.name(),
-                        format!("{}{nullable}", custlake_schema::pyarrow_type(field.data_type()))
+                        format!(
+                            "{}{nullable}",
+                            custlake_schema::pyarrow_type(field.data_type())
+                        )
                     );
                 }
                 println!();

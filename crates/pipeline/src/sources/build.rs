@@ -15,11 +15,15 @@ pub fn build_page_sources(source: &ValidatedSource) -> Result<Vec<Arc<dyn PageSo
 }
 
 /// One customer as the vendor sends it (raw JSON), for debugging; `None` when not found.
-pub async fn fetch_one_customer(source: &ValidatedSource, id: &str) -> Result<Option<String>, String> {
+pub async fn fetch_one_customer(
+    source: &ValidatedSource,
+    id: &str,
+) -> Result<Option<String>, String> {
     let http = http_client(source)?;
     match &source.vendor {
         VendorSettings::YonyouU8 { account, .. } => {
-            let client = ::yonyou_u8::U8Client::new((**account).clone(), http).map_err(|e| e.to_string())?;
+            let client =
+                ::yonyou_u8::U8Client::new((**account).clone(), http).map_err(|e| e.to_string())?;
             match client.customer(id).await {
                 Ok(record) => Ok(record.map(|r| r.raw_json().to_owned())),
                 Err(::yonyou_u8::U8Error::Vendor { code, .. }) if code == "40001" => Ok(None),
@@ -31,7 +35,8 @@ pub async fn fetch_one_customer(source: &ValidatedSource, id: &str) -> Result<Op
                 .trim()
                 .parse()
                 .map_err(|_| format!("{id:?} is not a YCM customer id (a whole number)"))?;
-            let client = ::yeastar_ycm::YcmClient::new((**account).clone(), http).map_err(|e| e.to_string())?;
+            let client = ::yeastar_ycm::YcmClient::new((**account).clone(), http)
+                .map_err(|e| e.to_string())?;
             match client.customer(id).await {
                 Ok(record) => Ok(record.map(|r| r.raw_json().to_owned())),
                 Err(::yeastar_ycm::YcmError::Vendor { code, .. }) if code == "40400" => Ok(None),
@@ -48,7 +53,8 @@ fn page_sources(
     let page_size = source.fetch.page_size;
     match &source.vendor {
         VendorSettings::YonyouU8 { account, .. } => {
-            let client = ::yonyou_u8::U8Client::new((**account).clone(), http).map_err(|e| e.to_string())?;
+            let client =
+                ::yonyou_u8::U8Client::new((**account).clone(), http).map_err(|e| e.to_string())?;
             Ok(source
                 .entities
                 .iter()
@@ -69,7 +75,8 @@ fn page_sources(
                 .collect())
         }
         VendorSettings::YeastarYcm { account } => {
-            let client = ::yeastar_ycm::YcmClient::new((**account).clone(), http).map_err(|e| e.to_string())?;
+            let client = ::yeastar_ycm::YcmClient::new((**account).clone(), http)
+                .map_err(|e| e.to_string())?;
             Ok(vec![Arc::new(YcmCustomersSource::new(client, page_size))])
         }
     }
@@ -82,6 +89,10 @@ fn http_client(source: &ValidatedSource) -> Result<reqwest::Client, String> {
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .pool_max_idle_per_host(source.fetch.concurrency * source.entities.len().max(1))
         .build()
-        .map_err(|e| format!("cannot build the HTTP client: {}", custlake_client_kit::TransportFailure::from_reqwest(e)))
+        .map_err(|e| {
+            format!(
+                "cannot build the HTTP client: {}",
+                custlake_client_kit::TransportFailure::from_reqwest(e)
+            )
+        })
 }
-

@@ -9,11 +9,11 @@ pub mod yonyou_u8;
 
 use std::fmt;
 
+use ::yeastar_ycm::YcmCustomerRecord;
+use ::yonyou_u8::{U8ContactRecord, U8CustomerRecord};
 use custlake_client_kit::Retryability;
 use futures::future::BoxFuture;
 use serde::Deserialize;
-use ::yeastar_ycm::YcmCustomerRecord;
-use ::yonyou_u8::{U8ContactRecord, U8CustomerRecord};
 
 use crate::config::VendorKind;
 

@@ -1,8 +1,8 @@
 //! The YCM customer list as a page source.
 
+use ::yeastar_ycm::YcmClient;
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use ::yeastar_ycm::YcmClient;
 
 use crate::sources::{Entity, FetchError, FetchedPage, PageRecords, PageSource};
 

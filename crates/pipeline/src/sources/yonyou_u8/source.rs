@@ -1,8 +1,8 @@
 //! U8 page sources over the generated client's hand-written layer.
 
+use ::yonyou_u8::{U8Client, U8ContactFilter, U8CustomerFilter};
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use ::yonyou_u8::{U8Client, U8ContactFilter, U8CustomerFilter};
 
 use crate::sources::{Entity, FetchError, FetchedPage, PageRecords, PageSource};
 
@@ -35,7 +35,10 @@ impl PageSource for U8CustomersSource {
 
     fn fetch_page(&self, page: u64) -> BoxFuture<'_, Result<FetchedPage, FetchError>> {
         async move {
-            let answer = self.client.customer_page(page, self.page_size, &self.filter).await?;
+            let answer = self
+                .client
+                .customer_page(page, self.page_size, &self.filter)
+                .await?;
             Ok(FetchedPage {
                 page,
                 announced_records: answer.row_count,
@@ -76,7 +79,10 @@ impl PageSource for U8ContactsSource {
 
     fn fetch_page(&self, page: u64) -> BoxFuture<'_, Result<FetchedPage, FetchError>> {
         async move {
-            let answer = self.client.contact_page(page, self.page_size, &self.filter).await?;
+            let answer = self
+                .client
+                .contact_page(page, self.page_size, &self.filter)
+                .await?;
             Ok(FetchedPage {
                 page,
                 announced_records: answer.row_count,
