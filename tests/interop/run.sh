@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Interop: export from a separately started custlake-sim, then let pyarrow, DuckDB and Polars
+# read the output (tests/interop/check.py). Run by .ci/run; runnable alone.
+#
+# Environment: VENV (Python venv with tests/requirements.txt; created if missing).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+VENV="${VENV:-$ROOT/.venv-ci}"
+if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet -r tests/requirements.txt
+fi
+PY="$VENV/bin/python"
+
+cargo build --quiet -p custlake -p custlake-simulator
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+BIN="$TARGET_DIR/debug"
+
+WORK="$(mktemp -d)"
+SIM_PID=""
+cleanup() {
+    if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Mild messiness with frequent Unicode edge cases (emoji, full-width, control chars, long text).
+"$BIN/custlake-sim" --listen 127.0.0.1:0 --seed 11 --customers 3000 --contacts-per-customer 2 \
+    --ycm-customers 2000 --messiness mild --unicode-edge-rate 0.2 >"$WORK/sim.log" 2>&1 &
+SIM_PID=$!
+BASE=""
+for _ in $(seq 1 100); do
+    BASE="$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/sim.log" | head -n 1 || true)"
+    [ -n "$BASE" ] && break
+    kill -0 "$SIM_PID" 2>/dev/null || break
+    sleep 0.1
+done
+[ -n "$BASE" ] || { echo "custlake-sim did not start:" >&2; cat "$WORK/sim.log" >&2; exit 1; }
+
+cat >"$WORK/custlake.toml" <<TOML
+[output]
+path = "$WORK/out"
+
+[[sources]]
+name = "u8_demo_a"
+kind = "yonyou_u8"
+base_url = "$BASE"
+from_account = "custlake_demo"
+to_account = "demo_ent_a"
+app_key = "opa_custlake_demo"
+requests_per_second = 2000
+
+[[sources]]
+name = "u8_demo_b"
+kind = "yonyou_u8"
+base_url = "$BASE"
+from_account = "custlake_demo"
+to_account = "demo_ent_b"
+ds_sequence = 1
+app_key = "opa_custlake_demo"
+requests_per_second = 2000
+
+[[sources]]
+name = "ycm_demo"
+kind = "yeastar_ycm"
+base_url = "$BASE"
+client_id = "ycm-demo-client"
+requests_per_second = 2000
+TOML
+
+CUSTLAKE_U8_DEMO_A_APP_SECRET=demo-u8-secret CUSTLAKE_U8_DEMO_B_APP_SECRET=demo-u8-secret \
+CUSTLAKE_YCM_DEMO_CLIENT_SECRET=demo-ycm-secret \
+    "$BIN/custlake" --no-progress -q export --config "$WORK/custlake.toml"
+"$BIN/custlake" schema --format json >"$WORK/schema.json"
+
+mkdir -p "$WORK/truth"
+for pair in u8_demo_a:u8_customers u8_demo_a:u8_contacts u8_demo_b:u8_customers u8_demo_b:u8_contacts ycm_demo:ycm_customers; do
+    tenant="${pair%%:*}"; entity="${pair##*:}"
+    curl -fsS "$BASE/_sim/ground_truth/$tenant/$entity" >"$WORK/truth/${tenant}__${entity}.jsonl"
+done
+
+"$PY" tests/interop/check.py "$WORK/out" "$WORK/schema.json" "$WORK/truth"
