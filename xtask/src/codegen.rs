@@ -3,7 +3,7 @@
 //! progenitor is used as a library (not the macro, not build.rs) so the generated code is
 //! committed, reviewable and greppable, and `check` can compare it in memory.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TypeImpl};
@@ -53,7 +53,7 @@ const CLIENTS: &[ClientSpec] = &[
 
 /// Writes every generated client to its file.
 pub fn generate() -> Result<()> {
-    let root = workspace_root();
+    let root = crate::workspace_root();
     for client in CLIENTS {
         let code = render(&root, client)?;
         let path = root.join(client.output);
@@ -65,7 +65,7 @@ pub fn generate() -> Result<()> {
 
 /// Fails, naming the files, when committed generated code differs from what the specs produce.
 pub fn check() -> Result<()> {
-    let root = workspace_root();
+    let root = crate::workspace_root();
     let mut stale = Vec::new();
     for client in CLIENTS {
         let expected = render(&root, client)?;
@@ -118,13 +118,6 @@ fn render(root: &Path, client: &ClientSpec) -> Result<String> {
         client.spec,
         prettyplease::unparse(&file)
     ))
-}
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 //! * `cargo xtask generate` — regenerates the vendor clients from `specs/` with progenitor.
 //! * `cargo xtask check` — fails when the committed generated code differs from the specs.
 
+mod bench;
 mod codegen;
+
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
@@ -12,6 +15,7 @@ fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("generate") => codegen::generate(),
         Some("check") => codegen::check(),
+        Some("bench") => bench::bench(&args[1..]),
         Some(other) => bail!("unknown xtask command `{other}`\n\n{USAGE}"),
         None => {
             println!("{USAGE}");
@@ -24,4 +28,16 @@ const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
   generate   regenerate crates/*/src/generated.rs from specs/*.yaml
-  check      fail if the committed generated code differs from what the specs produce";
+  check      fail if the committed generated code differs from what the specs produce
+  bench      release-build custlake and custlake-sim, run the end-to-end benchmarks and write
+             bench/results.json (--quick: small sizes on the debug build, for CI;
+             sizes: --u8-customers N --ycm-customers N --latency-pages N --memory-small N
+             --memory-large N --rate-pages N --repeat N)";
+
+/// The workspace root (xtask lives one level below it).
+pub(crate) fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}

@@ -52,6 +52,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Authenticate each source and print its page and record counts; writes nothing.
     Check(ConfigArgs),
+    /// Fold incremental deltas into new snapshots (the merged current view).
+    Compact(CompactArgs),
     /// Fetch one record as the vendor sends it (for debugging).
     Get(GetArgs),
     /// Print the unified schema with column descriptions.
@@ -75,12 +77,34 @@ pub struct ExportArgs {
     /// Configuration and source selection.
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Output folder, overriding `[output] path`.
-    #[arg(long, value_name = "DIR")]
+    /// Output folder or s3://bucket/prefix, overriding `[output] path`.
+    #[arg(long, value_name = "DIR|URL")]
     pub out: Option<PathBuf>,
     /// Leave the `raw` column empty (smaller files; the mapping still rejects what it cannot map).
     #[arg(long)]
     pub no_raw: bool,
+    /// Continue the newest interrupted run in the output folder (after a crash or kill):
+    /// pages it saved are not fetched again. Starts a new run when there is none.
+    #[arg(long)]
+    pub resume: bool,
+    /// Export full snapshots for `mode = "incremental"` sources too (replaces their snapshot
+    /// and deltas, picks up records deleted at the source, resets the high-water mark).
+    #[arg(long)]
+    pub full: bool,
+}
+
+/// `custlake compact`.
+#[derive(Debug, Args)]
+pub struct CompactArgs {
+    /// The configuration file, for `[output] path` and the Parquet settings.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// The output, overriding `[output] path`: a folder or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|URL")]
+    pub out: Option<PathBuf>,
+    /// Only these sources (by name); may be repeated.
+    #[arg(long = "only", value_name = "SOURCE")]
+    pub only: Vec<String>,
 }
 
 /// `custlake demo`.

@@ -17,6 +17,7 @@ use custlake_pipeline::ProgressObserver;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{Cli, Command, LogFormat, OutputArgs};
+
 use crate::progress::{BarsProgress, LogProgress, SuspendingStderr, terminal_bars};
 
 /// A usage or configuration problem: exit status 2.
@@ -70,6 +71,7 @@ fn main() -> ExitCode {
             Command::Export(args) => commands::export::run(args, progress).await,
             Command::Demo(args) => commands::demo::run(args, progress).await,
             Command::Check(args) => commands::check::run(args).await,
+            Command::Compact(args) => commands::compact::run(args).await,
             Command::Get(args) => commands::get::run(args).await,
             Command::Schema(args) => commands::schema::run(args),
         }

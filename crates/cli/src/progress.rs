@@ -64,6 +64,14 @@ impl ProgressObserver for BarsProgress {
         });
     }
 
+    fn pages_replayed(&self, label: EntityLabel<'_>, pages: u64, records: u64) {
+        self.with_bar(label, |(bar, rows, retries)| {
+            *rows += records;
+            bar.inc(pages);
+            bar.set_message(format!("{rows} records, {retries} retries"));
+        });
+    }
+
     fn retried(&self, label: EntityLabel<'_>) {
         self.with_bar(label, |(_, _, retries)| *retries += 1);
     }
@@ -103,7 +111,25 @@ impl ProgressObserver for LogProgress {
             "fetching"
         );
         if let Ok(mut state) = self.state.lock() {
-            state.insert(key(label), (pages, 0, 0, Instant::now()));
+            // Keep what a resumed run replayed before planning.
+            let entry = state.entry(key(label)).or_insert((0, 0, 0, Instant::now()));
+            entry.0 = pages;
+        }
+    }
+
+    fn pages_replayed(&self, label: EntityLabel<'_>, pages: u64, records: u64) {
+        tracing::info!(
+            source = label.source,
+            tenant = label.tenant,
+            entity = label.entity,
+            pages,
+            records,
+            "replayed pages saved by the interrupted run"
+        );
+        if let Ok(mut state) = self.state.lock() {
+            let entry = state.entry(key(label)).or_insert((0, 0, 0, Instant::now()));
+            entry.1 += pages;
+            entry.2 += records;
         }
     }
 

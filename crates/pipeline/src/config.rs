@@ -9,6 +9,7 @@ use std::time::Duration;
 use custlake_client_kit::Secret;
 use serde::Deserialize;
 
+use crate::incremental::ExportMode;
 use crate::sinks::parquet::ParquetSinkConfig;
 use crate::sources::Entity;
 
@@ -35,6 +36,11 @@ pub struct OutputConfig {
     /// Parquet file settings.
     #[serde(default)]
     pub parquet: ParquetSinkConfig,
+    /// Save every fetched page under `<path>/.staging/` and checkpoint it, so that an
+    /// interrupted run can be continued with `custlake export --resume` (default true). The
+    /// saved pages take about as much disk as the raw JSON and are deleted when the run ends.
+    #[serde(default = "default_true")]
+    pub checkpoints: bool,
 }
 
 /// The vendor a source talks to.
@@ -70,6 +76,10 @@ pub struct SourceConfig {
     pub base_url: String,
     /// Entities to export; default all of the vendor's (`customers`, and `contacts` for U8).
     pub entities: Option<Vec<Entity>>,
+    /// `full` (default): a full snapshot every run. `incremental` (U8 only): after a first full
+    /// snapshot, only customers changed since the last run, written as deltas that
+    /// `custlake compact` folds into the snapshot.
+    pub mode: Option<ExportMode>,
 
     /// U8: caller id.
     pub from_account: Option<String>,
@@ -178,6 +188,8 @@ pub struct ValidatedSource {
     pub name: String,
     /// Entities to export.
     pub entities: Vec<Entity>,
+    /// Full snapshots or incremental deltas.
+    pub mode: ExportMode,
     /// Vendor-specific settings.
     pub vendor: VendorSettings,
     /// Paging, concurrency, rate and retry.
@@ -427,9 +439,19 @@ impl SourceConfig {
                 list.clone()
             }
         };
+        let mode = self.mode.unwrap_or_default();
+        if mode == ExportMode::Incremental && self.kind == VendorKind::YeastarYcm {
+            return Err(self.problem(
+                "mode",
+                "\"incremental\" needs a change filter and the YCM API has none; remove the \
+                 setting: YCM sources always export full snapshots, and a snapshot whose content \
+                 did not change keeps its previous files",
+            ));
+        }
         Ok(ValidatedSource {
             name: self.name.clone(),
             entities,
+            mode,
             vendor,
             fetch,
         })

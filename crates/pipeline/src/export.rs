@@ -6,7 +6,7 @@
 //! discarded and the previous snapshots stay in place. Other sources carry on either way.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,29 +15,41 @@ use custlake_schema::{Dataset, MapContext, SCHEMA_VERSION, SourceKind};
 use tokio::sync::mpsc;
 
 use crate::budget::RequestBudget;
+use crate::checkpoint::PageSet;
 use crate::config::{ValidatedSource, VendorKind, VendorSettings};
 use crate::error::ExportError;
-use crate::fetch::{FetchFailure, fetch_entity};
+use crate::fetch::{FetchFailure, fetch_entity_except};
+use crate::incremental::watch_customers;
 use crate::manifest::{EntityReport, RunManifest, RunStatus, SourceReport};
 use crate::mapper::{DatasetSenders, run_mapper};
+use crate::output::OutputLocation;
 use crate::progress::{EntityLabel, ProgressObserver};
+use crate::resume::{EntitySpool, Replayed, RunRecovery, SourceSpools, prepare_source};
+use crate::run_output::RunOutput;
 use crate::sinks::SinkError;
-use crate::sinks::parquet::{
-    CommittedSnapshot, ParquetSinkConfig, PartitionTarget, StagedSnapshot, remove_run_staging,
-};
-use crate::sources::build::build_page_sources;
+use crate::sinks::parquet::{ParquetSinkConfig, PartitionTarget};
+use crate::sinks::partition::StagedPartition;
+use crate::sources::build::build_filtered_page_sources;
 use crate::sources::{Entity, PageSource};
+use crate::spool::SpoolError;
 use crate::writers::{DatasetWriter, spawn_writer};
 
 /// How a run writes its output.
 #[derive(Debug, Clone)]
 pub struct ExportOptions {
-    /// Local output folder.
+    /// Local output folder, or an object store URL (`s3://bucket/prefix`; see
+    /// [`crate::output`]).
     pub out: PathBuf,
     /// Keep raw vendor JSON in the `raw` column.
     pub include_raw: bool,
     /// Parquet file settings.
     pub parquet: ParquetSinkConfig,
+    /// Spool every fetched page and checkpoint it, so an interrupted run can be resumed
+    /// (`[output] checkpoints`, default true).
+    pub checkpoints: bool,
+    /// Continue the newest interrupted run in `out` instead of starting a new one (a new run
+    /// starts when there is none).
+    pub resume: bool,
 }
 
 /// The run's identity, shared by every source.
@@ -46,12 +58,15 @@ struct RunContext {
     started_at: DateTime<Utc>,
     options: ExportOptions,
     progress: Arc<dyn ProgressObserver>,
+    /// The run's claim on its checkpoints; released when the run ends.
+    recovery: RunRecovery,
+    /// Where partitions are written and committed, and the catalog.
+    output: RunOutput,
 }
 
 /// What one source produced.
 struct SourceOutcome {
     report: SourceReport,
-    committed: Vec<CommittedSnapshot>,
     warnings: Vec<String>,
 }
 
@@ -64,19 +79,48 @@ pub fn new_run_id(started_at: DateTime<Utc>) -> String {
 /// Exports every source in `sources`, commits each finished source's snapshots, and writes
 /// the run manifest. Source failures are reported in the manifest (status `partial` or
 /// `failed`); only problems with the output itself are errors.
+///
+/// The output is `options.out`: a folder, or `s3://bucket/prefix` configured from the AWS
+/// environment variables (see [`crate::output`]).
 pub async fn export(
     sources: Vec<ValidatedSource>,
     options: ExportOptions,
     progress: Arc<dyn ProgressObserver>,
 ) -> Result<RunManifest, ExportError> {
+    let location =
+        OutputLocation::from_out_path(&options.out).map_err(|e| ExportError::Output {
+            path: options.out.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    export_to(sources, options, location, progress).await
+}
+
+/// [`export`] to an output built by the caller (an object store with explicit settings);
+/// `location` replaces `options.out` as the destination.
+pub async fn export_to(
+    sources: Vec<ValidatedSource>,
+    mut options: ExportOptions,
+    location: OutputLocation,
+    progress: Arc<dyn ProgressObserver>,
+) -> Result<RunManifest, ExportError> {
     let clock = Instant::now();
-    let started_at = Utc::now();
-    prepare_output(&options.out)?;
+    if let OutputLocation::Local(dir) = &location {
+        options.out = dir.clone();
+    }
+    let mut output = RunOutput::open_location(location).await?;
+    // Checkpoints live in a local staging folder, so object-store outputs run without them.
+    let checkpoints = options.checkpoints && output.location().is_local();
+    // A resumed run keeps its id and start time, so its rows read as one uninterrupted run.
+    let recovery = RunRecovery::begin(&output.work_dir(), options.resume, checkpoints)?;
+    output.set_run_id(&recovery.run_id);
+    let started_at = recovery.started_at;
     let run = Arc::new(RunContext {
-        run_id: new_run_id(started_at),
+        run_id: recovery.run_id.clone(),
         started_at,
         options,
         progress,
+        recovery,
+        output,
     });
     tracing::info!(run_id = %run.run_id, sources = sources.len(), "export started");
 
@@ -94,7 +138,8 @@ pub async fn export(
         status: RunStatus::Succeeded,
         sources: Vec::new(),
         files: Vec::new(),
-        warnings: Vec::new(),
+        unchanged: Vec::new(),
+        warnings: run.recovery.notes.clone(),
         totals: Default::default(),
     };
     for task in tasks {
@@ -107,17 +152,11 @@ pub async fn export(
                 continue;
             }
         };
-        for snapshot in &outcome.committed {
-            manifest.add_committed(snapshot);
-        }
         manifest.warnings.extend(outcome.warnings);
         manifest.sources.push(outcome.report);
     }
-    if let Err(e) = remove_run_staging(&run.options.out, &run.run_id) {
-        manifest
-            .warnings
-            .push(format!("staging folder not cleaned up: {e}"));
-    }
+    // The commit point on object stores; also removes the run's staging folders.
+    run.output.commit_catalog().await?.record_in(&mut manifest);
     let failed = manifest
         .sources
         .iter()
@@ -131,23 +170,9 @@ pub async fn export(
     manifest.finished_at = Utc::now();
     manifest.elapsed_ms = clock.elapsed().as_millis() as u64;
     manifest.compute_totals();
-    manifest
-        .write_atomically(&run.options.out)
-        .map_err(ExportError::Manifest)?;
+    run.output.write_manifest(&manifest).await?;
     tracing::info!(run_id = %run.run_id, status = ?manifest.status, elapsed_ms = manifest.elapsed_ms, "export finished");
     Ok(manifest)
-}
-
-fn prepare_output(out: &Path) -> Result<(), ExportError> {
-    let fail = |e: std::io::Error| ExportError::Output {
-        path: out.display().to_string(),
-        reason: e.to_string(),
-    };
-    std::fs::create_dir_all(out).map_err(fail)?;
-    // Creating the folder may succeed on a read-only mount that already has it; probe writing.
-    let probe = out.join(format!(".custlake-write-probe-{}", std::process::id()));
-    std::fs::write(&probe, b"").map_err(fail)?;
-    std::fs::remove_file(&probe).map_err(fail)
 }
 
 fn schema_kind(kind: VendorKind) -> SourceKind {
@@ -187,7 +212,6 @@ async fn run_source(source: ValidatedSource, run: Arc<RunContext>) -> SourceOutc
     };
     let mut outcome = SourceOutcome {
         report: report.clone(),
-        committed: Vec::new(),
         warnings: Vec::new(),
     };
     let fail = |mut report: SourceReport, error: String| {
@@ -197,8 +221,32 @@ async fn run_source(source: ValidatedSource, run: Arc<RunContext>) -> SourceOutc
         report
     };
 
-    let sources = match build_page_sources(&source) {
+    // Full snapshot or incremental delta; U8 customers are watched for the high-water mark.
+    let plan = run.output.plan(&source);
+    let sources = match build_filtered_page_sources(&source, plan.customer_filter()) {
         Ok(sources) => sources,
+        Err(error) => {
+            outcome.report = fail(report, error);
+            return outcome;
+        }
+    };
+    let (sources, mark_watcher) = watch_customers(sources, &plan);
+    let budget = Arc::new(RequestBudget::new(
+        source.fetch.requests_per_second,
+        source.fetch.burst,
+    ));
+    // Before any writer starts: a resumed source either keeps its saved pages or starts over.
+    let mut spools: SourceSpools = match prepare_source(
+        &run.recovery,
+        &source,
+        &format!("{:?}", plan.customer_filter()),
+        &sources,
+        &budget,
+        &mut outcome.warnings,
+    )
+    .await
+    {
+        Ok(spools) => spools,
         Err(error) => {
             outcome.report = fail(report, error);
             return outcome;
@@ -221,14 +269,14 @@ async fn run_source(source: ValidatedSource, run: Arc<RunContext>) -> SourceOutc
             ("custlake.source".to_owned(), kind.as_str().to_owned()),
             ("custlake.tenant".to_owned(), source.name.clone()),
         ];
-        match spawn_writer(
-            &run.options.out,
+        let writer = run.output.writer(
+            &plan,
             target,
-            &run.run_id,
             dataset.schema(),
             metadata,
             &run.options.parquet,
-        ) {
+        );
+        match writer.map(spawn_writer) {
             Ok(writer) => {
                 writers.insert(dataset.as_str(), writer);
             }
@@ -252,10 +300,6 @@ async fn run_source(source: ValidatedSource, run: Arc<RunContext>) -> SourceOutc
         rejects,
     };
 
-    let budget = Arc::new(RequestBudget::new(
-        source.fetch.requests_per_second,
-        source.fetch.burst,
-    ));
     let ctx = MapContext {
         source: schema_kind(kind),
         tenant: source.name.clone(),
@@ -268,8 +312,10 @@ async fn run_source(source: ValidatedSource, run: Arc<RunContext>) -> SourceOutc
         include_raw: run.options.include_raw,
     };
     let entity_runs = sources.into_iter().map(|page_source| {
+        let spool = spools.take(page_source.entity());
         run_entity(
             page_source,
+            spool,
             &source,
             kind,
             budget.clone(),
@@ -310,22 +356,21 @@ async fn run_source(source: ValidatedSource, run: Arc<RunContext>) -> SourceOutc
         outcome.report = fail(report, message);
         return outcome;
     }
-    for snapshot in snapshots {
-        match snapshot.commit() {
-            Ok(committed) => outcome.committed.push(committed),
-            Err(e) => errors.push(e.to_string()),
-        }
-    }
+    let watcher = mark_watcher.as_deref();
+    errors.extend(run.output.commit_source(&plan, snapshots, watcher));
     if !errors.is_empty() {
         outcome.report = fail(report, errors.join("; "));
         return outcome;
     }
+    outcome
+        .warnings
+        .extend(run.output.advance_mark(&plan, watcher, &report));
     outcome.report = report;
     outcome
 }
 
 /// Closes every writer and collects its staged snapshot or its error message.
-async fn finish_writers(writers: Vec<DatasetWriter>) -> Vec<Result<StagedSnapshot, String>> {
+async fn finish_writers(writers: Vec<DatasetWriter>) -> Vec<Result<StagedPartition, String>> {
     let mut out = Vec::new();
     for writer in writers {
         drop(writer.batches);
@@ -337,7 +382,7 @@ async fn finish_writers(writers: Vec<DatasetWriter>) -> Vec<Result<StagedSnapsho
     out
 }
 
-fn discard(staged: Vec<Result<StagedSnapshot, String>>) {
+fn discard(staged: Vec<Result<StagedPartition, String>>) {
     for snapshot in staged.into_iter().flatten() {
         if let Err(e) = snapshot.abort() {
             tracing::warn!(error = %e, "could not delete a discarded staging folder");
@@ -348,8 +393,11 @@ fn discard(staged: Vec<Result<StagedSnapshot, String>>) {
 type EntityResult = Result<(EntityReport, Vec<String>), (EntityReport, String)>;
 
 /// Fetches and maps one entity; returns its report and warnings, or its report and error.
+/// With a `spool`, saved pages are replayed first and every fetched page is saved.
+#[allow(clippy::too_many_arguments)] // each is one stage's input; a struct would only rename them
 async fn run_entity(
     page_source: Arc<dyn PageSource>,
+    spool: Option<EntitySpool>,
     source: &ValidatedSource,
     kind: VendorKind,
     budget: Arc<RequestBudget>,
@@ -363,24 +411,60 @@ async fn run_entity(
         source: kind.as_str(),
         entity: entity.as_str(),
     };
-    let (pages_tx, pages_rx) = mpsc::channel(source.fetch.concurrency.max(2));
+    // Pages in flight already buffer up to `concurrency` pages; the queue only smooths hand-over.
+    let (pages_tx, pages_rx) = mpsc::channel(2);
     let mapper = tokio::task::spawn_blocking(move || run_mapper(ctx, pages_rx, senders));
-    let fetched = fetch_entity(
-        page_source,
-        &source.fetch,
-        budget,
-        pages_tx,
-        progress,
-        label,
-    )
-    .await;
-    let mapped = mapper.await;
-
     let mut report = EntityReport {
         entity: entity.as_str().to_owned(),
         ..Default::default()
     };
     let describe = |e: &dyn std::fmt::Display| format!("{}: {e}", entity.as_str());
+    let (fetch_tx, done, replayed, spooler) = match spool {
+        None => (pages_tx, PageSet::default(), Replayed::default(), None),
+        Some(spool) => match spool.start(pages_tx, 2).await {
+            Ok(stage) => (
+                stage.pages,
+                stage.done,
+                stage.replayed,
+                Some(stage.finished),
+            ),
+            Err(e) => {
+                let error = describe(&e);
+                let _ = mapper.await;
+                progress.entity_finished(label, Some(&error));
+                return Err((report, error));
+            }
+        },
+    };
+    if replayed.pages > 0 {
+        progress.pages_replayed(label, replayed.pages, replayed.records);
+    }
+    let fetched = fetch_entity_except(
+        page_source,
+        &source.fetch,
+        budget,
+        fetch_tx,
+        progress,
+        label,
+        &done,
+    )
+    .await;
+    let spooled = match spooler {
+        Some(stage) => stage.await,
+        None => Ok(Ok(())),
+    };
+    let mapped = mapper.await;
+    // The spool's own failure (disk full, ...) explains a stopped fetch better than the fetch.
+    let spool_error = match spooled {
+        Ok(Ok(())) | Ok(Err(SpoolError::ConsumerGone)) => None,
+        Ok(Err(e)) => Some(e.to_string()),
+        Err(join_error) => Some(format!("the spool thread ended abnormally: {join_error}")),
+    };
+    if let Some(e) = spool_error {
+        let error = describe(&e);
+        progress.entity_finished(label, Some(&error));
+        return Err((report, error));
+    }
     let summary = match (fetched, mapped) {
         (Ok(fetch), Ok(Ok(map))) => (fetch, map),
         (Err(FetchFailure::ConsumerGone), _) | (_, Ok(Err(_))) => {
@@ -402,8 +486,9 @@ async fn run_entity(
         }
     };
     let (fetch, map) = summary;
-    report.pages_fetched = fetch.pages;
-    report.records_fetched = fetch.records;
+    report.pages_fetched = fetch.pages + replayed.pages;
+    report.records_fetched = fetch.records + replayed.records;
+    report.pages_replayed = replayed.pages;
     report.vendor_total = Some(fetch.announced_records);
     report.duplicates_dropped = map.duplicates;
     report.retries = fetch.retries;

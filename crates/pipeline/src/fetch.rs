@@ -11,7 +11,9 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::budget::RequestBudget;
+use crate::checkpoint::PageSet;
 use crate::config::FetchSettings;
+use crate::page_guard::RepeatedPageGuard;
 use crate::progress::{EntityLabel, ProgressObserver};
 use crate::retry::fetch_page_with_retries;
 use crate::sources::{FetchError, FetchedPage, PageSource};
@@ -55,6 +57,18 @@ pub enum FetchFailure {
     /// The consumer of the pages went away (its own error is reported instead).
     #[error("the mapping stage stopped")]
     ConsumerGone,
+    /// The vendor keeps answering with pages it already sent (see `page_guard`).
+    #[error(
+        "{repeats} pages were byte-for-byte copies of earlier pages (the latest: page {page}); \
+         the vendor seems to ignore the page number, so paging would never end; check base_url \
+         and the API version, or report it to the vendor"
+    )]
+    RepeatedPages {
+        /// Pages that repeated an earlier one.
+        repeats: u64,
+        /// The last page that did.
+        page: u64,
+    },
 }
 
 /// Fetches every page of `source` into `pages`.
@@ -65,6 +79,30 @@ pub async fn fetch_entity(
     pages: mpsc::Sender<FetchedPage>,
     progress: &dyn ProgressObserver,
     label: EntityLabel<'_>,
+) -> Result<FetchSummary, FetchFailure> {
+    let nothing_done = PageSet::default();
+    fetch_entity_except(
+        source,
+        settings,
+        budget,
+        pages,
+        progress,
+        label,
+        &nothing_done,
+    )
+    .await
+}
+
+/// Like [`fetch_entity`], but the pages in `done` (already safe in a resumed run's spool) are
+/// neither fetched nor delivered. Page 1 is always fetched, to learn the current size.
+pub async fn fetch_entity_except(
+    source: Arc<dyn PageSource>,
+    settings: &FetchSettings,
+    budget: Arc<RequestBudget>,
+    pages: mpsc::Sender<FetchedPage>,
+    progress: &dyn ProgressObserver,
+    label: EntityLabel<'_>,
+    done: &PageSet,
 ) -> Result<FetchSummary, FetchFailure> {
     let retries = AtomicU64::new(0);
     let on_retry = || {
@@ -83,17 +121,25 @@ pub async fn fetch_entity(
     };
 
     let mut summary = FetchSummary::default();
+    let mut guard = RepeatedPageGuard::default();
+    // The token call is a request too: it takes a slot of the budget, so the rate holds in
+    // every window. A failure here surfaces again, classified, from page 1.
+    budget.acquire().await;
+    let _ = source.authenticate().await;
     let first = fetch(1).await?;
     summary.announced_pages = first.announced_pages;
     summary.announced_records = first.announced_records;
     check_page_limit(first.announced_pages, settings.max_pages)?;
     progress.entity_planned(label, first.announced_pages.max(1), first.announced_records);
-    deliver(&pages, first, &mut summary, progress, label).await?;
+    guard.check(&first)?;
+    if !done.contains(1) {
+        deliver(&pages, first, &mut summary, progress, label).await?;
+    }
 
     let mut next = 2;
     while next <= summary.announced_pages {
         let planned = summary.announced_pages;
-        let mut in_flight = futures::stream::iter(next..=planned)
+        let mut in_flight = futures::stream::iter((next..=planned).filter(|p| !done.contains(*p)))
             .map(&fetch)
             .buffer_unordered(settings.concurrency);
         while let Some(page) = in_flight.next().await {
@@ -104,6 +150,7 @@ pub async fn fetch_entity(
                 progress.entity_replanned(label, page.announced_pages);
             }
             summary.announced_records = summary.announced_records.max(page.announced_records);
+            guard.check(&page)?;
             deliver(&pages, page, &mut summary, progress, label).await?;
         }
         next = planned + 1;

@@ -37,6 +37,10 @@ pub struct RunManifest {
     pub sources: Vec<SourceReport>,
     /// Every file this run published.
     pub files: Vec<ManifestFile>,
+    /// Partitions (`dataset/source=../tenant=..`) whose new content equalled what they already
+    /// held: nothing was published for them and their previous files stay current.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unchanged: Vec<String>,
     /// Things a person should look at even though the run went on (non-atomic swap, counts
     /// that disagree with the vendor's total, ...).
     pub warnings: Vec<String>,
@@ -77,8 +81,11 @@ pub struct SourceReport {
 pub struct EntityReport {
     /// The vendor entity (`customers`, `contacts`).
     pub entity: String,
-    /// Pages fetched successfully.
+    /// Pages fetched successfully (replayed pages of a resumed run included).
     pub pages_fetched: u64,
+    /// Pages a resumed run took from its checkpoint instead of fetching them again.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub pages_replayed: u64,
     /// Records received, duplicates included.
     pub records_fetched: u64,
     /// Total the vendor announced on the first page, if it announces one.
@@ -112,6 +119,10 @@ impl EntityReport {
                 .saturating_sub(i64::try_from(self.unique_records()).unwrap_or(i64::MAX))
         });
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One published file, as listed in the manifest.
@@ -266,6 +277,7 @@ mod tests {
                 },
             ],
             files: Vec::new(),
+            unchanged: Vec::new(),
             warnings: vec!["west: previous snapshot kept".to_owned()],
             totals: RunTotals::default(),
         }

@@ -16,8 +16,16 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::sources::{FetchedPage, PageRecords};
 
-/// Records gathered before a mapping call.
-const MAP_BATCH_RECORDS: usize = 8192;
+/// Records gathered before a mapping call: enough for efficient Arrow batches, small enough that
+/// decoded records waiting here stay a few MB.
+const MAP_BATCH_RECORDS: usize = 2048;
+
+/// Raw JSON bytes gathered before a mapping call, whatever the record count: a vendor sending
+/// huge records (a 10 MB field) must not make the batch, and memory, grow by the same factor.
+const MAP_BATCH_BYTES: usize = 32 << 20;
+
+/// Most keys the de-duplication set reserves room for up front (about 90 MB at the cap).
+const KEY_SET_PRESIZE_CAP: u64 = 10_000_000;
 
 /// Where mapped batches go: one channel per dataset writer.
 #[derive(Clone)]
@@ -60,6 +68,12 @@ pub fn run_mapper(
         summary: MapSummary::default(),
     };
     while let Some(page) = pages.blocking_recv() {
+        if stage.seen.capacity() == 0 {
+            // Sized once from the announced total: growing a hash set doubles its memory
+            // briefly at every resize. Capped, so an absurd announced total reserves nothing big.
+            let expected = page.announced_records.min(KEY_SET_PRESIZE_CAP) as usize;
+            stage.seen.reserve(expected);
+        }
         stage.accept(page.records)?;
     }
     stage.flush()?;
@@ -99,7 +113,7 @@ impl MapperStage {
         if self
             .pending
             .as_ref()
-            .is_some_and(|p| p.len() >= MAP_BATCH_RECORDS)
+            .is_some_and(|p| p.len() >= MAP_BATCH_RECORDS || raw_bytes(p) >= MAP_BATCH_BYTES)
         {
             self.flush()?;
         }
@@ -138,6 +152,13 @@ impl MapperStage {
         send(self.out.contacts.as_ref(), mapped.contacts)?;
         send(Some(&self.out.rejects), mapped.rejects)
     }
+}
+
+fn raw_bytes(records: &PageRecords) -> usize {
+    crate::spool::raw_texts(records)
+        .iter()
+        .map(|t| t.len())
+        .sum()
 }
 
 fn first_time(seen: &mut HashSet<u64>, key: Option<&str>) -> bool {

@@ -21,6 +21,8 @@ pub trait ProgressObserver: Send + Sync {
     fn entity_replanned(&self, _label: EntityLabel<'_>, _pages: u64) {}
     /// A page was fetched with this many records.
     fn page_fetched(&self, _label: EntityLabel<'_>, _records: u64) {}
+    /// A resumed run replayed this many saved pages and records instead of fetching them.
+    fn pages_replayed(&self, _label: EntityLabel<'_>, _pages: u64, _records: u64) {}
     /// A request is being retried.
     fn retried(&self, _label: EntityLabel<'_>) {}
     /// The entity finished (`error` is None on success).

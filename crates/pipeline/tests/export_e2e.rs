@@ -53,6 +53,8 @@ async fn run_export(
         out: out.to_path_buf(),
         include_raw: true,
         parquet: config.output.parquet.clone(),
+        checkpoints: config.output.checkpoints,
+        resume: false,
     };
     export(sources, options, Arc::new(NoProgress))
         .await
@@ -257,11 +259,20 @@ async fn a_failed_source_keeps_its_previous_snapshot_and_others_commit() {
             assert_eq!(after.get(key), Some(rows), "U8 snapshot {key:?} unchanged");
         }
     }
-    let ycm_files: Vec<_> = second
-        .files
+    // YCM succeeded; its data did not change, so its partitions kept the first run's files.
+    let ycm = second.sources.iter().find(|s| s.source == "yeastar_ycm");
+    assert_eq!(ycm.map(|s| s.status), Some(RunStatus::Succeeded));
+    let ycm_unchanged: Vec<_> = second
+        .unchanged
         .iter()
-        .filter(|f| f.source == "yeastar_ycm")
+        .filter(|p| p.contains("source=yeastar_ycm"))
         .collect();
-    assert!(!ycm_files.is_empty() && ycm_files.iter().all(|f| f.path.contains(&second.run_id)));
+    assert_eq!(ycm_unchanged.len(), 3, "{:?}", second.unchanged);
+    assert!(second.files.iter().all(|f| f.source != "yeastar_ycm"));
+    for (key, rows) in &before {
+        if key.1 == "yeastar_ycm" {
+            assert_eq!(after.get(key), Some(rows), "YCM snapshot {key:?} kept");
+        }
+    }
     sim.shutdown().await;
 }

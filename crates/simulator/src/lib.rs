@@ -16,6 +16,10 @@
 //!   connections, malformed JSON, vendor error codes, token expiry after N calls, a per-client
 //!   token bucket, and page drift (records inserted or deleted between page requests). Each is
 //!   decided from a hash of (seed, request identity, attempt), so runs are reproducible.
+//! * Source edits between exports ([`SimHandle::change_u8_customers`],
+//!   `POST /_sim/change/{tenant}?count=N`): edited U8 customers get a higher `timestamp`, a later
+//!   `ModifyDate` and a new `memo`, and customer/batch_get honours `timestamp_begin`/`_end` and
+//!   `ModifyDate_begin`/`_end`, so incremental exports can be tested.
 //! * Ground truth ([`SimHandle::ground_truth`], `GET /_sim/ground_truth/{tenant}/{entity}`) and
 //!   statistics ([`SimHandle::stats`], `GET /_sim/stats`).
 //!
@@ -52,6 +56,7 @@
 
 #![warn(missing_docs)]
 
+mod changes;
 pub mod codes;
 mod config;
 mod data;
@@ -67,6 +72,7 @@ mod server;
 mod state;
 mod stats;
 mod tokens;
+mod version_filter;
 
 pub use codes::{
     U8_APP_NOT_ONLINE_CODE, U8_BAD_CREDENTIALS_CODE, U8_BUSY_CODE, U8_RATE_LIMITED_CODE,

@@ -78,6 +78,15 @@ impl SimHandle {
         self.state.entity_set(tenant, entity)
     }
 
+    /// Edits `count` deterministic customers of U8 tenant `tenant`, as a user would in U8
+    /// between two exports: each gets a `timestamp` above every version served so far, a later
+    /// `ModifyDate` and a new `memo`; ground truth follows. Successive calls choose different
+    /// records (a record may be edited again). Returns the edited customers' codes in server
+    /// order, or `None` for an unknown tenant.
+    pub fn change_u8_customers(&self, tenant: &str, count: u64) -> Option<Vec<String>> {
+        self.state.change_u8_customers(tenant, count)
+    }
+
     /// Request, token, fault and drift statistics so far.
     pub fn stats(&self) -> SimStats {
         self.state.stats()

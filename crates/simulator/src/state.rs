@@ -1,6 +1,7 @@
 //! The running server's shared state: tenants with their data, tokens, faults, statistics.
 
-use std::sync::{Mutex, MutexGuard};
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::{SimConfig, U8TenantConfig, YcmClientConfig};
@@ -14,6 +15,7 @@ use crate::hash::{hash_str, key};
 use crate::rate_limit::ClientRateLimit;
 use crate::stats::{SimStats, StatsCollector};
 use crate::tokens::TokenStore;
+use crate::version_filter::{FilteredListing, VersionFilter};
 
 /// Records drift may insert between two U8 records (codes `…-001` to `…-999`).
 const U8_MAX_SLOTS: u16 = 999;
@@ -25,6 +27,31 @@ pub(crate) struct U8Tenant {
     pub(crate) data: U8Data,
     pub(crate) customers: Dataset,
     pub(crate) contacts: Dataset,
+    /// The last filtered customer listing (incremental exports page through one filter).
+    filtered: Mutex<Option<FilteredListing>>,
+}
+
+impl U8Tenant {
+    /// The customers passing `filter`, in server order; computed once per filter, record set
+    /// and edit count.
+    pub(crate) fn filtered_customers(&self, filter: VersionFilter) -> Arc<Vec<ItemId>> {
+        let overlay = self.customers.snapshot();
+        let generation = self.data.changes().generation();
+        let mut cache = match self.filtered.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(listing) = cache
+            .as_ref()
+            .filter(|l| l.answers(&filter, &overlay, generation))
+        {
+            return listing.items.clone();
+        }
+        let listing = FilteredListing::compute(filter, overlay, &self.data, generation);
+        let items = listing.items.clone();
+        *cache = Some(listing);
+        items
+    }
 }
 
 /// One YCM client as served.
@@ -65,6 +92,7 @@ impl SimState {
                 U8Tenant {
                     customers: Dataset::new(t.customers, U8_MAX_SLOTS),
                     contacts: Dataset::new(data.contact_count(), U8_MAX_SLOTS),
+                    filtered: Mutex::new(None),
                     data,
                     config: t.clone(),
                 }
@@ -146,6 +174,39 @@ impl SimState {
         if dataset.drift(p, insert).is_some() {
             self.stats.drift();
         }
+    }
+
+    /// Edits `count` customers of U8 tenant `tenant` (see [`crate::SimHandle::change_u8_customers`]);
+    /// `None` for an unknown tenant.
+    pub(crate) fn change_u8_customers(&self, tenant: &str, count: u64) -> Option<Vec<String>> {
+        let t = self.u8.iter().find(|t| t.config.name == tenant)?;
+        let overlay = t.customers.snapshot();
+        let len = overlay.len();
+        let count = count.min(len);
+        let changes = t.data.changes();
+        let round = changes.next_round();
+        let salt = hash_str(self.config.seed, &format!("{tenant}/change"));
+        // Distinct positions drawn from (seed, tenant, round): the same calls edit the same
+        // records on every machine.
+        let mut positions = BTreeSet::new();
+        let mut k = 0u64;
+        while (positions.len() as u64) < count {
+            positions.insert(key(self.config.seed, &[salt, round, k]) % len);
+            k += 1;
+        }
+        let items: Vec<ItemId> = positions
+            .into_iter()
+            .filter_map(|p| overlay.item_at(p))
+            .collect();
+        changes.edit(&items);
+        Some(items.into_iter().map(item_code).collect())
+    }
+
+    /// Counts a page served from a filtered listing. Drift only applies to unfiltered
+    /// listings, whose positions it is defined on.
+    pub(crate) fn after_filtered_page(&self, dataset: &Dataset, len: u64) {
+        self.stats.page(len);
+        dataset.count_page();
     }
 
     /// The records of `tenant`'s `entity` as served now.

@@ -71,7 +71,8 @@ impl YcmClient {
             login_api,
             account.client_id.clone(),
             account.client_secret.clone(),
-        );
+        )
+        .with_busy_codes(account.busy_codes.clone());
         let tokens = Arc::new(TokenCache::new(issuer, account.renew_token_early));
         let api = Client::new_with_client(
             &base_url,

@@ -17,6 +17,8 @@ pub struct YcmTokenIssuer {
     api: Client,
     client_id: String,
     client_secret: Secret,
+    /// errcodes meaning "busy, try later": a busy token endpoint is retried, not fatal.
+    busy_codes: Vec<String>,
 }
 
 impl YcmTokenIssuer {
@@ -26,7 +28,17 @@ impl YcmTokenIssuer {
             api,
             client_id,
             client_secret,
+            busy_codes: crate::DEFAULT_BUSY_CODES
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
         }
+    }
+
+    /// Uses `codes` (the account's busy codes) to tell a busy token endpoint from a refusal.
+    pub fn with_busy_codes(mut self, codes: Vec<String>) -> Self {
+        self.busy_codes = codes;
+        self
     }
 
     async fn request(&self, body: YcmTokenRequest) -> Result<IssuedToken, YcmError> {
@@ -46,14 +58,21 @@ impl YcmTokenIssuer {
                 other => other,
             })?
             .into_inner();
-        issued_from(answer)
+        issued_from(answer, &self.busy_codes)
     }
 }
 
-fn issued_from(answer: YcmTokenResponse) -> Result<IssuedToken, YcmError> {
+fn issued_from(answer: YcmTokenResponse, busy_codes: &[String]) -> Result<IssuedToken, YcmError> {
     if answer.status.as_deref() == Some("Failed") || answer.access_token.is_none() {
         let code = answer.errcode.map(|c| c.into_string()).unwrap_or_default();
         let message = answer.errmsg.map(|m| m.into_string()).unwrap_or_default();
+        if busy_codes.iter().any(|b| b == code.trim()) {
+            return Err(YcmError::Busy {
+                operation: OPERATION,
+                code: code.trim().to_owned(),
+                message,
+            });
+        }
         return Err(YcmError::BadCredentials {
             message: format!("{code} {message}").trim().to_owned(),
         });

@@ -73,7 +73,8 @@ impl U8Client {
             account.from_account.clone(),
             account.app_key.clone(),
             account.app_secret.clone(),
-        );
+        )
+        .with_busy_codes(account.busy_codes.clone());
         let tokens = Arc::new(TokenCache::new(issuer, account.renew_token_early));
         Ok(Self {
             api,

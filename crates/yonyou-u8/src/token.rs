@@ -16,6 +16,8 @@ pub struct U8TokenIssuer {
     from_account: String,
     app_key: String,
     app_secret: Secret,
+    /// errcodes meaning "busy, try later": a busy token endpoint is retried, not fatal.
+    busy_codes: Vec<String>,
 }
 
 impl U8TokenIssuer {
@@ -26,7 +28,17 @@ impl U8TokenIssuer {
             from_account,
             app_key,
             app_secret,
+            busy_codes: crate::DEFAULT_BUSY_CODES
+                .iter()
+                .map(|c| c.to_string())
+                .collect(),
         }
+    }
+
+    /// Uses `codes` (the account's busy codes) to tell a busy token endpoint from a refusal.
+    pub fn with_busy_codes(mut self, codes: Vec<String>) -> Self {
+        self.busy_codes = codes;
+        self
     }
 }
 
@@ -47,10 +59,22 @@ impl TokenIssuer for U8TokenIssuer {
             .into_inner();
         let code = answer.errcode.as_str().trim();
         if code != "0" {
-            return Err(U8Error::Vendor {
-                operation: OPERATION,
-                code: code.to_owned(),
-                message: answer.errmsg.map(|m| m.into_string()).unwrap_or_default(),
+            let (code, message) = (
+                code.to_owned(),
+                answer.errmsg.map(|m| m.into_string()).unwrap_or_default(),
+            );
+            return Err(if self.busy_codes.contains(&code) {
+                U8Error::Busy {
+                    operation: OPERATION,
+                    code,
+                    message,
+                }
+            } else {
+                U8Error::Vendor {
+                    operation: OPERATION,
+                    code,
+                    message,
+                }
             });
         }
         let token = answer.token.as_ref();

@@ -33,6 +33,8 @@ pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<
         out: args.out.clone(),
         include_raw: !args.no_raw,
         parquet: config.output.parquet.clone(),
+        checkpoints: config.output.checkpoints,
+        resume: false,
     };
     let code = run_export(sources, options, progress).await;
     sim.shutdown().await;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
+use custlake_pipeline::incremental::ExportMode;
 use custlake_pipeline::{ExportOptions, ProgressObserver, RunStatus, export};
 
 use crate::cli::ExportArgs;
@@ -13,7 +14,12 @@ use crate::{UsageError, summary};
 
 /// Runs the export; exit 0 when every source succeeded, 1 when one failed.
 pub async fn run(args: ExportArgs, progress: Arc<dyn ProgressObserver>) -> Result<ExitCode> {
-    let (config, sources) = load_sources(&args.config)?;
+    let (config, mut sources) = load_sources(&args.config)?;
+    if args.full {
+        for source in &mut sources {
+            source.mode = ExportMode::Full;
+        }
+    }
     let out = args
         .out
         .unwrap_or_else(|| PathBuf::from(&config.output.path));
@@ -21,6 +27,8 @@ pub async fn run(args: ExportArgs, progress: Arc<dyn ProgressObserver>) -> Resul
         out: out.clone(),
         include_raw: config.output.raw && !args.no_raw,
         parquet: config.output.parquet.clone(),
+        checkpoints: config.output.checkpoints,
+        resume: args.resume,
     };
     run_export(sources, options, progress).await
 }

@@ -1,6 +1,7 @@
 //! One module per subcommand; each returns the process exit status.
 
 pub mod check;
+pub mod compact;
 pub mod demo;
 pub mod export;
 pub mod get;

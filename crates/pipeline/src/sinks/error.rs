@@ -100,6 +100,40 @@ pub enum SinkError {
         detail: String,
     },
 
+    /// An object store request failed (S3 and S3-compatible outputs).
+    #[error(
+        "cannot {action} {location}: {error}; check the bucket, the AWS_* credentials and \
+         CUSTLAKE_S3_ENDPOINT, and that only one custlake run writes to this output at a time"
+    )]
+    ObjectStore {
+        /// What was being done ("upload", "delete", "read", ...).
+        action: &'static str,
+        /// The object, as `s3://bucket/key`.
+        location: String,
+        /// The store's error (it never holds credentials).
+        error: object_store::Error,
+    },
+
+    /// A catalog, marker or state file exists but cannot be understood.
+    #[error(
+        "cannot read {location}: {detail}; it is written by custlake only: restore it from a \
+         backup, or delete it to make the next run export full snapshots"
+    )]
+    Catalog {
+        /// The file or object.
+        location: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+
+    /// Rows could not be hashed to compare snapshots (a bug: every schema custlake writes is
+    /// hashable).
+    #[error("cannot compute the content hash of a snapshot: {detail}")]
+    ContentHash {
+        /// Arrow's explanation.
+        detail: String,
+    },
+
     /// The run manifest could not be encoded as JSON.
     #[error("cannot encode run manifest {}: {error}", path.display())]
     ManifestEncode {

@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use ::yonyou_u8::U8CustomerFilter;
+
 use crate::config::{ValidatedSource, VendorSettings};
 use crate::sources::yeastar_ycm::YcmCustomersSource;
 use crate::sources::yonyou_u8::{U8ContactsSource, U8CustomersSource};
@@ -10,8 +12,16 @@ use crate::sources::{Entity, PageSource};
 
 /// One page source per configured entity, sharing one HTTP client and vendor client.
 pub fn build_page_sources(source: &ValidatedSource) -> Result<Vec<Arc<dyn PageSource>>, String> {
+    build_filtered_page_sources(source, U8CustomerFilter::default())
+}
+
+/// [`build_page_sources`] with U8 customers narrowed by `customers` (incremental runs).
+pub fn build_filtered_page_sources(
+    source: &ValidatedSource,
+    customers: U8CustomerFilter,
+) -> Result<Vec<Arc<dyn PageSource>>, String> {
     let http = http_client(source)?;
-    page_sources(source, http)
+    page_sources(source, http, customers)
 }
 
 /// One customer as the vendor sends it (raw JSON), for debugging; `None` when not found.
@@ -49,6 +59,7 @@ pub async fn fetch_one_customer(
 fn page_sources(
     source: &ValidatedSource,
     http: reqwest::Client,
+    customer_filter: U8CustomerFilter,
 ) -> Result<Vec<Arc<dyn PageSource>>, String> {
     let page_size = source.fetch.page_size;
     match &source.vendor {
@@ -63,7 +74,7 @@ fn page_sources(
                         Entity::Customers => Arc::new(U8CustomersSource::new(
                             client.clone(),
                             page_size,
-                            Default::default(),
+                            customer_filter.clone(),
                         )),
                         Entity::Contacts => Arc::new(U8ContactsSource::new(
                             client.clone(),

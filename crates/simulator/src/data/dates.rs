@@ -43,6 +43,44 @@ impl DateTime {
         era * 146_097 + doe - 719_468
     }
 
+    /// Seconds since 1970-01-01 00:00:00 of this civil time (no zone), for comparisons.
+    pub(crate) fn seconds_since_epoch(&self) -> i64 {
+        Self::days_from_civil(self.year, self.month, self.day) * 86_400
+            + i64::from(self.seconds_of_day)
+    }
+
+    /// Parses `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS` (what U8 filters take); `None` otherwise.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let (date, time) = match text.split_once([' ', 'T']) {
+            Some((date, time)) => (date, Some(time)),
+            None => (text, None),
+        };
+        let mut parts = date.split('-');
+        let year: i64 = parts.next()?.parse().ok()?;
+        let month: u32 = parts.next()?.parse().ok()?;
+        let day: u32 = parts.next()?.parse().ok()?;
+        if parts.next().is_some() || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+            return None;
+        }
+        let seconds = match time {
+            None => 0,
+            Some(time) => {
+                let mut hms = time.split(':');
+                let h: u32 = hms.next()?.parse().ok()?;
+                let m: u32 = hms.next()?.parse().ok()?;
+                let s: u32 = hms.next().map_or(Some(0), |s| s.parse().ok())?;
+                if h > 23 || m > 59 || s > 59 {
+                    return None;
+                }
+                h * 3600 + m * 60 + s
+            }
+        };
+        let parsed = Self::from_days(Self::days_from_civil(year, month, day), seconds);
+        // Rejects dates like 2024-02-30 that the arithmetic would roll over.
+        (parsed.day == day && parsed.month == month).then_some(parsed)
+    }
+
     /// `YYYY-MM-DD`.
     pub(crate) fn date_text(&self) -> String {
         format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
@@ -74,5 +112,26 @@ mod tests {
             "2024-02-29 01:01:01"
         );
         assert_eq!(DateTime::days_from_civil(2000, 3, 1), 11_017);
+    }
+
+    #[test]
+    fn parses_filter_dates_and_rejects_impossible_ones() {
+        let d = DateTime::parse("2024-02-29 01:01:01").expect("valid");
+        assert_eq!(d.date_time_text(), "2024-02-29 01:01:01");
+        let day = DateTime::parse("2024-03-01").expect("valid");
+        assert_eq!(
+            day.seconds_since_epoch() - d.seconds_since_epoch(),
+            86_400 - 3661
+        );
+        for bad in [
+            "",
+            "2024-02-30",
+            "2024-13-01",
+            "24-1",
+            "2024-01-01 25:00:00",
+            "x",
+        ] {
+            assert_eq!(DateTime::parse(bad), None, "{bad}");
+        }
     }
 }

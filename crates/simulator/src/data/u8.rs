@@ -6,6 +6,8 @@
 //! `contact`, later contacts report to the first (`direct_leader`), and the contact's person in
 //! charge is the customer's salesperson (`spec_operator`).
 
+use std::sync::Arc;
+
 use super::dates::DateTime;
 use super::messy::{MessyRecord, Vendor, unicode_edge};
 use super::people::{
@@ -16,6 +18,7 @@ use super::words::{
     ZH_MAIL_DOMAINS, ZH_MANAGEMENT_TYPES, ZH_MEMOS, ZH_POSITIONS, ZH_SORT_CODES, ZH_TITLES, ZhCity,
 };
 use super::{ItemId, item_code};
+use crate::changes::ChangeLog;
 use crate::config::MessinessConfig;
 use crate::hash::{Stream, hash_str, key};
 
@@ -43,6 +46,8 @@ pub(crate) struct U8Data {
     mess: MessinessConfig,
     customers: u64,
     contacts_per_customer: u32,
+    /// Customers edited since the server started (`SimHandle::change_u8_customers`).
+    changes: Arc<ChangeLog>,
 }
 
 impl U8Data {
@@ -60,7 +65,32 @@ impl U8Data {
             mess,
             customers,
             contacts_per_customer,
+            changes: Arc::default(),
         }
+    }
+
+    /// The edits applied to this tenant's customers.
+    pub(crate) fn changes(&self) -> &ChangeLog {
+        &self.changes
+    }
+
+    /// Bounds of an unedited original customer's row version, known without generating it:
+    /// `1_000_000 + 8 i + (0..8)`.
+    pub(crate) fn base_version_bounds(&self, item: ItemId) -> Option<(i64, i64)> {
+        match item {
+            ItemId::Base(i) if self.changes.get(item).is_none() => {
+                let low = 1_000_000 + i as i64 * 8;
+                Some((low, low + 7))
+            }
+            _ => None,
+        }
+    }
+
+    /// The customer's (`ModifyDate`, `timestamp`) as served, generating it into `scratch`.
+    pub(crate) fn customer_version(&self, item: ItemId, scratch: &mut Vec<u8>) -> (DateTime, i64) {
+        scratch.clear();
+        let (_, modified, version) = self.write_customer_versioned(item, scratch);
+        (modified, version)
     }
 
     /// Original number of contacts.
@@ -115,6 +145,13 @@ impl U8Data {
 
     /// Writes customer `item`; returns whether its key field (`code`) was written.
     pub(crate) fn write_customer(&self, item: ItemId, out: &mut Vec<u8>) -> bool {
+        self.write_customer_versioned(item, out).0
+    }
+
+    /// Writes customer `item`; returns whether its key was written, and its true `ModifyDate`
+    /// and `timestamp` (what filters compare, whatever messiness did to the text).
+    fn write_customer_versioned(&self, item: ItemId, out: &mut Vec<u8>) -> (bool, DateTime, i64) {
+        let revision = self.changes.get(item);
         let (company, city) = self.company(item);
         let mut rng = self.stream(K_CUSTOMER_FIELDS, item);
         let [a, b] = item.stream_parts();
@@ -159,7 +196,12 @@ impl U8Data {
         };
         rec.free_text("devliver_site", &site);
 
+        // Drawn even for an edited record, so the fields after it stay as they were.
         let (modified, version) = self.version(item, &mut rng);
+        let (modified, version) = match revision {
+            Some(r) => (r.modified, r.version),
+            None => (modified, version),
+        };
         rec.date("ModifyDate", Some(modified), true);
         let seeded = DateTime::from_days(
             DateTime::days_from_civil(2005, 1, 1) + rng.below(6900) as i64,
@@ -178,7 +220,10 @@ impl U8Data {
         } else {
             ""
         };
-        rec.free_text("memo", memo);
+        match revision {
+            Some(r) => rec.free_text("memo", &format!("资料已更新（第{}次）", r.number)),
+            None => rec.free_text("memo", memo),
+        }
 
         let domestic = rng.below(20) != 0;
         let currency = if domestic && rng.below(10) != 0 {
@@ -207,7 +252,7 @@ impl U8Data {
         }
         rec.extras(Vendor::U8);
         rec.end();
-        has_key
+        (has_key, modified, version)
     }
 
     /// `ModifyDate` and `timestamp`: original records were modified over 2016..2024 with
@@ -399,5 +444,33 @@ mod tests {
         let first: serde_json::Value = serde_json::from_slice(&first).expect("JSON");
         assert_eq!(first["name"], customer["contact"]);
         assert_eq!(first["be_main_linker"], "1");
+    }
+
+    #[test]
+    fn an_edit_bumps_version_and_date_and_changes_only_the_memo() {
+        let d = data(MessinessConfig::none());
+        let item = ItemId::Base(9);
+        let parse = |item| {
+            let mut out = Vec::new();
+            d.write_customer(item, &mut out);
+            serde_json::from_slice::<serde_json::Value>(&out).expect("JSON")
+        };
+        let before = parse(item);
+        let (low, high) = d.base_version_bounds(item).expect("unedited original");
+        let version = before["timestamp"].as_i64().expect("number");
+        assert!((low..=high).contains(&version));
+        d.changes().edit(&[item]);
+        let after = parse(item);
+        assert!(after["timestamp"].as_i64().expect("number") > version);
+        assert!(after["ModifyDate"].as_str() > before["ModifyDate"].as_str());
+        assert!(after["memo"].as_str().is_some_and(|m| m.contains("第1次")));
+        assert_eq!(d.base_version_bounds(item), None);
+        let (mut a, mut b) = (before.clone(), after.clone());
+        for field in ["timestamp", "ModifyDate", "memo"] {
+            a[field] = serde_json::Value::Null;
+            b[field] = serde_json::Value::Null;
+        }
+        assert_eq!(a, b, "every other field is unchanged");
+        assert_eq!(parse(ItemId::Base(8)), parse(ItemId::Base(8)));
     }
 }

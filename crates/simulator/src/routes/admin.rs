@@ -5,13 +5,15 @@
 //! * `GET /_sim/ground_truth`: `[{"tenant","entity","count"}]` for every set served.
 //! * `GET /_sim/ground_truth/{tenant}/{entity}`: NDJSON, one `{"key","json"}` line per record in
 //!   server order (`key` null for a record served without its key; `json` the exact text).
+//! * `POST /_sim/change/{tenant}?count=N`: edits N customers of U8 tenant `tenant` (see
+//!   [`crate::SimHandle::change_u8_customers`]) and answers `{"changed":[codes]}`.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ground_truth::Entity;
 use crate::state::SimState;
@@ -91,4 +93,27 @@ pub(crate) async fn entity_set(
         body.push(b'\n');
     }
     json_response(body, "application/x-ndjson")
+}
+
+/// `?count=N` of the change endpoint.
+#[derive(Deserialize)]
+pub(crate) struct ChangeQuery {
+    count: u64,
+}
+
+#[derive(Serialize)]
+struct Changed {
+    changed: Vec<String>,
+}
+
+/// `POST /_sim/change/{tenant}?count=N`.
+pub(crate) async fn change(
+    State(state): State<Arc<SimState>>,
+    Path(tenant): Path<String>,
+    Query(query): Query<ChangeQuery>,
+) -> Response {
+    match state.change_u8_customers(&tenant, query.count) {
+        Some(changed) => to_json(&Changed { changed }),
+        None => (StatusCode::NOT_FOUND, "no U8 tenant of that name").into_response(),
+    }
 }

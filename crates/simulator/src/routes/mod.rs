@@ -32,6 +32,7 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
             "/_sim/ground_truth/{tenant}/{entity}",
             get(admin::entity_set),
         )
+        .route("/_sim/change/{tenant}", post(admin::change))
         .with_state(state)
 }
 

@@ -3,8 +3,10 @@
 //!
 //! Every vendor answer is HTTP 200 with `errcode` ("0" on success); page counters are strings.
 //! Checks run in this order: required parameters, rate limit (per app_key), app known (30021),
-//! token, from_account, data source (to_account + ds_sequence). The batch_get filters
-//! (code_begin, name, timestamp_begin, ...) are accepted and ignored.
+//! token, from_account, data source (to_account + ds_sequence). customer/batch_get honours the
+//! change filters `timestamp_begin`/`timestamp_end` and `ModifyDate_begin`/`ModifyDate_end`
+//! (inclusive; see [`crate::version_filter`]); the other filters (code_begin, name, ...) and all
+//! of customercontacts/batch_get's are accepted and ignored.
 
 use std::sync::Arc;
 
@@ -19,6 +21,7 @@ use crate::data::parse_item_code;
 use crate::reply::Reply;
 use crate::state::{SimState, U8Tenant};
 use crate::tokens::{Owner, TokenCheck};
+use crate::version_filter::VersionFilter;
 
 pub(crate) const TOKEN_PATH: &str = "/system/token";
 pub(crate) const CUSTOMER_GET_PATH: &str = "/api/customer/get";
@@ -240,12 +243,27 @@ async fn batch_get(state: Arc<SimState>, query: Option<String>, list: List) -> R
             );
         };
         let rows = rows.min(u64::from(state.config.u8_max_rows_per_page));
+        let filter = match list {
+            List::Customers => match VersionFilter::from_params(|name| params.get(name)) {
+                Ok(filter) => filter,
+                Err(name) => {
+                    return error(
+                        codes::U8_INVALID_PARAMETER_CODE,
+                        &format!("参数{name}格式错误"),
+                    );
+                }
+            },
+            List::Contacts => None,
+        };
         let (dataset, array_key, salt) = match list {
             List::Customers => (&tenant.customers, "customer", "u8_customers"),
             List::Contacts => (&tenant.contacts, "customercontacts", "u8_contacts"),
         };
         let snapshot = dataset.snapshot();
-        let total = snapshot.len();
+        let filtered = filter.map(|f| tenant.filtered_customers(f));
+        let total = filtered
+            .as_ref()
+            .map_or(snapshot.len(), |items| items.len() as u64);
         let (start, end) = page_bounds(total, page, rows);
         let mut body = Vec::with_capacity(256 + (end - start) as usize * 1400);
         body.extend_from_slice(br#"{"errcode":"0","errmsg":"","page_index":"#);
@@ -260,7 +278,11 @@ async fn batch_get(state: Arc<SimState>, query: Option<String>, list: List) -> R
         write_str(&mut body, array_key);
         body.extend_from_slice(b":[");
         for (n, p) in (start..end).enumerate() {
-            let Some(item) = snapshot.item_at(p) else {
+            let item = match &filtered {
+                Some(items) => items.get(p as usize).copied(),
+                None => snapshot.item_at(p),
+            };
+            let Some(item) = item else {
                 break;
             };
             if n > 0 {
@@ -272,8 +294,12 @@ async fn batch_get(state: Arc<SimState>, query: Option<String>, list: List) -> R
             };
         }
         body.extend_from_slice(b"]}");
-        let drift_salt = format!("{}/{salt}", tenant.config.name);
-        state.after_page(dataset, &drift_salt, start, end - start, false);
+        if filtered.is_some() {
+            state.after_filtered_page(dataset, end - start);
+        } else {
+            let drift_salt = format!("{}/{salt}", tenant.config.name);
+            state.after_page(dataset, &drift_salt, start, end - start, false);
+        }
         Reply::json(StatusCode::OK, body)
     })
     .await

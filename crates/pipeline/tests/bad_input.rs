@@ -1,0 +1,406 @@
+//! Hostile or broken vendor answers, one named test each: every case ends in a clear error
+//! (naming the page and the problem) or in reject rows, never in a panic, a hang or memory
+//! that grows without bound. A tiny axum server plays a U8 gateway that misbehaves on purpose.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arrow::array::{Array, AsArray};
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::Query;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use custlake_pipeline::{ExportConfig, ExportOptions, NoProgress, RunManifest, RunStatus, export};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+/// Answers a batch_get request for a page number.
+type PageFn = Arc<dyn Fn(u64) -> Response + Send + Sync>;
+
+/// A U8 gateway whose token endpoint works and whose customer pages come from `page`.
+async fn start_stub(page: PageFn) -> (String, tokio::task::JoinHandle<()>) {
+    let token = || async {
+        json_response(
+            br#"{"errcode":"0","token":{"id":"stub-token-1","expiresIn":"7200"}}"#.to_vec(),
+        )
+    };
+    let pages = move |Query(query): Query<HashMap<String, String>>| {
+        let page = page.clone();
+        async move {
+            let n = query
+                .get("page_index")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(1);
+            page(n)
+        }
+    };
+    let app = Router::new()
+        .route("/system/token", get(token))
+        .route("/api/customer/batch_get", get(pages));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (format!("http://{addr}"), task)
+}
+
+fn json_response(body: Vec<u8>) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// A batch_get answer with these records (JSON texts) and counters (JSON values).
+fn page_body(records: &[String], row_count: &str, page_count: &str) -> Vec<u8> {
+    format!(
+        r#"{{"errcode":"0","errmsg":"","page_index":"1","rows_per_page":"10","row_count":{row_count},"page_count":{page_count},"customer":[{}]}}"#,
+        records.join(",")
+    )
+    .into_bytes()
+}
+
+fn customer(code: &str) -> String {
+    format!(r#"{{"code":"{code}","name":"客户{code}","bcusdomestic":"1"}}"#)
+}
+
+/// Exports the stub once; a run that does not end within a minute is a hang.
+async fn run(base_url: &str, out: &Path) -> RunManifest {
+    let text = format!(
+        r#"
+[output]
+path = {out:?}
+[[sources]]
+name = "stub"
+kind = "yonyou_u8"
+base_url = {base_url:?}
+from_account = "f"
+to_account = "t"
+app_key = "k"
+app_secret = "stub-secret-value"
+entities = ["customers"]
+page_size = 10
+concurrency = 2
+requests_per_second = 1000
+request_timeout_secs = 1
+[sources.retry]
+max_attempts = 2
+initial_backoff_ms = 1
+max_backoff_ms = 5
+"#,
+        out = out.display().to_string()
+    );
+    let config: ExportConfig = toml::from_str(&text).expect("test config parses");
+    let sources = config.validate().expect("test config is valid");
+    let options = ExportOptions {
+        out: out.to_path_buf(),
+        include_raw: true,
+        parquet: config.output.parquet.clone(),
+        checkpoints: true,
+        resume: false,
+    };
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        export(sources, options, Arc::new(NoProgress)),
+    )
+    .await
+    .expect("the export ends instead of hanging")
+    .expect("the export runs")
+}
+
+/// Runs the stub with `page` and returns the manifest.
+async fn export_stub(page: PageFn) -> (RunManifest, tempfile::TempDir) {
+    let (url, server) = start_stub(page).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let manifest = run(&url, out.path()).await;
+    server.abort();
+    assert!(
+        !out.path().join(".staging").exists(),
+        "staging and checkpoints are cleaned up"
+    );
+    (manifest, out)
+}
+
+/// The single source failed; returns its error, checked for secrets.
+fn failure(manifest: &RunManifest) -> String {
+    assert_eq!(manifest.status, RunStatus::Failed, "{manifest:#?}");
+    let error = manifest.sources[0].error.clone().expect("an error message");
+    assert!(
+        !error.contains("stub-secret-value") && !error.contains("stub-token-1"),
+        "{error}"
+    );
+    error
+}
+
+/// Values of `column` in `dataset` (text columns only).
+fn column(out: &Path, dataset: &str, column: &str) -> Vec<Option<String>> {
+    let dir = out
+        .join(dataset)
+        .join("source=yonyou_u8")
+        .join("tenant=stub");
+    let mut values = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("partition exists").flatten() {
+        if entry.path().extension().is_none_or(|e| e != "parquet") {
+            continue;
+        }
+        let file = std::fs::File::open(entry.path()).expect("open");
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("parquet")
+            .build()
+            .expect("reader");
+        for batch in reader {
+            let batch = batch.expect("batch");
+            let array = batch.column_by_name(column).expect("column");
+            let array = array.as_string::<i32>();
+            values.extend(
+                (0..array.len()).map(|i| (!array.is_null(i)).then(|| array.value(i).to_owned())),
+            );
+        }
+    }
+    values
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_json_fails_the_page_with_a_clear_error() {
+    let (manifest, _out) = export_stub(Arc::new(|_| {
+        json_response(br#"{"errcode":"0","row_count":"3","customer":[{"code":"1""#.to_vec())
+    }))
+    .await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains("page 1") && error.contains("not the JSON the spec describes"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_types_in_records_become_reject_rows() {
+    let records = vec![
+        r#"{"code":{"nested":1},"name":"key is an object"}"#.to_owned(),
+        r#"{"code":"0002","name":["an","array"],"seed_date":17,"bcusdomestic":{"x":true}}"#
+            .to_owned(),
+        r#""a record that is a string""#.to_owned(),
+        "42".to_owned(),
+        "null".to_owned(),
+        r#"{"code":12345,"timestamp":"not a number","ModifyDate":false}"#.to_owned(),
+        customer("0007"),
+    ];
+    let sent = records.len() as u64;
+    let (manifest, out) = export_stub(Arc::new(move |_| {
+        json_response(page_body(&records, "\"7\"", "1"))
+    }))
+    .await;
+    assert_eq!(manifest.status, RunStatus::Succeeded, "{manifest:#?}");
+    let entity = &manifest.sources[0].entities[0];
+    let rows = entity.rows.get("customers").copied().unwrap_or(0);
+    assert_eq!(rows, 3, "0002, 12345 and 0007 have usable keys");
+    assert!(
+        entity.rejects >= (sent - rows) + 5,
+        "four whole-record rejects plus field rejects: {entity:?}"
+    );
+    let reasons = column(out.path(), "rejects", "reason");
+    assert_eq!(reasons.len() as u64, entity.rejects);
+    let raw = column(out.path(), "rejects", "raw");
+    assert!(
+        raw.iter()
+            .flatten()
+            .any(|r| r.contains("a record that is a string")),
+        "the raw record is kept in rejects"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_types_in_page_counters_fail_with_a_clear_error() {
+    let (manifest, _out) = export_stub(Arc::new(|_| {
+        json_response(page_body(&[customer("0001")], r#"{"rows":1}"#, "1"))
+    }))
+    .await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains("row_count") && error.contains("not a non-negative integer"),
+        "{error}"
+    );
+}
+
+/// Peak resident memory of this test process, in MiB (Linux).
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_10_mb_field_is_kept_whole_with_bounded_memory() {
+    let huge = "長".repeat(10 * 1024 * 1024 / 3);
+    let record = format!(r#"{{"code":"0001","name":"{huge}","memo":"m"}}"#);
+    let body = Bytes::from(page_body(&[record, customer("0002")], "2", "1"));
+    let (manifest, out) = export_stub(Arc::new(move |_| json_response(body.to_vec()))).await;
+    assert_eq!(manifest.status, RunStatus::Succeeded, "{manifest:#?}");
+    let names = column(out.path(), "customers", "name");
+    assert_eq!(names.len(), 2);
+    assert!(
+        names.iter().flatten().any(|n| n.len() == huge.len()),
+        "the 10 MB value arrives whole"
+    );
+    // The page is held a few times over (body, decoded record, raw column, spool, Parquet
+    // buffers): tens of MB, not an amount that grows with anything but the page.
+    if let Some(peak) = peak_rss_mib() {
+        assert!(peak < 1536, "peak memory {peak} MiB");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deep_nesting_is_a_clear_error_or_a_reject_never_a_stack_overflow() {
+    // Far beyond serde_json's recursion limit: the record cannot be decoded, so it is
+    // rejected whole, with the decoder's reason; its page neighbours are kept.
+    let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+    let record = format!(r#"{{"code":"0001","name":{deep}}}"#);
+    let (manifest, out) = export_stub(Arc::new(move |_| {
+        json_response(page_body(&[record.clone(), customer("0002")], "2", "1"))
+    }))
+    .await;
+    assert_eq!(manifest.status, RunStatus::Succeeded, "{manifest:#?}");
+    assert_eq!(
+        column(out.path(), "customers", "customer_id"),
+        vec![Some("0002".to_owned())]
+    );
+    let reasons = column(out.path(), "rejects", "reason");
+    assert_eq!(reasons.len(), 1);
+    assert!(
+        reasons[0]
+            .as_deref()
+            .is_some_and(|r| r.contains("recursion limit")),
+        "{reasons:?}"
+    );
+
+    // Nested within the limit where a scalar belongs: the field is rejected, the row kept.
+    let nested = format!("{}1{}", "[".repeat(60), "]".repeat(60));
+    let record = format!(r#"{{"code":"0001","name":{nested}}}"#);
+    let (manifest, out) = export_stub(Arc::new(move |_| {
+        json_response(page_body(std::slice::from_ref(&record), "1", "1"))
+    }))
+    .await;
+    assert_eq!(manifest.status, RunStatus::Succeeded, "{manifest:#?}");
+    assert_eq!(column(out.path(), "customers", "name"), vec![None]);
+    let fields = column(out.path(), "rejects", "field");
+    assert_eq!(fields, vec![Some("name".to_owned())]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_utf8_fails_the_page_with_a_clear_error() {
+    let (manifest, _out) = export_stub(Arc::new(|_| {
+        let mut body = page_body(&[customer("0001")], "1", "1");
+        let at = body.len() - 20;
+        body.splice(at..at, [0xff, 0xfe, 0xc3]);
+        json_response(body)
+    }))
+    .await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains("page 1") && error.contains("not the JSON the spec describes"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_claiming_a_billion_rows_is_refused_by_max_pages() {
+    let (manifest, _out) = export_stub(Arc::new(|_| {
+        json_response(page_body(&[customer("0001")], "\"1000000000\"", "\"\""))
+    }))
+    .await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains("100000000 pages") && error.contains("max_pages = 1000000"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_negative_page_count_is_a_clear_error() {
+    let (manifest, _out) = export_stub(Arc::new(|_| {
+        json_response(page_body(&[customer("0001")], "\"10\"", "\"-1\""))
+    }))
+    .await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains(r#"page_count "-1" is not a non-negative integer"#),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_repeated_forever_stops_with_a_clear_error() {
+    let requests = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = requests.clone();
+    let records: Vec<String> = (1..=10).map(|i| customer(&format!("{i:04}"))).collect();
+    // Announces 10,000 pages (within max_pages) but ignores page_index.
+    let (manifest, _out) = export_stub(Arc::new(move |_| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        json_response(page_body(&records, "\"100000\"", "\"10000\""))
+    }))
+    .await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains("byte-for-byte copies") && error.contains("ignore the page number"),
+        "{error}"
+    );
+    let requests = requests.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(requests < 40, "stopped early, after {requests} requests");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endless_slow_response_times_out() {
+    let started = Instant::now();
+    let (manifest, _out) = export_stub(Arc::new(|_| {
+        // Headers at once, then one byte every 100 ms, forever.
+        let head = futures::stream::once(async {
+            Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{\"errcode\":\"0\",\"customer\":["))
+        });
+        let drip = futures::stream::unfold((), |()| async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            Some((Ok::<Bytes, std::io::Error>(Bytes::from_static(b" ")), ()))
+        });
+        let body = Body::from_stream(futures::StreamExt::chain(head, drip));
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response()
+    }))
+    .await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains("page 1") && error.contains("timed out"),
+        "{error}"
+    );
+    // Two attempts of one second each, plus backoff: far from a hang.
+    assert!(started.elapsed() < Duration::from_secs(15));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_200_with_an_html_body_is_a_clear_error() {
+    let (manifest, _out) = export_stub(Arc::new(|_| {
+        (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><body><h1>Gateway maintenance</h1></body></html>",
+        )
+            .into_response()
+    }))
+    .await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains("not the JSON the spec describes") && error.contains("<html>"),
+        "{error}"
+    );
+}

@@ -1,0 +1,114 @@
+//! A moto S3 server for tests: started on 127.0.0.1 on a free port, stopped when dropped.
+//!
+//! Found through `MOTO_SERVER` (path of `moto_server`) or `VENV` (`$VENV/bin/moto_server`, the
+//! virtualenv `.ci/run` creates from tests/requirements.txt). Without either the tests that need
+//! it skip with a message, so `cargo test` passes on a bare machine; with
+//! `CUSTLAKE_REQUIRE_MOTO=1` (set by `.ci/run`) a missing server fails them instead.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Access key and secret moto accepts (it does not check them); never real credentials.
+pub const ACCESS_KEY: &str = "custlake-test-key";
+pub const SECRET_KEY: &str = "custlake-test-secret";
+
+/// A running moto server.
+pub struct Moto {
+    child: Child,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+}
+
+impl Moto {
+    /// Starts moto, or returns `None` (after saying why) when it is not installed.
+    pub fn start(test: &str) -> Option<Self> {
+        let Some(binary) = moto_binary() else {
+            let message = format!(
+                "{test}: skipped, no moto S3 server: set MOTO_SERVER to the moto_server binary or \
+                 VENV to a virtualenv with tests/requirements.txt installed (bash .ci/run does both)"
+            );
+            if std::env::var_os("CUSTLAKE_REQUIRE_MOTO").is_some() {
+                panic!("{message} (CUSTLAKE_REQUIRE_MOTO is set)");
+            }
+            eprintln!("{message}");
+            return None;
+        };
+        let port = free_port();
+        let child = Command::new(&binary)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary.display()));
+        let moto = Self { child, port };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while http(port, "GET", "/").is_none() {
+            assert!(Instant::now() < deadline, "moto did not answer within 30 s");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Some(moto)
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Creates a bucket.
+    pub fn create_bucket(&self, name: &str) {
+        let status = http(self.port, "PUT", &format!("/{name}"));
+        assert_eq!(status, Some(200), "creating bucket {name}");
+    }
+
+    /// The environment a custlake process needs to write to `s3://<bucket>/...` on this server.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ACCESS_KEY_ID", ACCESS_KEY.to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", SECRET_KEY.to_owned()),
+            ("AWS_REGION", "us-east-1".to_owned()),
+            ("CUSTLAKE_S3_ENDPOINT", self.endpoint()),
+        ]
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn moto_binary() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("MOTO_SERVER").map(PathBuf::from),
+        std::env::var_os("VENV").map(|v| PathBuf::from(v).join("bin").join("moto_server")),
+    ];
+    candidates.into_iter().flatten().find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1");
+    listener.local_addr().expect("local address").port()
+}
+
+/// A bare HTTP/1.1 request to 127.0.0.1 (moto accepts unsigned admin calls); the status code.
+fn http(port: u16, method: &str, path: &str) -> Option<u16> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let text = String::from_utf8_lossy(&response);
+    text.split_whitespace().nth(1)?.parse().ok()
+}
