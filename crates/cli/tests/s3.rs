@@ -22,6 +22,9 @@ const RECORDS: u64 = 300;
 fn custlake(moto: &moto::Moto) -> Command {
     let mut cmd = Command::cargo_bin("custlake").expect("binary built");
     cmd.env_remove("CUSTLAKE_LOG").arg("--no-progress");
+    for name in moto::Moto::FOREIGN_ENV {
+        cmd.env_remove(name);
+    }
     for (name, value) in moto.env() {
         cmd.env(name, value);
     }

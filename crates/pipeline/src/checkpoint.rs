@@ -35,7 +35,8 @@ use crate::sinks::parquet::{STAGING_DIR, validate_run_id};
 pub const CHECKPOINT_DIR: &str = "_checkpoints";
 
 /// Version of the checkpoint files; a run written by another version is not resumed.
-const FORMAT: u32 = 1;
+pub const CHECKPOINT_FORMAT: u32 = 1;
+const FORMAT: u32 = CHECKPOINT_FORMAT;
 
 const RUN_FILE: &str = "run.json";
 const LOCK_FILE: &str = "run.lock";
@@ -376,6 +377,20 @@ pub fn interrupted_runs(out: &Path) -> Vec<InterruptedRun> {
         (b.marker.started_at, &b.marker.run_id).cmp(&(a.marker.started_at, &a.marker.run_id))
     });
     runs
+}
+
+/// The newest run id with a manifest in `<out>/_manifests` (run ids sort by start time).
+pub fn newest_finished_run(out: &Path) -> Option<String> {
+    fs::read_dir(out.join(MANIFEST_DIR))
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let run_id = name.strip_suffix(".json")?;
+            validate_run_id(run_id).ok()?;
+            Some(run_id.to_owned())
+        })
+        .max()
 }
 
 /// Creates the checkpoints folder of a new run, takes its lock and writes `run.json`.

@@ -461,7 +461,7 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(
-            error.contains("setting mode") && error.contains("no change filter"),
+            error.contains("setting mode") && error.contains("has none"),
             "{error}"
         );
     }

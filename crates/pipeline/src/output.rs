@@ -224,8 +224,13 @@ fn s3_output(
         format!("s3://{bucket}/{prefix}")
     };
 
+    let custom_endpoint = env(S3_ENDPOINT_ENV).filter(|e| !e.trim().is_empty());
     let mut builder = AmazonS3Builder::new();
     for (name, value) in aws_environment(env) {
+        // CUSTLAKE_S3_ENDPOINT is custlake's own setting: it wins over the AWS endpoint variables.
+        if custom_endpoint.is_some() && name.starts_with("AWS_ENDPOINT") {
+            continue;
+        }
         if let Ok(key) = name.to_ascii_lowercase().parse() {
             builder = builder.with_config(key, value);
         }
@@ -235,7 +240,7 @@ fn s3_output(
         // S3-compatible stores rarely care; AWS redirects to the bucket's region.
         builder = builder.with_region("us-east-1");
     }
-    if let Some(endpoint) = env(S3_ENDPOINT_ENV).filter(|e| !e.trim().is_empty()) {
+    if let Some(endpoint) = custom_endpoint {
         let endpoint = endpoint.trim().trim_end_matches('/').to_owned();
         let http = endpoint.starts_with("http://");
         builder = builder.with_endpoint(endpoint).with_allow_http(http);

@@ -23,8 +23,8 @@ use tokio::task::JoinHandle;
 
 use crate::budget::RequestBudget;
 use crate::checkpoint::{
-    CheckpointError, EntityCheckpoint, PageSet, RunLock, RunMarker, begin_run, checkpoints_dir,
-    interrupted_runs, source_settings,
+    CHECKPOINT_FORMAT, CheckpointError, EntityCheckpoint, PageSet, RunLock, RunMarker, begin_run,
+    checkpoints_dir, interrupted_runs, newest_finished_run, source_settings,
 };
 use crate::config::{ValidatedSource, VendorKind};
 use crate::export::new_run_id;
@@ -65,13 +65,60 @@ impl RunRecovery {
     /// run when there is none). Other interrupted runs are discarded: continuing one of them
     /// later would only publish older data over newer.
     pub(crate) fn begin(out: &Path, resume: bool, spool: bool) -> Result<Self, CheckpointError> {
-        if !spool {
-            // Nothing is written locally (the output may be an object store); nothing to resume.
-            if resume {
-                tracing::warn!(
-                    "--resume has no effect: checkpoints are off ([output] checkpoints = false, or an object store output)"
-                );
+        let mut notes = Vec::new();
+        // A run that finished after an interrupted one started makes it stale: resuming it
+        // would publish older data over newer.
+        let newest_finished = newest_finished_run(out);
+        let mut eligible = resume && spool;
+        let mut chosen = None;
+        for run in interrupted_runs(out) {
+            let run_id = run.marker.run_id.clone();
+            let stale = run.finished
+                || newest_finished
+                    .as_deref()
+                    .is_some_and(|finished| finished > run_id.as_str());
+            let Some(lock) = RunLock::try_acquire(&run.dir)? else {
+                if eligible && !stale {
+                    return Err(CheckpointError::InProgress {
+                        run_id,
+                        out: out.to_path_buf(),
+                    });
+                }
+                // Another process works on it; leave it alone.
+                continue;
+            };
+            if eligible && !stale {
+                chosen = Some((run, lock));
+                eligible = false;
+                continue;
             }
+            // Runs older than one that is not continued are stale as well.
+            eligible = false;
+            if !run.finished {
+                let note = if stale {
+                    format!(
+                        "interrupted run {run_id} was discarded: a later run has finished since"
+                    )
+                } else {
+                    format!(
+                        "interrupted run {run_id} was discarded (pass --resume to continue the latest interrupted run instead of starting over)"
+                    )
+                };
+                tracing::warn!("{note}");
+                notes.push(note);
+            }
+            if let Err(error) = remove_run_staging(out, &run_id) {
+                tracing::warn!(%error, "could not delete the staging folder of an earlier run");
+            }
+            drop(lock);
+        }
+        if resume && !spool {
+            tracing::warn!(
+                "--resume has no effect: checkpoints are off ([output] checkpoints = false, or an object store output)"
+            );
+        }
+        if !spool {
+            // Nothing is written for this run's recovery (the output may be an object store).
             let started_at = Utc::now();
             let run_id = new_run_id(started_at);
             return Ok(Self {
@@ -81,37 +128,8 @@ impl RunRecovery {
                 resumed: false,
                 spool,
                 _lock: None,
-                notes: Vec::new(),
+                notes,
             });
-        }
-        let mut notes = Vec::new();
-        let mut chosen = None;
-        for run in interrupted_runs(out) {
-            let run_id = run.marker.run_id.clone();
-            let Some(lock) = RunLock::try_acquire(&run.dir)? else {
-                if resume && chosen.is_none() && !run.finished {
-                    return Err(CheckpointError::InProgress {
-                        run_id,
-                        out: out.to_path_buf(),
-                    });
-                }
-                continue;
-            };
-            if resume && chosen.is_none() && !run.finished {
-                chosen = Some((run, lock));
-                continue;
-            }
-            if !run.finished {
-                let note = format!(
-                    "interrupted run {run_id} was discarded (pass --resume to continue the latest interrupted run instead of starting over)"
-                );
-                tracing::warn!("{note}");
-                notes.push(note);
-            }
-            if let Err(error) = remove_run_staging(out, &run_id) {
-                tracing::warn!(%error, "could not delete the staging folder of an earlier run");
-            }
-            drop(lock);
         }
         let (run_id, started_at, lock, resumed) = match chosen {
             Some((run, lock)) => {
@@ -133,7 +151,7 @@ impl RunRecovery {
                 }
                 let started_at = Utc::now();
                 let marker = RunMarker {
-                    format: 1,
+                    format: CHECKPOINT_FORMAT,
                     run_id: new_run_id(started_at),
                     started_at,
                     custlake_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -477,5 +495,106 @@ impl EntitySpool {
                     reason: other.to_string(),
                 },
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::MANIFEST_DIR;
+
+    fn interrupted(out: &Path, run_id: &str, seconds: i64) -> Result<RunLock, CheckpointError> {
+        let started_at =
+            DateTime::<Utc>::from_timestamp(1_750_000_000 + seconds, 0).unwrap_or_default();
+        begin_run(
+            out,
+            &RunMarker {
+                format: CHECKPOINT_FORMAT,
+                run_id: run_id.to_owned(),
+                started_at,
+                custlake_version: "test".to_owned(),
+            },
+        )
+    }
+
+    #[test]
+    fn resume_takes_over_the_newest_interrupted_run_and_discards_older_ones()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let out = tempfile::tempdir()?;
+        drop(interrupted(out.path(), "20250101T000000Z-aaaaaaaa", 0)?);
+        drop(interrupted(out.path(), "20250101T000100Z-bbbbbbbb", 60)?);
+        let run = RunRecovery::begin(out.path(), true, true)?;
+        assert!(run.resumed);
+        assert_eq!(run.run_id, "20250101T000100Z-bbbbbbbb");
+        assert_eq!(run.started_at.timestamp(), 1_750_000_060);
+        assert!(
+            !out.path()
+                .join(".staging/20250101T000000Z-aaaaaaaa")
+                .exists()
+        );
+        assert!(
+            run.notes
+                .iter()
+                .any(|n| n.contains("aaaaaaaa was discarded"))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_fresh_run_discards_interrupted_runs_and_a_finished_run_makes_them_stale()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let out = tempfile::tempdir()?;
+        drop(interrupted(out.path(), "20250101T000000Z-aaaaaaaa", 0)?);
+        let fresh = RunRecovery::begin(out.path(), false, true)?;
+        assert!(!fresh.resumed);
+        assert!(
+            !out.path()
+                .join(".staging/20250101T000000Z-aaaaaaaa")
+                .exists()
+        );
+        // That run ends normally: its staging goes.
+        remove_run_staging(out.path(), &fresh.run_id)?;
+        drop(fresh);
+
+        drop(interrupted(out.path(), "20250101T000200Z-cccccccc", 120)?);
+        std::fs::create_dir_all(out.path().join(MANIFEST_DIR))?;
+        std::fs::write(
+            out.path()
+                .join(MANIFEST_DIR)
+                .join("20250101T000300Z-dddddddd.json"),
+            b"{}",
+        )?;
+        let run = RunRecovery::begin(out.path(), true, true)?;
+        assert!(
+            !run.resumed,
+            "a later run finished, so the older one is stale"
+        );
+        assert!(
+            run.notes
+                .iter()
+                .any(|n| n.contains("a later run has finished"))
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_run_another_process_works_on_is_not_taken_over() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let out = tempfile::tempdir()?;
+        let held = interrupted(out.path(), "20250101T000000Z-aaaaaaaa", 0)?;
+        let error = RunRecovery::begin(out.path(), true, true).expect_err("locked");
+        assert!(
+            error.to_string().contains("another custlake process"),
+            "{error}"
+        );
+        // A fresh run leaves it alone.
+        let fresh = RunRecovery::begin(out.path(), false, true)?;
+        assert!(
+            out.path()
+                .join(".staging/20250101T000000Z-aaaaaaaa")
+                .exists()
+        );
+        drop((held, fresh));
+        Ok(())
     }
 }

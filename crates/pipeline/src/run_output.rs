@@ -347,8 +347,14 @@ impl RunOutput {
                 .await
                 .map_err(ExportError::Catalog)?;
         }
-        self.clean_up(&catalog, &published, &consumed, &touched, &mut commit.warnings)
-            .await;
+        self.clean_up(
+            &catalog,
+            &published,
+            &consumed,
+            &touched,
+            &mut commit.warnings,
+        )
+        .await;
         Ok(commit)
     }
 

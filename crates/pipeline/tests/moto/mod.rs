@@ -66,6 +66,21 @@ impl Moto {
         assert_eq!(status, Some(200), "creating bucket {name}");
     }
 
+    /// AWS variables a developer's shell may hold that would point a child process elsewhere
+    /// (endpoints, profiles, session credentials); tests remove them.
+    pub const FOREIGN_ENV: &'static [&'static str] = &[
+        "AWS_ENDPOINT",
+        "AWS_ENDPOINT_URL",
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_REGION",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ];
+
     /// The environment a custlake process needs to write to `s3://<bucket>/...` on this server.
     pub fn env(&self) -> Vec<(&'static str, String)> {
         vec![
