@@ -89,7 +89,10 @@ pub fn bench(args: &[String]) -> Result<()> {
     if !build.status().context("running cargo build")?.success() {
         bail!("cargo build failed");
     }
-    let bins = root.join("target").join(profile);
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bins = target_dir.join(profile);
     let work = root.join("bench").join("out");
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;

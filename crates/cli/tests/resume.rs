@@ -576,7 +576,9 @@ fn no_secret_or_token_in_the_checkpoints_spools_and_logs_of_a_killed_faulty_run(
         .filter(|f| f.extension().is_some_and(|e| e == "spool" || e == "json"))
         .collect();
     assert!(
-        saved.iter().any(|f| f.extension().is_some_and(|e| e == "spool")),
+        saved
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "spool")),
         "the killed run left spools: {saved:?}"
     );
     let stderr = std::fs::read_to_string(&log).unwrap_or_default();

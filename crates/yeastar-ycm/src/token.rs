@@ -115,3 +115,33 @@ impl TokenIssuer for YcmTokenIssuer {
         self.request(login).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(json: &str) -> YcmTokenResponse {
+        serde_json::from_str(json).expect("valid token answer")
+    }
+
+    #[test]
+    fn a_busy_token_endpoint_is_retryable_and_a_refusal_is_not() {
+        let busy = vec!["50300".to_owned()];
+        let error = issued_from(
+            answer(r#"{"status":"Failed","errcode":50300,"errmsg":"busy"}"#),
+            &busy,
+        )
+        .expect_err("busy");
+        assert!(matches!(error, YcmError::Busy { .. }), "{error}");
+        assert!(matches!(
+            error.retryability(),
+            custlake_client_kit::Retryability::Retryable { .. }
+        ));
+        let error = issued_from(
+            answer(r#"{"status":"Failed","errcode":40003,"errmsg":"bad client"}"#),
+            &busy,
+        )
+        .expect_err("refused");
+        assert!(matches!(error, YcmError::BadCredentials { .. }), "{error}");
+    }
+}
