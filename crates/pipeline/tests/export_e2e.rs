@@ -46,7 +46,18 @@ async fn run_export(
     out: &Path,
     bad_u8_secret: bool,
 ) -> RunManifest {
-    let text = config_toml(sim_config, &sim.base_url(), out, bad_u8_secret);
+    run_export_with(sim_config, sim, out, bad_u8_secret, |text| text).await
+}
+
+/// Like `run_export`, with the config text adjusted by `edit` first.
+async fn run_export_with(
+    sim_config: &SimConfig,
+    sim: &SimHandle,
+    out: &Path,
+    bad_u8_secret: bool,
+    edit: impl FnOnce(String) -> String,
+) -> RunManifest {
+    let text = edit(config_toml(sim_config, &sim.base_url(), out, bad_u8_secret));
     let config: ExportConfig = toml::from_str(&text).expect("test config parses");
     let sources = config.validate().expect("test config is valid");
     let options = ExportOptions {
@@ -202,14 +213,14 @@ async fn export_equals_ground_truth() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_are_retried_and_nothing_is_lost() {
     let mut sim_config = SimConfig::demo(400);
+    // The mix: 10% 5xx, 5% 429 with Retry-After, 2% dropped connections, latency
+    // jitter, token expiry every 50 calls.
+    sim_config.faults.server_error_rate = 0.10;
     sim_config.faults.too_many_requests_rate = 0.05;
-    sim_config.faults.retry_after_secs = 0;
-    sim_config.faults.server_error_rate = 0.05;
-    sim_config.faults.drop_connection_rate = 0.05;
-    sim_config.faults.malformed_rate = 0.05;
-    sim_config.faults.vendor_error_rate = 0.05;
-    sim_config.faults.token_expire_after_calls = Some(7);
-    sim_config.faults.latency_jitter = Duration::from_millis(3);
+    sim_config.faults.retry_after_secs = 1;
+    sim_config.faults.drop_connection_rate = 0.02;
+    sim_config.faults.latency_jitter = Duration::from_millis(5);
+    sim_config.faults.token_expire_after_calls = Some(50);
     let sim = custlake_simulator::start(sim_config.clone())
         .await
         .expect("simulator starts");
@@ -272,6 +283,106 @@ async fn a_failed_source_keeps_its_previous_snapshot_and_others_commit() {
     for (key, rows) in &before {
         if key.1 == "yeastar_ycm" {
             assert_eq!(after.get(key), Some(rows), "YCM snapshot {key:?} kept");
+        }
+    }
+    sim.shutdown().await;
+}
+
+/// One U8 tenant only, so the simulator's per-path and per-second counters see one source.
+fn single_u8_tenant(customers: u64) -> SimConfig {
+    let mut config = SimConfig::demo(customers);
+    config.u8_tenants.truncate(1);
+    config.ycm_clients.clear();
+    config
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrency_is_real_and_bounded() {
+    let mut sim_config = single_u8_tenant(2_000);
+    sim_config.faults.latency = Duration::from_millis(30);
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let out = tempfile::tempdir().expect("tempdir");
+    let manifest = run_export(&sim_config, &sim, out.path(), false).await;
+    assert_eq!(manifest.status, RunStatus::Succeeded, "{manifest:#?}");
+    let stats = sim.stats();
+    for path in ["/api/customer/batch_get", "/api/customercontacts/batch_get"] {
+        let max = stats.max_in_flight_by_path.get(path).copied();
+        assert_eq!(
+            max,
+            Some(8),
+            "{path}: 8 pages in flight at once, never more ({stats:#?})"
+        );
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rate_limit_is_never_exceeded() {
+    let sim_config = single_u8_tenant(1_500);
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let out = tempfile::tempdir().expect("tempdir");
+    let manifest = run_export_with(&sim_config, &sim, out.path(), false, |text| {
+        text.replace("requests_per_second = 5000", "requests_per_second = 20")
+    })
+    .await;
+    assert_eq!(manifest.status, RunStatus::Succeeded, "{manifest:#?}");
+    let stats = sim.stats();
+    assert!(
+        stats.total_requests > 40,
+        "enough requests to fill several windows: {stats:#?}"
+    );
+    assert!(stats.max_requests_per_second <= 20, "{stats:#?}");
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_failing_mid_run_keeps_its_previous_snapshot() {
+    let sim_config = SimConfig::demo(2_000);
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let out = tempfile::tempdir().expect("tempdir");
+    let first = run_export(&sim_config, &sim, out.path(), false).await;
+    assert_eq!(first.status, RunStatus::Succeeded);
+    let before = read_output(out.path());
+    sim.shutdown().await;
+
+    // Same data, but U8 now answers some pages with 30021 (app not online): a permanent error
+    // after page 1 succeeded.
+    let mut failing = sim_config.clone();
+    failing.faults.vendor_error_rate = 0.3;
+    failing.faults.u8_vendor_error_code = "30021".into();
+    let sim = custlake_simulator::start(failing.clone())
+        .await
+        .expect("simulator starts");
+    let second = run_export(&failing, &sim, out.path(), false).await;
+    assert_ne!(second.status, RunStatus::Succeeded, "{second:#?}");
+    let u8_sources: Vec<_> = second
+        .sources
+        .iter()
+        .filter(|s| s.source == "yonyou_u8")
+        .collect();
+    assert!(!u8_sources.is_empty());
+    for source in &u8_sources {
+        assert_eq!(source.status, RunStatus::Failed);
+        let error = source.error.as_deref().unwrap_or_default();
+        assert!(
+            error.contains("30021"),
+            "the manifest names the failure: {error}"
+        );
+        assert!(
+            (2..=40).any(|page| error.contains(&format!("page {page}:"))),
+            "it failed mid-run, after page 1 succeeded: {error}"
+        );
+    }
+    let after = read_output(out.path());
+    for (key, rows) in &before {
+        if key.1 == "yonyou_u8" {
+            assert_eq!(after.get(key), Some(rows), "U8 snapshot {key:?} unchanged");
         }
     }
     sim.shutdown().await;

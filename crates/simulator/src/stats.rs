@@ -34,12 +34,32 @@ pub struct SimStats {
     pub pages_served: u64,
     /// Records written into those pages.
     pub records_served: u64,
+    /// The most vendor requests being answered at the same moment, by route: proof that a
+    /// client's concurrency is real (and bounded) without timing anything.
+    pub max_in_flight_by_path: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     stats: SimStats,
     window: VecDeque<Instant>,
+    in_flight: BTreeMap<String, u64>,
+}
+
+/// Counts a request as in flight until dropped (see [`StatsCollector::enter`]).
+pub(crate) struct InFlight<'a> {
+    stats: &'a StatsCollector,
+    path: &'a str,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.stats.with(|inner| {
+            if let Some(n) = inner.in_flight.get_mut(self.path) {
+                *n = n.saturating_sub(1);
+            }
+        });
+    }
 }
 
 /// Collects [`SimStats`] from all request handlers.
@@ -54,6 +74,22 @@ impl StatsCollector {
             Ok(mut guard) => f(&mut guard),
             Err(poisoned) => f(&mut poisoned.into_inner()),
         }
+    }
+
+    /// Marks a request on `path` as being answered until the returned guard drops.
+    pub(crate) fn enter<'a>(&'a self, path: &'a str) -> InFlight<'a> {
+        self.with(|inner| {
+            let now = inner.in_flight.entry(path.to_owned()).or_default();
+            *now += 1;
+            let now = *now;
+            let max = inner
+                .stats
+                .max_in_flight_by_path
+                .entry(path.to_owned())
+                .or_default();
+            *max = (*max).max(now);
+        });
+        InFlight { stats: self, path }
     }
 
     /// Counts one vendor request on `path`.

@@ -127,6 +127,7 @@ pub(crate) async fn vendor_call(
     handler: impl FnOnce(&Call) -> Reply,
 ) -> Response {
     state.stats.request(path);
+    let _in_flight = state.stats.enter(path);
     let identity = hash_str(state.config.seed, identity);
     let decision = state.faults.decide(identity);
     if !decision.latency.is_zero() {
