@@ -35,8 +35,15 @@ commands:
              --memory-large N --rate-pages N --repeat N)";
 
 /// The workspace root (xtask lives one level below it).
+///
+/// Read at run time (`cargo run` sets `CARGO_MANIFEST_DIR`), so a binary built from another
+/// checkout that shares the target folder still works on this one; the compile-time value is
+/// only the fallback.
 pub(crate) fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest_dir
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
