@@ -4,7 +4,8 @@
 //! Scenarios (each repeated, medians reported): throughput with latency 0, the latency-bound
 //! ratio ideal/measured (ideal = pages / concurrency × latency), memory scaling (peak RSS at two
 //! sizes, from the kernel's rusage of the exporter), and a rate-limit cap checked by the
-//! simulator's busiest 1-second window. Results go to `bench/results.json` and a table on stdout.
+//! simulator's busiest 1-second window. Results go to `bench/results.json` (`--quick`:
+//! `bench/out/results-quick.json`) and a table on stdout.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -107,7 +108,13 @@ pub fn bench(args: &[String]) -> Result<()> {
     results.insert("rate_limit".into(), bench.rate_limit(&plan)?);
     let results = Value::Object(results);
 
-    let path = root.join("bench").join("results.json");
+    // The quick run (CI) must not overwrite the committed full results.
+    let name = if plan.quick {
+        "out/results-quick.json"
+    } else {
+        "results.json"
+    };
+    let path = root.join("bench").join(name);
     std::fs::write(&path, serde_json::to_string_pretty(&results)? + "\n")
         .with_context(|| format!("writing {}", path.display()))?;
     print_table(&results);
