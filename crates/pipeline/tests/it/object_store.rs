@@ -3,7 +3,7 @@
 //! nothing, a failed source never changes what the catalog points to, large files stream as
 //! multipart uploads, and incremental deltas compact to what a full export writes.
 
-mod moto;
+use crate::moto;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -2,9 +2,8 @@
 //! `tests/fixtures/`) maps to exactly the expected unified row, every column asserted.
 
 // The expected rows are large `json!` literals.
-#![recursion_limit = "256"]
 
-mod common;
+use crate::common;
 
 use common::{EXTRACTED_AT, assert_row, ctx, fixture, rows_json};
 use custlake_schema::{MapStats, SourceKind, map_u8_contacts, map_u8_customers, map_ycm_customers};

@@ -1,7 +1,7 @@
 //! Mapping of messy records: lenient coercion, field rejects, whole-record rejects, raw
 //! on/off, time zones and source labelling.
 
-mod common;
+use crate::common;
 
 use common::{ctx, row_json, rows_json};
 use custlake_client_kit::VendorRecord;

@@ -4,7 +4,7 @@
 //! decodes must be accounted for record by record.
 //!
 //! More cases for a longer local session: `PROPTEST_CASES=5000 cargo test -p custlake-pipeline
-//! --test decode_props`.
+//! --test it decode_props::`.
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -1,6 +1,6 @@
 //! Credentials, tokens, tenants and request validation, over HTTP.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

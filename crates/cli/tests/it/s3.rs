@@ -3,9 +3,8 @@
 //! catalog, equals the simulator's ground truth. Skips (with a message) when moto is not
 //! installed; `.ci/run` installs it and sets `CUSTLAKE_REQUIRE_MOTO`.
 
-// The moto launcher is shared with the pipeline's object-store tests.
-#[path = "../../pipeline/tests/moto/mod.rs"]
-mod moto;
+// The moto launcher is shared with the pipeline's object-store tests (declared in main.rs).
+use crate::moto;
 
 use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! Data tests over HTTP: determinism across server runs, and paging that reassembles exactly
 //! the ground truth.
 
-mod common;
+use crate::common;
 
 use common::{
     client, start, u8_all_pages, u8_query, u8_records, u8_token, ycm_all_pages, ycm_records,

@@ -6,7 +6,7 @@
 //! long run:
 //!
 //! ```sh
-//! SOAK_PAGES=50000 cargo test --release -p custlake-pipeline --test soak -- --nocapture
+//! SOAK_PAGES=50000 cargo test --release -p custlake-pipeline --test it soak:: -- --nocapture
 //! ```
 //!
 //! What "equal to ground truth" means under drift: an offset-paged API cannot give a consistent

@@ -1,6 +1,6 @@
 //! Each fault knob, observed over HTTP.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

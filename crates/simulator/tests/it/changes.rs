@@ -2,7 +2,7 @@
 //! a `timestamp_begin` above the previous maximum, ground truth follows the edits, and the
 //! `ModifyDate` filters and the admin endpoint agree.
 
-mod common;
+use crate::common;
 
 use common::{client, start, u8_all_pages, u8_query, u8_records, u8_token};
 use custlake_simulator::{Entity, MessinessConfig, SimConfig};

@@ -2,7 +2,7 @@
 //! never panics and accounts for every record exactly once (one row, or one whole-record
 //! reject), with batches that agree with the counts.
 
-mod common;
+use crate::common;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
