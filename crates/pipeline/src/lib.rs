@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod fetch;
 pub mod incremental;
+pub mod key_set;
 pub mod manifest;
 pub mod mapper;
 pub mod output;

@@ -4,8 +4,6 @@
 //! into batches of a few thousand records before mapping, so the writers get reasonably sized
 //! batches however small the vendor's pages are.
 
-use std::collections::HashSet;
-
 use arrow::record_batch::RecordBatch;
 use custlake_schema::{
     MapContext, MapStats, MappedBatches, map_u8_contacts, map_u8_customers, map_ycm_customers,
@@ -14,6 +12,7 @@ use custlake_schema::{
 use tokio::sync::mpsc;
 use xxhash_rust::xxh3::xxh3_64;
 
+use crate::key_set::KeyHashSet;
 use crate::sources::{FetchedPage, PageRecords};
 
 /// Records gathered before a mapping call: enough for efficient Arrow batches, small enough that
@@ -63,14 +62,13 @@ pub fn run_mapper(
     let mut stage = MapperStage {
         ctx,
         out,
-        seen: HashSet::new(),
+        seen: KeyHashSet::default(),
         pending: None,
         summary: MapSummary::default(),
     };
     while let Some(page) = pages.blocking_recv() {
         if stage.seen.capacity() == 0 {
-            // Sized once from the announced total: growing a hash set doubles its memory
-            // briefly at every resize. Capped, so an absurd announced total reserves nothing big.
+            // Sized once from the announced total: growing the set doubles its memory briefly. Capped, so an absurd announced total reserves nothing big.
             let expected = page.announced_records.min(KEY_SET_PRESIZE_CAP) as usize;
             stage.seen.reserve(expected);
         }
@@ -84,8 +82,8 @@ pub fn run_mapper(
 struct MapperStage {
     ctx: MapContext,
     out: DatasetSenders,
-    /// Hashes of the keys seen; 8 bytes per record keeps memory small at millions of records.
-    seen: HashSet<u64>,
+    /// Hashes of the keys seen; about 9 bytes per record at millions of records.
+    seen: KeyHashSet,
     pending: Option<PageRecords>,
     summary: MapSummary,
 }
@@ -161,7 +159,7 @@ fn raw_bytes(records: &PageRecords) -> usize {
         .sum()
 }
 
-fn first_time(seen: &mut HashSet<u64>, key: Option<&str>) -> bool {
+fn first_time(seen: &mut KeyHashSet, key: Option<&str>) -> bool {
     match key {
         Some(key) => seen.insert(xxh3_64(key.as_bytes())),
         None => true,
