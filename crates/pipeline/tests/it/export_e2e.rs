@@ -387,3 +387,35 @@ async fn a_source_failing_mid_run_keeps_its_previous_snapshot() {
     }
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_asked_for_past_the_end_are_dropped_and_cost_at_most_concurrency_requests() {
+    // 250 customers and 1 contact each at 100 per page: 3 pages per entity, while 8 pages go
+    // out together with page 1 before the page count is known.
+    let mut sim_config = single_u8_tenant(250);
+    sim_config.u8_tenants[0].contacts_per_customer = 1;
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let out = tempfile::tempdir().expect("tempdir");
+    let manifest = run_export(&sim_config, &sim, out.path(), false).await;
+    assert_eq!(manifest.status, RunStatus::Succeeded, "{manifest:#?}");
+    assert_matches_ground_truth(&sim.ground_truth(), out.path());
+    let source = &manifest.sources[0];
+    for entity in &source.entities {
+        assert_eq!(
+            entity.pages_fetched, 3,
+            "{}: only real pages count",
+            entity.entity
+        );
+    }
+    let stats = sim.stats();
+    for path in ["/api/customer/batch_get", "/api/customercontacts/batch_get"] {
+        let requests = stats.requests_by_path.get(path).copied().unwrap_or(0);
+        assert_eq!(
+            requests, 8,
+            "{path}: pages 1..=8 asked once each ({stats:#?})"
+        );
+    }
+    sim.shutdown().await;
+}
