@@ -1,4 +1,5 @@
-//! The paging plan of one entity: page 1 learns the size, pages 2..N go out concurrently.
+//! The paging plan of one entity: pages 1..=concurrency go out together (page 1 learns the size),
+//! then the rest up to the announced end, all with a bounded number in flight.
 //!
 //! Pages are fetched with a bounded number in flight and handed on through a bounded channel,
 //! so a slow writer slows the fetching instead of growing memory. When later pages announce
