@@ -41,6 +41,14 @@ pub struct ParquetSinkConfig {
     /// Columns written without dictionary encoding or statistics (default `["raw"]`): values
     /// that are unique per row gain nothing from either and cost CPU to hash and compare.
     pub plain_columns: Vec<String>,
+
+    /// Dictionary size, in bytes, at which a column chunk stops dictionary encoding and
+    /// writes its remaining values plain (default 65536, 64 KiB). Columns with few distinct
+    /// values (codes, flags, cities) stay well below it and keep their dictionary; columns
+    /// that are unique per row (ids, names, phones) cross it after a few thousand values, so
+    /// the writer stops hashing and storing every value twice. A larger limit spends CPU and
+    /// memory on dictionaries that do not shrink the file.
+    pub max_dictionary_bytes: usize,
 }
 
 impl Default for ParquetSinkConfig {
@@ -52,6 +60,7 @@ impl Default for ParquetSinkConfig {
             zstd_level: 1,
             max_row_group_bytes: 8 * 1024 * 1024,
             plain_columns: vec!["raw".to_owned()],
+            max_dictionary_bytes: 64 * 1024,
         }
     }
 }
@@ -73,6 +82,7 @@ impl ParquetSinkConfig {
         positive("max_rows_per_file", self.max_rows_per_file)?;
         positive("max_bytes_per_file", self.max_bytes_per_file)?;
         positive("max_row_group_bytes", self.max_row_group_bytes as u64)?;
+        positive("max_dictionary_bytes", self.max_dictionary_bytes as u64)?;
         self.zstd()?;
         Ok(())
     }
@@ -98,6 +108,7 @@ impl ParquetSinkConfig {
         let mut builder = WriterProperties::builder()
             .set_compression(Compression::ZSTD(self.zstd()?))
             .set_dictionary_enabled(true)
+            .set_dictionary_page_size_limit(self.max_dictionary_bytes)
             .set_statistics_enabled(EnabledStatistics::Page)
             .set_max_row_group_row_count(Some(self.row_group_rows))
             .set_max_row_group_bytes(Some(self.max_row_group_bytes))
@@ -125,6 +136,7 @@ mod tests {
         assert_eq!(config.max_bytes_per_file, 512 << 20);
         assert_eq!(config.zstd_level, 1);
         assert_eq!(config.max_row_group_bytes, 8 << 20);
+        assert_eq!(config.max_dictionary_bytes, 64 << 10);
         config.validate().expect("defaults are valid");
     }
 
