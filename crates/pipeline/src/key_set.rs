@@ -1,7 +1,8 @@
 //! A set of 64-bit key hashes at about 9 bytes per key, for de-duplication over millions of records.
 //!
-//! The mapping stage remembers a hash of every record key it has passed on, so the only part of
-//! an export's memory that grows with the number of records is this set. `std`'s `HashSet<u64>`
+//! The mapping stage remembers every record key it has passed on ([`crate::record_keys`]); keys
+//! that are not dense numbered codes are kept here as hashes, so this set is the part of an
+//! export's memory that can grow with the number of records. `std`'s `HashSet<u64>`
 //! needs a power-of-two table with a control byte per slot (about 19 bytes per key at a million
 //! keys); this table is a plain `Vec<u64>` sized to the expected count at 7/8 load, with linear
 //! probing. The hashes are xxh3 output, uniformly spread, so the slot is the hash scaled to the

@@ -23,6 +23,7 @@ pub mod mapper;
 pub mod output;
 mod page_guard;
 pub mod progress;
+pub mod record_keys;
 mod resume;
 pub mod retry;
 pub mod run_output;

@@ -10,9 +10,8 @@ use custlake_schema::{
     u8_contact_key, u8_customer_key, ycm_customer_key,
 };
 use tokio::sync::mpsc;
-use xxhash_rust::xxh3::xxh3_64;
 
-use crate::key_set::KeyHashSet;
+use crate::record_keys::{RecordKeySet, is_numbered_code};
 use crate::sources::{FetchedPage, PageRecords};
 
 /// Records gathered before a mapping call: enough for efficient Arrow batches, small enough that
@@ -62,15 +61,21 @@ pub fn run_mapper(
     let mut stage = MapperStage {
         ctx,
         out,
-        seen: KeyHashSet::default(),
+        seen: RecordKeySet::default(),
+        presized: false,
         pending: None,
         summary: MapSummary::default(),
     };
     while let Some(page) = pages.blocking_recv() {
-        if stage.seen.capacity() == 0 {
-            // Sized once from the announced total: growing the set doubles its memory briefly. Capped, so an absurd announced total reserves nothing big.
-            let expected = page.announced_records.min(KEY_SET_PRESIZE_CAP) as usize;
-            stage.seen.reserve(expected);
+        if !stage.presized {
+            stage.presized = true;
+            // Numbered codes take a bit each; the hash set is sized once, from the announced
+            // total and the share of the first page's keys that are not numbered codes, because
+            // growing it doubles its memory briefly. Capped, so an absurd total reserves little.
+            let expected = page.announced_records.min(KEY_SET_PRESIZE_CAP) as f64;
+            stage
+                .seen
+                .reserve_hashed((expected * hashed_share(&page.records)) as usize);
         }
         stage.accept(page.records)?;
     }
@@ -82,8 +87,10 @@ pub fn run_mapper(
 struct MapperStage {
     ctx: MapContext,
     out: DatasetSenders,
-    /// Hashes of the keys seen; about 9 bytes per record at millions of records.
-    seen: KeyHashSet,
+    /// The keys seen: a bit per numbered code, about 9 bytes per other key.
+    seen: RecordKeySet,
+    /// Whether the key set was sized from the first page.
+    presized: bool,
     pending: Option<PageRecords>,
     summary: MapSummary,
 }
@@ -159,11 +166,31 @@ fn raw_bytes(records: &PageRecords) -> usize {
         .sum()
 }
 
-fn first_time(seen: &mut KeyHashSet, key: Option<&str>) -> bool {
+fn first_time(seen: &mut RecordKeySet, key: Option<&str>) -> bool {
     match key {
-        Some(key) => seen.insert(xxh3_64(key.as_bytes())),
+        Some(key) => seen.insert(key),
         None => true,
     }
+}
+
+/// The share of `records`' keys that the key set hashes (not numbered codes), 0.0 to 1.0.
+fn hashed_share(records: &PageRecords) -> f64 {
+    let (hashed, all) = match records {
+        PageRecords::U8Customers(r) => count_hashed(r.iter().map(u8_customer_key)),
+        PageRecords::U8Contacts(r) => count_hashed(r.iter().map(u8_contact_key)),
+        PageRecords::YcmCustomers(r) => count_hashed(r.iter().map(ycm_customer_key)),
+    };
+    if all == 0 {
+        1.0
+    } else {
+        hashed as f64 / all as f64
+    }
+}
+
+fn count_hashed<'a>(keys: impl Iterator<Item = Option<&'a str>>) -> (usize, usize) {
+    keys.flatten().fold((0, 0), |(hashed, all), key| {
+        (hashed + usize::from(!is_numbered_code(key)), all + 1)
+    })
 }
 
 fn send(
