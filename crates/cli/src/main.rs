@@ -1,6 +1,8 @@
 //! `custlake`: the binary. It parses arguments, loads the configuration and calls the
 //! pipeline; everything else lives in the library crates.
 
+#[cfg(not(target_env = "msvc"))]
+mod allocator;
 mod cli;
 mod commands;
 mod config_file;

@@ -412,7 +412,7 @@ async fn run_entity(
         entity: entity.as_str(),
     };
     // Pages in flight already buffer up to `concurrency` pages; the queue only smooths hand-over.
-    let (pages_tx, pages_rx) = mpsc::channel(2);
+    let (pages_tx, pages_rx) = mpsc::channel(1);
     let mapper = tokio::task::spawn_blocking(move || run_mapper(ctx, pages_rx, senders));
     let mut report = EntityReport {
         entity: entity.as_str().to_owned(),
@@ -421,7 +421,7 @@ async fn run_entity(
     let describe = |e: &dyn std::fmt::Display| format!("{}: {e}", entity.as_str());
     let (fetch_tx, done, replayed, spooler) = match spool {
         None => (pages_tx, PageSet::default(), Replayed::default(), None),
-        Some(spool) => match spool.start(pages_tx, 2).await {
+        Some(spool) => match spool.start(pages_tx, 1).await {
             Ok(stage) => (
                 stage.pages,
                 stage.done,

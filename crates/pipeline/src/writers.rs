@@ -12,7 +12,7 @@ use crate::sinks::SinkError;
 use crate::sinks::partition::{PartitionWriter, StagedPartition};
 
 /// Batches queued per writer before the mapping stage waits.
-const WRITER_QUEUE: usize = 4;
+const WRITER_QUEUE: usize = 1;
 
 /// A running writer: send batches, then drop the sender and await the staged snapshot.
 pub struct DatasetWriter {
