@@ -122,8 +122,6 @@ pub async fn fetch_entity_except(
         }
     };
 
-    let mut summary = FetchSummary::default();
-    let mut guard = RepeatedPageGuard::default();
     // The token call is a request too: it takes a slot of the budget, so the rate holds in
     // every window. A failure here surfaces again, classified, from page 1.
     budget.acquire().await;
@@ -134,73 +132,133 @@ pub async fn fetch_entity_except(
     // those that turn out to lie past the end are dropped unseen (vendors answer them with an
     // empty list or an error). That costs at most `concurrency - 1` requests on a small entity.
     let (numbers, queued_numbers) = futures::channel::mpsc::unbounded::<u64>();
-    let mut plan = PagePlan {
-        numbers,
-        queued_up_to: 0,
-        outstanding: 0,
-        dropped: BTreeSet::new(),
+    let mut state = EntityFetch {
+        plan: PagePlan {
+            numbers,
+            queued_up_to: 0,
+            outstanding: 0,
+            dropped: BTreeSet::new(),
+        },
+        summary: FetchSummary::default(),
+        guard: RepeatedPageGuard::default(),
+        held: Vec::new(),
+        first_seen: false,
+        settings,
+        done,
+        progress,
+        label,
+        pages: &pages,
     };
-    plan.queue_through(settings.concurrency.max(1) as u64, done, true);
+    state
+        .plan
+        .queue_through(settings.concurrency.max(1) as u64, done, true);
     let mut in_flight = queued_numbers
         .map(|page| fetch(page).map(move |result| (page, result)))
         .buffer_unordered(settings.concurrency.max(1));
-    // Speculative pages that answer before page 1 wait here (at most `concurrency - 1`).
-    let mut held = Vec::new();
-    let mut first_seen = false;
-    while plan.outstanding > 0 {
+    while state.plan.outstanding > 0 {
         let Some((page_number, result)) = in_flight.next().await else {
             break;
         };
-        plan.outstanding -= 1;
-        if !first_seen && page_number != 1 {
-            held.push((page_number, result));
-            continue;
-        }
-        if page_number == 1 {
-            first_seen = true;
-            let first = result?;
-            summary.announced_pages = first.announced_pages;
-            summary.announced_records = first.announced_records;
-            check_page_limit(first.announced_pages, settings.max_pages)?;
-            progress.entity_planned(label, first.announced_pages.max(1), first.announced_records);
-            guard.check(&first)?;
-            if !done.contains(1) {
-                deliver(&pages, first, &mut summary, progress, label).await?;
-            }
-            plan.queue_through(summary.announced_pages, done, false);
-            for (page_number, result) in std::mem::take(&mut held) {
-                accept(
-                    page_number,
-                    result,
-                    &mut plan,
-                    &mut summary,
-                    &mut guard,
-                    settings,
-                    done,
-                    progress,
-                    label,
-                    &pages,
-                )
-                .await?;
-            }
-            continue;
-        }
-        accept(
-            page_number,
-            result,
-            &mut plan,
-            &mut summary,
-            &mut guard,
-            settings,
-            done,
-            progress,
-            label,
-            &pages,
-        )
-        .await?;
+        state.plan.outstanding -= 1;
+        state.handle(page_number, result).await?;
     }
+    let mut summary = state.summary;
     summary.retries = retries.load(Ordering::Relaxed);
     Ok(summary)
+}
+
+/// One entity's paging in progress: the plan, what was counted, and where pages go.
+struct EntityFetch<'a> {
+    plan: PagePlan,
+    summary: FetchSummary,
+    guard: RepeatedPageGuard,
+    /// Speculative pages that answered before page 1 (at most `concurrency - 1`).
+    held: Vec<(u64, Result<FetchedPage, FetchFailure>)>,
+    first_seen: bool,
+    settings: &'a FetchSettings,
+    done: &'a PageSet,
+    progress: &'a dyn ProgressObserver,
+    label: EntityLabel<'a>,
+    pages: &'a mpsc::Sender<FetchedPage>,
+}
+
+impl EntityFetch<'_> {
+    /// Handles one page's answer, whatever order the answers come in.
+    async fn handle(
+        &mut self,
+        page_number: u64,
+        result: Result<FetchedPage, FetchFailure>,
+    ) -> Result<(), FetchFailure> {
+        if page_number == 1 {
+            self.first_seen = true;
+            self.accept_first(result?).await?;
+            for (page_number, result) in std::mem::take(&mut self.held) {
+                self.accept(page_number, result).await?;
+            }
+            Ok(())
+        } else if self.first_seen {
+            self.accept(page_number, result).await
+        } else {
+            self.held.push((page_number, result));
+            Ok(())
+        }
+    }
+
+    /// Page 1: learns the totals, plans the remaining pages and passes the page on.
+    async fn accept_first(&mut self, first: FetchedPage) -> Result<(), FetchFailure> {
+        self.summary.announced_pages = first.announced_pages;
+        self.summary.announced_records = first.announced_records;
+        check_page_limit(first.announced_pages, self.settings.max_pages)?;
+        self.progress.entity_planned(
+            self.label,
+            first.announced_pages.max(1),
+            first.announced_records,
+        );
+        self.guard.check(&first)?;
+        if !self.done.contains(1) {
+            self.deliver(first).await?;
+        }
+        self.plan
+            .queue_through(self.summary.announced_pages, self.done, false);
+        Ok(())
+    }
+
+    /// Handles the answer for a page other than page 1.
+    async fn accept(
+        &mut self,
+        page_number: u64,
+        result: Result<FetchedPage, FetchFailure>,
+    ) -> Result<(), FetchFailure> {
+        if page_number > self.summary.announced_pages {
+            // A speculative page past the end: whatever came back is not part of the result.
+            self.plan.dropped.insert(page_number);
+            return Ok(());
+        }
+        let page = result?;
+        if page.announced_pages > self.summary.announced_pages {
+            check_page_limit(page.announced_pages, self.settings.max_pages)?;
+            self.summary.announced_pages = page.announced_pages;
+            self.progress
+                .entity_replanned(self.label, page.announced_pages);
+            self.plan
+                .queue_through(page.announced_pages, self.done, false);
+        }
+        self.summary.announced_records = self.summary.announced_records.max(page.announced_records);
+        self.guard.check(&page)?;
+        self.deliver(page).await
+    }
+
+    /// Counts `page` and passes it to the next stage.
+    async fn deliver(&mut self, page: FetchedPage) -> Result<(), FetchFailure> {
+        let records = page.records.len() as u64;
+        self.summary.pages += 1;
+        self.summary.records += records;
+        self.progress.page_fetched(self.label, records);
+        self.pages
+            .send(page)
+            .await
+            .map_err(|_| FetchFailure::ConsumerGone)
+    }
 }
 
 /// Which page numbers have been handed to the fetchers, and which speculative ones were dropped.
@@ -239,58 +297,10 @@ impl PagePlan {
     }
 }
 
-/// Handles the answer for a page other than page 1.
-#[allow(clippy::too_many_arguments)]
-async fn accept(
-    page_number: u64,
-    result: Result<FetchedPage, FetchFailure>,
-    plan: &mut PagePlan,
-    summary: &mut FetchSummary,
-    guard: &mut RepeatedPageGuard,
-    settings: &FetchSettings,
-    done: &PageSet,
-    progress: &dyn ProgressObserver,
-    label: EntityLabel<'_>,
-    pages: &mpsc::Sender<FetchedPage>,
-) -> Result<(), FetchFailure> {
-    if page_number > summary.announced_pages {
-        // A speculative page past the end: whatever came back is not part of the result.
-        plan.dropped.insert(page_number);
-        return Ok(());
-    }
-    let page = result?;
-    if page.announced_pages > summary.announced_pages {
-        check_page_limit(page.announced_pages, settings.max_pages)?;
-        summary.announced_pages = page.announced_pages;
-        progress.entity_replanned(label, page.announced_pages);
-        plan.queue_through(page.announced_pages, done, false);
-    }
-    summary.announced_records = summary.announced_records.max(page.announced_records);
-    guard.check(&page)?;
-    deliver(pages, page, summary, progress, label).await
-}
-
 fn check_page_limit(announced: u64, limit: u64) -> Result<(), FetchFailure> {
     if announced > limit {
         Err(FetchFailure::TooManyPages { announced, limit })
     } else {
         Ok(())
     }
-}
-
-async fn deliver(
-    pages: &mpsc::Sender<FetchedPage>,
-    page: FetchedPage,
-    summary: &mut FetchSummary,
-    progress: &dyn ProgressObserver,
-    label: EntityLabel<'_>,
-) -> Result<(), FetchFailure> {
-    let records = page.records.len() as u64;
-    summary.pages += 1;
-    summary.records += records;
-    progress.page_fetched(label, records);
-    pages
-        .send(page)
-        .await
-        .map_err(|_| FetchFailure::ConsumerGone)
 }
