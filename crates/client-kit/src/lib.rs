@@ -15,5 +15,8 @@ pub use record::VendorRecord;
 pub use redact::{SENSITIVE_QUERY_KEYS, TransportFailure, TransportFailureKind, redact_url};
 pub use retry::{Retryability, parse_retry_after};
 pub use secret::Secret;
-pub use token::{AccessToken, IssuedToken, TokenCache, TokenIssuer};
+pub use token::{
+    AccessToken, IssuedToken, RENEWAL_WINDOW, RENEWALS_PER_WINDOW, RejectionError, TokenCache,
+    TokenIssuer, TokenLease,
+};
 mod retry;

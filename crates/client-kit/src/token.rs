@@ -1,10 +1,29 @@
-//! A token cache with single-flight refresh, shared by both vendors' clients.
+//! A token cache with single-flight renewal and token generations, shared by both vendors' clients.
 //!
 //! Both vendors issue short-lived tokens (U8 7200 s, YCM 30 min). Hundreds of concurrent page
 //! requests must not each log in: the cache hands out the current token, renews it shortly
 //! before it expires, and renews it at most once when the vendor rejects it, however many
 //! callers report the same rejected token at the same time.
+//!
+//! Every token carries a *generation* (1 for the first one issued, +1 per renewal) and every
+//! request remembers the generation it was sent with ([`TokenLease`]). That decides what a
+//! rejection means, whatever code the vendor chose for it:
+//!
+//! * a request sent with an **older** generation lost a race with a renewal (gateways answer
+//!   those "token invalid", not "expired"): it is sent again with the current token — no
+//!   renewal, no retry counted;
+//! * a rejection of the **current** generation renews it, once;
+//! * a token that was itself obtained because its predecessor was rejected, and is rejected
+//!   before any call with it succeeded, was never good — a clock, credential or permission
+//!   problem, not an expiry — so renewing again would only loop:
+//!   [`RejectionError::FreshTokenRejected`] fails the caller instead (a log-in token rejected
+//!   before its first success is renewed once: gateways may hand out a token that is about to
+//!   expire);
+//! * rejection-driven renewals are paced to [`RENEWALS_PER_WINDOW`] per [`RENEWAL_WINDOW`]
+//!   per account: a gateway that accepts each token once and then drops it slows the run down
+//!   instead of hammering the token endpoint.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -13,6 +32,12 @@ use std::time::Duration;
 
 use tokio::sync::Mutex;
 use tokio::time::Instant;
+
+/// At most this many renewals caused by rejections within [`RENEWAL_WINDOW`]; more wait.
+pub const RENEWALS_PER_WINDOW: usize = 3;
+
+/// The sliding window of [`RENEWALS_PER_WINDOW`].
+pub const RENEWAL_WINDOW: Duration = Duration::from_secs(10);
 
 /// An access token. Cheap to clone; never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -60,17 +85,61 @@ pub trait TokenIssuer: Send + Sync {
     ) -> impl Future<Output = Result<IssuedToken, Self::Error>> + Send;
 }
 
+/// The token one request is sent with, and the generation it belongs to.
+#[derive(Clone, Debug)]
+pub struct TokenLease {
+    access: AccessToken,
+    generation: u64,
+}
+
+impl TokenLease {
+    /// The token to send.
+    pub fn access(&self) -> &AccessToken {
+        &self.access
+    }
+
+    /// 1 for the first token the cache obtained, one more for every renewal.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+}
+
+/// Why the cache gave no token after a rejection.
+#[derive(Debug)]
+pub enum RejectionError<E> {
+    /// Obtaining a new token failed.
+    Issue(E),
+    /// The current token replaced a rejected one and was rejected too, although no call with
+    /// it ever succeeded: renewing again would only loop. `age` is how long ago it was issued.
+    FreshTokenRejected {
+        /// Time since the rejected token was issued.
+        age: Duration,
+    },
+}
+
 struct CachedToken {
     token: IssuedToken,
+    generation: u64,
+    issued_at: Instant,
     renew_at: Instant,
+    /// Obtained because the previous token was rejected (not a log-in or a timed renewal).
+    replaced_rejected: bool,
+}
+
+struct Slot {
+    cached: Option<CachedToken>,
+    /// When the recent rejection-driven renewals happened, oldest first.
+    recent_renewals: VecDeque<Instant>,
 }
 
 /// Caches one vendor account's token and renews it in a single flight.
 pub struct TokenCache<I> {
     issuer: I,
-    slot: Mutex<Option<CachedToken>>,
+    slot: Mutex<Slot>,
     renew_early: Duration,
     issued: AtomicU64,
+    /// The highest generation a call succeeded with.
+    proven: AtomicU64,
 }
 
 impl<I: TokenIssuer> TokenCache<I> {
@@ -79,35 +148,66 @@ impl<I: TokenIssuer> TokenCache<I> {
     pub fn new(issuer: I, renew_early: Duration) -> Self {
         Self {
             issuer,
-            slot: Mutex::new(None),
+            slot: Mutex::new(Slot {
+                cached: None,
+                recent_renewals: VecDeque::new(),
+            }),
             renew_early,
             issued: AtomicU64::new(0),
+            proven: AtomicU64::new(0),
         }
     }
 
     /// The current token, obtaining or renewing it first when needed. Concurrent callers wait
     /// for one renewal instead of each starting their own.
-    pub async fn current(&self) -> Result<AccessToken, I::Error> {
+    pub async fn current(&self) -> Result<TokenLease, I::Error> {
         let mut slot = self.slot.lock().await;
-        if let Some(cached) = slot.as_ref()
-            && Instant::now() < cached.renew_at
-        {
-            return Ok(cached.token.access.clone());
+        if let Some(lease) = Self::fresh(&slot) {
+            return Ok(lease);
         }
-        self.renew(&mut slot).await
+        self.renew(&mut slot, false).await
     }
 
-    /// Called when the vendor answered that `rejected` has expired: renews once, and callers
-    /// reporting the same (already replaced) token get the new one without another renewal.
-    pub async fn replace_rejected(&self, rejected: &AccessToken) -> Result<AccessToken, I::Error> {
+    /// Records that a call sent with `lease` was accepted by the vendor (it answered with data
+    /// or a refusal that was not about the token), so the token is known to be good.
+    pub fn confirm(&self, lease: &TokenLease) {
+        self.proven.fetch_max(lease.generation, Ordering::Relaxed);
+    }
+
+    /// Called when the vendor rejected the token of `rejected`. A lease older than the current
+    /// token gets the current one (no renewal); a rejection of the current token renews it once
+    /// for all callers that report it.
+    pub async fn replace_rejected(
+        &self,
+        rejected: &TokenLease,
+    ) -> Result<TokenLease, RejectionError<I::Error>> {
         let mut slot = self.slot.lock().await;
-        if let Some(cached) = slot.as_ref()
-            && cached.token.access != *rejected
-            && Instant::now() < cached.renew_at
+        if let Some(cached) = slot.cached.as_ref()
+            && cached.generation > rejected.generation
         {
-            return Ok(cached.token.access.clone());
+            if let Some(lease) = Self::fresh(&slot) {
+                return Ok(lease);
+            }
+            return self
+                .renew(&mut slot, false)
+                .await
+                .map_err(RejectionError::Issue);
         }
-        self.renew(&mut slot).await
+        if let Some(cached) = slot.cached.as_ref()
+            && cached.replaced_rejected
+            && self.proven.load(Ordering::Relaxed) < cached.generation
+        {
+            return Err(RejectionError::FreshTokenRejected {
+                age: cached.issued_at.elapsed(),
+            });
+        }
+        Self::pace_renewals(&mut slot).await;
+        let lease = self
+            .renew(&mut slot, true)
+            .await
+            .map_err(RejectionError::Issue)?;
+        slot.recent_renewals.push_back(Instant::now());
+        Ok(lease)
     }
 
     /// How many tokens were issued so far (for tests and run statistics).
@@ -115,15 +215,57 @@ impl<I: TokenIssuer> TokenCache<I> {
         self.issued.load(Ordering::Relaxed)
     }
 
-    async fn renew(&self, slot: &mut Option<CachedToken>) -> Result<AccessToken, I::Error> {
-        let previous = slot.as_ref().map(|cached| &cached.token);
+    fn fresh(slot: &Slot) -> Option<TokenLease> {
+        slot.cached
+            .as_ref()
+            .filter(|cached| Instant::now() < cached.renew_at)
+            .map(|cached| TokenLease {
+                access: cached.token.access.clone(),
+                generation: cached.generation,
+            })
+    }
+
+    /// Waits, holding the slot (so every caller waits), until one more renewal fits the window.
+    async fn pace_renewals(slot: &mut Slot) {
+        let now = Instant::now();
+        while slot
+            .recent_renewals
+            .front()
+            .is_some_and(|at| now.duration_since(*at) >= RENEWAL_WINDOW)
+        {
+            slot.recent_renewals.pop_front();
+        }
+        if slot.recent_renewals.len() >= RENEWALS_PER_WINDOW
+            && let Some(oldest) = slot.recent_renewals.pop_front()
+        {
+            tokio::time::sleep_until(oldest + RENEWAL_WINDOW).await;
+        }
+    }
+
+    async fn renew(
+        &self,
+        slot: &mut Slot,
+        replaced_rejected: bool,
+    ) -> Result<TokenLease, I::Error> {
+        let previous = slot.cached.as_ref().map(|cached| &cached.token);
+        let generation = slot.cached.as_ref().map_or(0, |c| c.generation) + 1;
         let token = self.issuer.issue(previous).await?;
         self.issued.fetch_add(1, Ordering::Relaxed);
         let early = self.renew_early.min(token.lifetime / 2);
-        let renew_at = Instant::now() + token.lifetime.saturating_sub(early);
-        let access = token.access.clone();
-        *slot = Some(CachedToken { token, renew_at });
-        Ok(access)
+        let issued_at = Instant::now();
+        let renew_at = issued_at + token.lifetime.saturating_sub(early);
+        let lease = TokenLease {
+            access: token.access.clone(),
+            generation,
+        };
+        slot.cached = Some(CachedToken {
+            token,
+            generation,
+            issued_at,
+            renew_at,
+            replaced_rejected,
+        });
+        Ok(lease)
     }
 }
 
@@ -168,29 +310,32 @@ mod tests {
         ))
     }
 
+    async fn value(cache: &TokenCache<CountingIssuer>) -> String {
+        cache
+            .current()
+            .await
+            .expect("issued")
+            .access()
+            .expose()
+            .to_owned()
+    }
+
     #[tokio::test(start_paused = true)]
     async fn renews_before_expiry() {
         let cache = cache(Duration::from_secs(600));
-        assert_eq!(
-            cache.current().await.map(|t| t.expose().to_owned()),
-            Ok("t1".into())
-        );
+        assert_eq!(value(&cache).await, "t1");
         tokio::time::advance(Duration::from_secs(500)).await;
-        assert_eq!(
-            cache.current().await.map(|t| t.expose().to_owned()),
-            Ok("t1".into())
-        );
+        assert_eq!(value(&cache).await, "t1");
         tokio::time::advance(Duration::from_secs(50)).await;
-        assert_eq!(
-            cache.current().await.map(|t| t.expose().to_owned()),
-            Ok("t2".into())
-        );
+        assert_eq!(value(&cache).await, "t2");
+        assert_eq!(cache.current().await.expect("issued").generation(), 2);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_rejected_token_is_replaced_once() {
         let cache = cache(Duration::from_secs(600));
         let first = cache.current().await.expect("issued");
+        cache.confirm(&first);
         let mut tasks = Vec::new();
         for _ in 0..50 {
             let cache = cache.clone();
@@ -200,9 +345,52 @@ mod tests {
             ));
         }
         for task in tasks {
-            let token = task.await.expect("task ran").expect("issued");
-            assert_eq!(token.expose(), "t2");
+            let lease = task.await.expect("task ran").expect("issued");
+            assert_eq!(lease.access().expose(), "t2");
+            assert_eq!(lease.generation(), 2);
         }
         assert_eq!(cache.issued_count(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stale_lease_gets_the_current_token_without_renewal() {
+        let cache = cache(Duration::from_secs(600));
+        let first = cache.current().await.expect("issued");
+        cache.confirm(&first);
+        let second = cache.replace_rejected(&first).await.expect("renewed");
+        // The second token has not served a call yet; a late answer to the first is stale.
+        let again = cache.replace_rejected(&first).await.expect("current");
+        assert_eq!(again.generation(), second.generation());
+        assert_eq!(cache.issued_count(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_replacement_rejected_before_any_success_is_not_renewed() {
+        let cache = cache(Duration::from_secs(600));
+        let first = cache.current().await.expect("issued");
+        // A log-in token may be handed out just before it expires: renewed once.
+        let second = cache.replace_rejected(&first).await.expect("renewed once");
+        tokio::time::advance(Duration::from_millis(5)).await;
+        match cache.replace_rejected(&second).await {
+            Err(RejectionError::FreshTokenRejected { age }) => {
+                assert_eq!(age, Duration::from_millis(5))
+            }
+            other => panic!("expected FreshTokenRejected, got {other:?}"),
+        }
+        assert_eq!(cache.issued_count(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn renewals_after_rejections_are_paced() {
+        let cache = cache(Duration::from_secs(600));
+        let mut lease = cache.current().await.expect("issued");
+        let start = Instant::now();
+        for _ in 0..RENEWALS_PER_WINDOW + 1 {
+            cache.confirm(&lease);
+            lease = cache.replace_rejected(&lease).await.expect("renewed");
+        }
+        // Four renewals: the fourth waited until the first left the 10 s window.
+        assert!(start.elapsed() >= RENEWAL_WINDOW, "{:?}", start.elapsed());
+        assert_eq!(cache.issued_count(), RENEWALS_PER_WINDOW as u64 + 2);
     }
 }

@@ -117,7 +117,8 @@ pub struct SourceConfig {
     /// Retry settings.
     #[serde(default)]
     pub retry: RetryConfig,
-    /// Vendor error codes meaning "token expired" (default: the known ones).
+    /// Vendor error codes meaning "token expired or invalid", in addition to the known ones
+    /// (U8 20002, 20003; YCM 40101, 40102; any YCM HTTP 401; a U8 errmsg naming the token).
     pub token_expired_codes: Option<Vec<String>>,
     /// Vendor error codes meaning "busy, retry later" (default: the known ones).
     pub busy_codes: Option<Vec<String>>,
@@ -359,7 +360,7 @@ impl SourceConfig {
                 );
                 account.ds_sequence = self.ds_sequence;
                 if let Some(codes) = &self.token_expired_codes {
-                    account.token_expired_codes = codes.clone();
+                    add_codes(&mut account.token_expired_codes, codes);
                 }
                 if let Some(codes) = &self.busy_codes {
                     account.busy_codes = codes.clone();
@@ -406,7 +407,7 @@ impl SourceConfig {
                     account.user_agent = ua.clone();
                 }
                 if let Some(codes) = &self.token_expired_codes {
-                    account.token_expired_codes = codes.clone();
+                    add_codes(&mut account.token_expired_codes, codes);
                 }
                 if let Some(codes) = &self.busy_codes {
                     account.busy_codes = codes.clone();
@@ -518,4 +519,15 @@ pub fn env_name(source_name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Adds the configured `codes` to a vendor's default list (a source extends what is known, it
+/// cannot forget a code the vendor is known to send).
+fn add_codes(list: &mut Vec<String>, codes: &[String]) {
+    for code in codes {
+        let code = code.trim();
+        if !list.iter().any(|known| known == code) {
+            list.push(code.to_owned());
+        }
+    }
 }

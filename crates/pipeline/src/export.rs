@@ -18,7 +18,7 @@ use crate::budget::RequestBudget;
 use crate::checkpoint::PageSet;
 use crate::config::{ValidatedSource, VendorKind, VendorSettings};
 use crate::error::ExportError;
-use crate::fetch::{FetchFailure, fetch_entity_except};
+use crate::fetch::{FetchFailure, authenticate_source, fetch_entity_except};
 use crate::incremental::watch_customers;
 use crate::manifest::{EntityReport, RunManifest, RunStatus, SourceReport};
 use crate::mapper::{DatasetSenders, run_mapper};
@@ -235,6 +235,7 @@ async fn run_source(source: ValidatedSource, run: Arc<RunContext>) -> SourceOutc
         source.fetch.requests_per_second,
         source.fetch.burst,
     ));
+    authenticate_source(&sources, &budget).await;
     // Before any writer starts: a resumed source either keeps its saved pages or starts over.
     let mut spools: SourceSpools = match prepare_source(
         &run.recovery,

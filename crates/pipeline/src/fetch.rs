@@ -95,6 +95,17 @@ pub async fn fetch_entity(
     .await
 }
 
+/// Logs in once for a whole source, before any of its entities fetches: every entity's page
+/// source shares one vendor client and its token, and the token call is a request too, so it
+/// takes one slot of the source's budget and the rate holds in every window. A failure here
+/// surfaces again, classified, from each entity's page 1.
+pub async fn authenticate_source(sources: &[Arc<dyn PageSource>], budget: &RequestBudget) {
+    if let Some(first) = sources.first() {
+        budget.acquire().await;
+        let _ = first.authenticate().await;
+    }
+}
+
 /// Like [`fetch_entity`], but the pages in `done` (already safe in a resumed run's spool) are
 /// neither fetched nor delivered. Page 1 is always fetched, to learn the current size.
 pub async fn fetch_entity_except(
@@ -121,11 +132,6 @@ pub async fn fetch_entity_except(
                 .map_err(|error| FetchFailure::Page { page, error })
         }
     };
-
-    // The token call is a request too: it takes a slot of the budget, so the rate holds in
-    // every window. A failure here surfaces again, classified, from page 1.
-    budget.acquire().await;
-    let _ = source.authenticate().await;
 
     // Page 1 tells how many pages there are, but waiting for it before asking for any other
     // page costs a whole round trip. So the first `concurrency` pages go out together, and

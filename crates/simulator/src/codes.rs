@@ -17,10 +17,13 @@ pub const U8_APP_NOT_ONLINE_CODE: &str = "30021";
 pub const U8_APP_NOT_ONLINE_MSG: &str = "此应用未上线";
 /// U8: app_secret (or from_account) does not match the app_key. Chosen by the simulator.
 pub const U8_BAD_CREDENTIALS_CODE: &str = "20001";
-/// U8: the token is unknown, belongs to another app, or has expired (by lifetime or by the
-/// "expire after N calls" fault). One code for all three: a new token is the fix for each.
-/// Chosen by the simulator; the client's default "token expired" list.
+/// U8: the token has expired (by lifetime or by the "expire after N calls" fault), message
+/// "token已过期,请重新获取". Chosen by the simulator; in the client's default "token" list.
 pub const U8_TOKEN_EXPIRED_CODE: &str = "20003";
+/// U8: the token is unknown, belongs to another app, or is one whose expiry was already
+/// answered (`stale_token_answer = invalid`), message "token无效" — what gateways answer the
+/// requests still in flight with the old token after a renewal.
+pub const U8_TOKEN_INVALID_CODE: &str = "20002";
 /// U8: to_account / ds_sequence name no enterprise data source this app may read.
 pub const U8_ACCOUNT_NOT_FOUND_CODE: &str = "20004";
 /// U8: a required query parameter is missing.

@@ -338,6 +338,9 @@ pub struct FaultConfig {
     pub max_consecutive_faults: u32,
     /// A token is rejected as expired once it was used for this many data calls.
     pub token_expire_after_calls: Option<u64>,
+    /// What a token whose expiry was already answered gets on later calls (the requests that
+    /// were in flight with it when the client renewed).
+    pub stale_token_answer: StaleTokenAnswer,
     /// Per-client token bucket (U8: per app_key, YCM: per client_id); exceeding it answers
     /// HTTP 429 with `Retry-After`.
     pub rate_limit: Option<RateLimitConfig>,
@@ -361,6 +364,7 @@ impl Default for FaultConfig {
             ycm_vendor_error_code: codes::YCM_BUSY_CODE.into(),
             max_consecutive_faults: 3,
             token_expire_after_calls: None,
+            stale_token_answer: StaleTokenAnswer::Invalid,
             rate_limit: None,
             drift_every_pages: None,
         }
@@ -415,6 +419,16 @@ impl FaultConfig {
         }
         Ok(())
     }
+}
+
+/// The answer to an old token: real gateways say "expired" once, then "invalid".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StaleTokenAnswer {
+    /// U8 `20002` token无效, YCM HTTP 401 `40101` (the default).
+    #[default]
+    Invalid,
+    /// The same answer as the first refusal: U8 `20003`, YCM HTTP 401 `40102`.
+    Expired,
 }
 
 /// A token bucket: `burst` requests at once, refilled at `per_second`.

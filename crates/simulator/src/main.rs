@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use custlake_simulator::{
-    FaultConfig, MessinessConfig, RateLimitConfig, SimConfig, TokenConfig, U8TenantConfig,
-    YcmClientConfig,
+    FaultConfig, MessinessConfig, RateLimitConfig, SimConfig, StaleTokenAnswer, TokenConfig,
+    U8TenantConfig, YcmClientConfig,
 };
 
 /// A server that behaves like Yonyou U8 OpenAPI and Yeastar YCM, on one base URL, with
@@ -125,6 +125,11 @@ struct Args {
     /// Reject a token as expired after it was used for this many data calls.
     #[arg(long)]
     token_expire_after_calls: Option<u64>,
+    /// What later calls with an expired token get, once its expiry was answered: `invalid`
+    /// (U8 20002, YCM 401 40101; what gateways send to requests that raced a renewal) or
+    /// `expired` (the expiry answer again).
+    #[arg(long, default_value = "invalid", value_parser = ["invalid", "expired"])]
+    stale_token_answer: String,
     /// Per-client token bucket size (enables the rate limit together with --rate-limit-per-second).
     #[arg(long, requires = "rate_limit_per_second")]
     rate_limit_burst: Option<u32>,
@@ -233,6 +238,10 @@ impl Args {
             ycm_vendor_error_code: self.ycm_vendor_error_code.clone(),
             max_consecutive_faults: self.max_consecutive_faults,
             token_expire_after_calls: self.token_expire_after_calls,
+            stale_token_answer: match self.stale_token_answer.as_str() {
+                "expired" => StaleTokenAnswer::Expired,
+                _ => StaleTokenAnswer::Invalid,
+            },
             rate_limit: match (self.rate_limit_burst, self.rate_limit_per_second) {
                 (Some(burst), Some(per_second)) => Some(RateLimitConfig { burst, per_second }),
                 _ => None,

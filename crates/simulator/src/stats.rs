@@ -26,8 +26,11 @@ pub struct SimStats {
     pub faults_injected: BTreeMap<String, u64>,
     /// Requests refused by the per-client rate limit.
     pub rate_limited: u64,
-    /// Requests refused because the token expired after N calls or by lifetime.
+    /// Tokens that expired (after N calls or by lifetime): the first refusal of each.
     pub tokens_expired: u64,
+    /// Later refusals of tokens whose expiry was already answered (requests that were in
+    /// flight when the client renewed).
+    pub stale_tokens_refused: u64,
     /// Drift events applied (records inserted or deleted between pages).
     pub drift_events: u64,
     /// List pages answered with records (U8 batch_get, YCM list), faults aside.
@@ -132,9 +135,14 @@ impl StatsCollector {
         self.with(|inner| inner.stats.rate_limited += 1);
     }
 
-    /// Counts a request refused for an expired token.
+    /// Counts a token's expiry (its first refused request).
     pub(crate) fn token_expired(&self) {
         self.with(|inner| inner.stats.tokens_expired += 1);
+    }
+
+    /// Counts a request refused for a token whose expiry was already answered.
+    pub(crate) fn stale_token_refused(&self) {
+        self.with(|inner| inner.stats.stale_tokens_refused += 1);
     }
 
     /// Counts a list page of `records` records.

@@ -24,6 +24,8 @@ struct AccessInfo {
     owner: Owner,
     expires: Instant,
     uses: u64,
+    /// Whether a call was already refused because this token expired.
+    expiry_answered: bool,
 }
 
 #[derive(Debug)]
@@ -39,8 +41,11 @@ pub(crate) enum TokenCheck {
     Valid(Owner),
     /// Never issued (or issued by an earlier server run).
     Unknown,
-    /// Issued, but past its lifetime or its allowed number of calls.
+    /// Issued, but past its lifetime or its allowed number of calls: the first refusal.
     Expired,
+    /// Expired, and a call was already refused for it: an old token still in use (requests
+    /// that were in flight when the client renewed).
+    Stale,
 }
 
 /// A YCM token pair.
@@ -95,6 +100,7 @@ impl TokenStore {
                 owner: Owner::U8App(app_key.to_owned()),
                 expires: Instant::now() + lifetime,
                 uses: 0,
+                expiry_answered: false,
             },
         );
         self.issued_u8 += 1;
@@ -118,6 +124,7 @@ impl TokenStore {
                 owner: Owner::YcmClient(client),
                 expires: now + access_lifetime,
                 uses: 0,
+                expiry_answered: false,
             },
         );
         self.refresh.insert(
@@ -149,16 +156,21 @@ impl TokenStore {
     }
 
     /// Presents `token` for one data call; counts the use. With `max_uses`, the call after the
-    /// `max_uses`-th is refused as expired (and so is every later one).
+    /// `max_uses`-th is refused as expired, and every later one as stale.
     pub(crate) fn use_token(&mut self, token: &str, max_uses: Option<u64>) -> TokenCheck {
         let Some(info) = self.access.get_mut(token) else {
             return TokenCheck::Unknown;
         };
-        if Instant::now() >= info.expires {
-            return TokenCheck::Expired;
-        }
-        if max_uses.is_some_and(|max| info.uses >= max) {
-            return TokenCheck::Expired;
+        let expired =
+            Instant::now() >= info.expires || max_uses.is_some_and(|max| info.uses >= max);
+        if expired {
+            let first = !info.expiry_answered;
+            info.expiry_answered = true;
+            return if first {
+                TokenCheck::Expired
+            } else {
+                TokenCheck::Stale
+            };
         }
         info.uses += 1;
         TokenCheck::Valid(info.owner.clone())
@@ -187,6 +199,7 @@ mod tests {
             TokenCheck::Valid(Owner::U8App("k".into()))
         );
         assert_eq!(store.use_token(&t, Some(2)), TokenCheck::Expired);
+        assert_eq!(store.use_token(&t, Some(2)), TokenCheck::Stale);
         let t2 = store.issue_u8("k", Duration::from_secs(10));
         assert_ne!(t, t2);
         tokio::time::advance(Duration::from_secs(11)).await;

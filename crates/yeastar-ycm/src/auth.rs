@@ -4,6 +4,10 @@
 //! than make every caller pass both, the generated `Client` carries a [`YcmAuth`] and its `pre`
 //! hook adds the headers. The client used by the token issuer itself has no token cache, so the
 //! token call goes out with only the User-Agent.
+//!
+//! The client decides which token a call carries (it must know the token's generation when the
+//! call is rejected), so it pins that token for the call with [`send_with`]; the hook sends the
+//! pinned token and falls back to the cache only for calls made outside [`send_with`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,8 +31,23 @@ pub(crate) trait BearerSource: Send + Sync {
 
 impl BearerSource for TokenCache<YcmTokenIssuer> {
     fn bearer(&self) -> BearerFuture<'_> {
-        Box::pin(async move { self.current().await.map_err(|e| e.to_string()) })
+        Box::pin(async move {
+            self.current()
+                .await
+                .map(|lease| lease.access().clone())
+                .map_err(|e| e.to_string())
+        })
     }
+}
+
+tokio::task_local! {
+    /// The token the call being sent on this task must carry.
+    static PINNED_TOKEN: AccessToken;
+}
+
+/// Runs `call` with `token` as the bearer of every request it sends.
+pub(crate) async fn send_with<F: Future>(token: AccessToken, call: F) -> F::Output {
+    PINNED_TOKEN.scope(token, call).await
 }
 
 /// What the generated client needs to authenticate a request.
@@ -58,9 +77,10 @@ impl ClientHooks<YcmAuth> for Client {
             .headers_mut()
             .insert(USER_AGENT, auth.user_agent.clone());
         if let Some(tokens) = &auth.tokens {
-            // The caller obtained the token just before, so this is a cache hit; an error here
-            // only happens if the token expired in between and renewing failed.
-            let token = tokens.bearer().await.map_err(Error::Custom)?;
+            let token = match PINNED_TOKEN.try_with(AccessToken::clone) {
+                Ok(pinned) => pinned,
+                Err(_) => tokens.bearer().await.map_err(Error::Custom)?,
+            };
             let mut value =
                 HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
                     Error::Custom("the access token is not a valid header value".into())

@@ -34,13 +34,27 @@ pub enum YcmError {
         /// The vendor's error message.
         message: String,
     },
-    /// The access token was rejected (HTTP 401 or a token-expired code), also after one renewal.
+    /// The access token was rejected (HTTP 401 or a token-expired code), also after it was replaced.
     #[error("YCM {operation}: access token rejected{}", code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default())]
     TokenRejected {
         /// The API operation.
         operation: &'static str,
         /// The vendor's error code, when the refusal was an envelope.
         code: Option<String>,
+    },
+    /// A token was rejected before any call with it succeeded: not an expiry, so renewing again
+    /// would loop.
+    #[error(
+        "YCM {operation}: the access token issued {age_ms} ms ago was rejected before any call with it succeeded{}; this is not an expiry: check the machine's clock, the OpenAPI client's permissions and IP allow-list in YCM, and that base_url is the YCM domain the client belongs to",
+        code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
+    )]
+    FreshTokenRejected {
+        /// The API operation.
+        operation: &'static str,
+        /// The vendor's error code, when the refusal was an envelope.
+        code: Option<String>,
+        /// How long before the rejection the token was issued.
+        age_ms: u128,
     },
     /// The token call refused the client id/secret.
     #[error(
@@ -110,6 +124,7 @@ impl YcmError {
             YcmError::Http { .. }
             | YcmError::Vendor { .. }
             | YcmError::BadCredentials { .. }
+            | YcmError::FreshTokenRejected { .. }
             | YcmError::Request { .. } => Retryability::Permanent,
         }
     }

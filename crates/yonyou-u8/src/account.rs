@@ -4,9 +4,10 @@ use std::time::Duration;
 
 use custlake_client_kit::Secret;
 
-/// errcodes that mean "your token expired or is invalid" (renew it once and retry). The vendor
-/// does not publish its code list; these are the simulator's and can be overridden per source.
-pub const DEFAULT_TOKEN_EXPIRED_CODES: &[&str] = &["20003"];
+/// errcodes that mean "your token expired or is invalid" (replace it and retry): 20002 token无效
+/// (unknown or replaced token) and 20003 token已过期 (expired). The vendor does not publish its
+/// code list; overridable per source, and an errmsg naming the token counts too (see `client`).
+pub const DEFAULT_TOKEN_EXPIRED_CODES: &[&str] = &["20002", "20003"];
 
 /// errcodes that mean "busy, try again later". Not published by the vendor; overridable.
 pub const DEFAULT_BUSY_CODES: &[&str] = &["90001", "90002"];

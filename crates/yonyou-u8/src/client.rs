@@ -1,12 +1,19 @@
 //! `U8Client`: one-page fetches through the generated client, with the token handled.
 //!
-//! Every call takes the cached token, sends it, and when the vendor answers with a
-//! token-expired code renews it once (single flight across callers) and sends the call again.
+//! Every call takes the cached token, sends it, and when the vendor rejects the token sends the
+//! call again with a valid one: the current token when the rejected one was already replaced
+//! (a race with a renewal), a renewed one otherwise (single flight across callers; see
+//! [`custlake_client_kit::TokenCache`] for the bounds).
+//!
+//! U8 does not publish its error codes. A data call's answer counts as a token rejection when its
+//! errcode is one of the account's `token_expired_codes`, or — a heuristic, logged at debug level
+//! when it decides — when its errmsg mentions `token` (any case), as "token无效" and "token已过期"
+//! do.
 
 use std::future::Future;
 use std::sync::Arc;
 
-use custlake_client_kit::{AccessToken, LooseString, TokenCache};
+use custlake_client_kit::{AccessToken, LooseString, RejectionError, TokenCache, TokenLease};
 
 use crate::generated::Client;
 use crate::page::PageCounters;
@@ -55,6 +62,19 @@ impl std::fmt::Debug for U8Client {
             .field("to_account", &self.account.to_account)
             .finish_non_exhaustive()
     }
+}
+
+/// How many times one call is sent with a replaced token before the rejection is returned
+/// (to the pipeline's retry policy). Each round follows a renewal or a newer token, so this only
+/// caps a gateway that rejects many tokens in a row.
+const MAX_TOKEN_ROUNDS: u32 = 8;
+
+/// Whether an answer shows the gateway accepted the token (data, or a refusal of another kind).
+fn token_was_accepted<T>(answer: &Result<T, U8Error>) -> bool {
+    matches!(
+        answer,
+        Ok(_) | Err(U8Error::Vendor { .. } | U8Error::Busy { .. })
+    )
 }
 
 impl U8Client {
@@ -235,20 +255,54 @@ impl U8Client {
         .await
     }
 
-    /// Runs `call` with the current token; on a token-rejected answer renews once and retries.
+    /// Runs `call` with a valid token: a rejected token is replaced (see the module doc) and the
+    /// call sent again, up to [`MAX_TOKEN_ROUNDS`] times; the last rejection is returned after.
     async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, U8Error>
     where
         F: Fn(AccessToken) -> Fut,
         Fut: Future<Output = Result<T, U8Error>>,
     {
-        let token = self.tokens.current().await?;
-        match call(token.clone()).await {
-            Err(U8Error::TokenRejected { .. }) => {
-                let renewed = self.tokens.replace_rejected(&token).await?;
-                call(renewed).await
+        let mut lease = self.tokens.current().await?;
+        let mut round = 1;
+        loop {
+            let answer = call(lease.access().clone()).await;
+            match answer {
+                Err(rejected @ U8Error::TokenRejected { .. }) if round < MAX_TOKEN_ROUNDS => {
+                    lease = self.replace(&lease, rejected).await?;
+                    round += 1;
+                }
+                other => {
+                    if token_was_accepted(&other) {
+                        self.tokens.confirm(&lease);
+                    }
+                    return other;
+                }
             }
-            other => other,
         }
+    }
+
+    /// The token to send after `rejection` of `lease`, or why there is none.
+    async fn replace(&self, lease: &TokenLease, rejection: U8Error) -> Result<TokenLease, U8Error> {
+        self.tokens
+            .replace_rejected(lease)
+            .await
+            .map_err(|error| match (error, rejection) {
+                (RejectionError::Issue(issue), _) => issue,
+                (
+                    RejectionError::FreshTokenRejected { age },
+                    U8Error::TokenRejected {
+                        operation,
+                        code,
+                        message,
+                    },
+                ) => U8Error::FreshTokenRejected {
+                    operation,
+                    code,
+                    message,
+                    age_ms: age.as_millis(),
+                },
+                (RejectionError::FreshTokenRejected { .. }, other) => other,
+            })
     }
 
     /// Turns `errcode != "0"` into the matching error.
@@ -265,24 +319,40 @@ impl U8Client {
         let code = code.to_owned();
         let message = errmsg.map(|m| m.as_str().to_owned()).unwrap_or_default();
         let is = |list: &[String]| list.contains(&code);
-        Err(if is(&self.account.token_expired_codes) {
-            U8Error::TokenRejected {
-                operation,
-                code,
-                message,
-            }
-        } else if is(&self.account.busy_codes) {
-            U8Error::Busy {
-                operation,
-                code,
-                message,
-            }
-        } else {
-            U8Error::Vendor {
-                operation,
-                code,
-                message,
-            }
-        })
+        Err(
+            if is(&self.account.token_expired_codes) || self.mentions_token(&code, &message) {
+                U8Error::TokenRejected {
+                    operation,
+                    code,
+                    message,
+                }
+            } else if is(&self.account.busy_codes) {
+                U8Error::Busy {
+                    operation,
+                    code,
+                    message,
+                }
+            } else {
+                U8Error::Vendor {
+                    operation,
+                    code,
+                    message,
+                }
+            },
+        )
+    }
+
+    /// The heuristic for codes missing from `token_expired_codes`: U8's token answers say
+    /// "token" in their errmsg ("token无效", "token已过期"), its other errors do not.
+    fn mentions_token(&self, code: &str, message: &str) -> bool {
+        let mentions = message.to_lowercase().contains("token");
+        if mentions {
+            tracing::debug!(
+                errcode = code,
+                to_account = %self.account.to_account,
+                "U8 errcode is not in token_expired_codes but its errmsg mentions the token: treated as a token rejection"
+            );
+        }
+        mentions
     }
 }

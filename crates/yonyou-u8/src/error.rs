@@ -32,7 +32,8 @@ pub enum U8Error {
         /// The vendor's errmsg.
         message: String,
     },
-    /// The token was reported expired/invalid (one of the configured codes), also after one renewal.
+    /// The token was reported expired or invalid (a configured code, or an errmsg naming the token),
+    /// also after it was replaced.
     #[error("U8 {operation}: token rejected ({code}: {message})")]
     TokenRejected {
         /// The API operation.
@@ -41,6 +42,21 @@ pub enum U8Error {
         code: String,
         /// The vendor's errmsg.
         message: String,
+    },
+    /// A token was rejected before any call with it succeeded: not an expiry, so renewing again
+    /// would loop.
+    #[error(
+        "U8 {operation}: the token issued {age_ms} ms ago was rejected before any call with it succeeded ({code}: {message}); this is not an expiry: check the machine's clock, that app_key may read to_account (and ds_sequence), and the application's permissions in the U8 OpenAPI console"
+    )]
+    FreshTokenRejected {
+        /// The API operation.
+        operation: &'static str,
+        /// The vendor's errcode.
+        code: String,
+        /// The vendor's errmsg.
+        message: String,
+        /// How long before the rejection the token was issued.
+        age_ms: u128,
     },
     /// The gateway answered with an HTTP error status (429, 5xx, ...).
     #[error("U8 {operation}: HTTP {status}{}", retry_after.map(|d| format!(" (retry after {} s)", d.as_secs_f64())).unwrap_or_default())]
@@ -94,9 +110,10 @@ impl U8Error {
             } if *status == 429 || *status == 408 || *status >= 500 => Retryability::Retryable {
                 after: *retry_after,
             },
-            U8Error::Http { .. } | U8Error::Vendor { .. } | U8Error::Request { .. } => {
-                Retryability::Permanent
-            }
+            U8Error::Http { .. }
+            | U8Error::Vendor { .. }
+            | U8Error::FreshTokenRejected { .. }
+            | U8Error::Request { .. } => Retryability::Permanent,
         }
     }
 

@@ -419,3 +419,59 @@ async fn pages_asked_for_past_the_end_are_dropped_and_cost_at_most_concurrency_r
     }
     sim.shutdown().await;
 }
+
+/// The race real gateways produce: a token expires after 40 calls, the first request answered
+/// "expired" renews it, and the requests still in flight with the old token are answered
+/// "invalid" (U8 20002 token无效, YCM HTTP 401 40101). With `max_attempts = 1` any of those
+/// answers reaching the retry policy would fail its source, so success proves that stale
+/// rejections are resent with the current token for free and that each expiry renews once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_tokens_answered_invalid_are_resent_not_renewed_or_failed() {
+    let mut sim_config = SimConfig::demo(300);
+    sim_config.faults.token_expire_after_calls = Some(40);
+    sim_config.faults.stale_token_answer = custlake_simulator::StaleTokenAnswer::Invalid;
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let out = tempfile::tempdir().expect("tempdir");
+    let manifest = run_export_with(&sim_config, &sim, out.path(), false, |text| {
+        // U8: 10 rows per page; YCM (no page_size line of its own): 3.
+        text.replace("page_size = 100\n", "")
+            .replace(
+                "kind = \"yonyou_u8\"\n",
+                "kind = \"yonyou_u8\"\npage_size = 10\n",
+            )
+            .replace(
+                "kind = \"yeastar_ycm\"\n",
+                "kind = \"yeastar_ycm\"\npage_size = 3\n",
+            )
+            .replace(
+                "[sources.retry]\nmax_attempts = 10\n",
+                "[sources.retry]\nmax_attempts = 1\n",
+            )
+    })
+    .await;
+    assert_eq!(manifest.status, RunStatus::Succeeded, "{manifest:#?}");
+    assert_matches_ground_truth(&sim.ground_truth(), out.path());
+
+    let stats = sim.stats();
+    let sources = (sim_config.u8_tenants.len() + sim_config.ycm_clients.len()) as u64;
+    let token_calls = stats.u8_tokens_issued + stats.ycm_tokens_issued;
+    eprintln!(
+        "token race: {token_calls} token calls, {} expiries, {} stale answers, {sources} sources",
+        stats.tokens_expired, stats.stale_tokens_refused
+    );
+    assert!(
+        stats.tokens_expired >= sources,
+        "every account's token expired at least once: {stats:?}"
+    );
+    assert!(
+        stats.stale_tokens_refused > 0,
+        "requests raced the renewals (old tokens were answered invalid): {stats:?}"
+    );
+    assert!(
+        token_calls <= stats.tokens_expired + sources,
+        "one log-in per source plus one renewal per expiry: {token_calls} token calls, {stats:?}"
+    );
+    sim.shutdown().await;
+}

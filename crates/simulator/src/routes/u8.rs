@@ -16,6 +16,7 @@ use axum::response::Response;
 
 use super::{Call, Params, Vendor, check_rate_limit, page_bounds, positive, vendor_call};
 use crate::codes;
+use crate::config::StaleTokenAnswer;
 use crate::data::json::{ObjectWriter, write_str};
 use crate::data::parse_item_code;
 use crate::reply::Reply;
@@ -138,7 +139,20 @@ fn authorize<'s>(state: &'s SimState, params: &Params, call: &Call) -> Result<&'
                 "token已过期,请重新获取",
             ));
         }
-        _ => return Err(error(codes::U8_TOKEN_EXPIRED_CODE, "token无效")),
+        TokenCheck::Stale
+            if state.config.faults.stale_token_answer == StaleTokenAnswer::Expired =>
+        {
+            state.stats.stale_token_refused();
+            return Err(error(
+                codes::U8_TOKEN_EXPIRED_CODE,
+                "token已过期,请重新获取",
+            ));
+        }
+        TokenCheck::Stale => {
+            state.stats.stale_token_refused();
+            return Err(error(codes::U8_TOKEN_INVALID_CODE, "token无效"));
+        }
+        _ => return Err(error(codes::U8_TOKEN_INVALID_CODE, "token无效")),
     }
     if app.config.from_account != from {
         return Err(error(

@@ -14,6 +14,7 @@ use axum::response::Response;
 
 use super::{Call, Params, Vendor, check_rate_limit, page_bounds, positive, vendor_call};
 use crate::codes;
+use crate::config::StaleTokenAnswer;
 use crate::data::json::{ObjectWriter, write_i64, write_str, write_u64};
 use crate::data::ycm::parse_customer_id;
 use crate::reply::Reply;
@@ -136,6 +137,19 @@ fn authorize<'s>(
                 codes::YCM_TOKEN_EXPIRED_CODE,
                 "Access token expired",
             ))
+        }
+        TokenCheck::Stale => {
+            state.stats.stale_token_refused();
+            match state.config.faults.stale_token_answer {
+                StaleTokenAnswer::Expired => Err(unauthorized(
+                    codes::YCM_TOKEN_EXPIRED_CODE,
+                    "Access token expired",
+                )),
+                StaleTokenAnswer::Invalid => Err(unauthorized(
+                    codes::YCM_TOKEN_INVALID_CODE,
+                    "Invalid access token",
+                )),
+            }
         }
         _ => Err(unauthorized(
             codes::YCM_TOKEN_INVALID_CODE,

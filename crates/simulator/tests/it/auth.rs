@@ -11,8 +11,8 @@ use custlake_simulator::codes::{
 };
 use custlake_simulator::{
     DEMO_U8_APP_KEY, DEMO_U8_FROM_ACCOUNT, DEMO_YCM_CLIENT_ID, SimConfig, U8_APP_NOT_ONLINE_CODE,
-    U8_BAD_CREDENTIALS_CODE, U8_TOKEN_EXPIRED_CODE, YCM_BAD_CREDENTIALS_CODE,
-    YCM_TOKEN_EXPIRED_CODE, YCM_TOKEN_INVALID_CODE,
+    U8_BAD_CREDENTIALS_CODE, U8_TOKEN_EXPIRED_CODE, U8_TOKEN_INVALID_CODE,
+    YCM_BAD_CREDENTIALS_CODE, YCM_TOKEN_EXPIRED_CODE, YCM_TOKEN_INVALID_CODE,
 };
 
 fn json(body: &[u8]) -> serde_json::Value {
@@ -41,7 +41,8 @@ async fn u8_credentials_are_checked() {
     let token = u8_token(&http, &base).await;
     let customer = |query: String| format!("{base}/api/customer/get?{query}&id=00000003");
     let (_, body) = get(&http, &customer(u8_query("demo_ent_a", "not-a-token"))).await;
-    assert_eq!(json(&body)["errcode"], U8_TOKEN_EXPIRED_CODE);
+    assert_eq!(json(&body)["errcode"], U8_TOKEN_INVALID_CODE);
+    assert_eq!(json(&body)["errmsg"], "token无效");
     let (_, body) = get(&http, &customer(u8_query("nobody", &token))).await;
     assert_eq!(json(&body)["errcode"], U8_ACCOUNT_NOT_FOUND_CODE);
     let (_, body) = get(&http, &customer(u8_query("demo_ent_a", &token))).await;

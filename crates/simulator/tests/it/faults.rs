@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use common::{U8Page, client, get, start, u8_query, u8_token, ycm_get, ycm_token};
 use custlake_simulator::{
     Entity, FaultConfig, MessinessConfig, RateLimitConfig, SimConfig, U8_BUSY_CODE,
-    U8_RATE_LIMITED_CODE, U8_TOKEN_EXPIRED_CODE, YCM_BUSY_CODE, YCM_TOKEN_EXPIRED_CODE,
+    U8_RATE_LIMITED_CODE, U8_TOKEN_EXPIRED_CODE, U8_TOKEN_INVALID_CODE, YCM_BUSY_CODE,
+    YCM_TOKEN_EXPIRED_CODE, YCM_TOKEN_INVALID_CODE,
 };
 
 fn with_faults(faults: FaultConfig) -> SimConfig {
@@ -156,6 +157,31 @@ async fn vendor_error_codes_come_with_http_200() {
 }
 
 #[tokio::test]
+async fn stale_tokens_can_answer_expired_again() {
+    let sim = start(with_faults(FaultConfig {
+        token_expire_after_calls: Some(1),
+        stale_token_answer: custlake_simulator::StaleTokenAnswer::Expired,
+        ..FaultConfig::default()
+    }))
+    .await;
+    let http = client();
+    let base = sim.base_url();
+    let token = u8_token(&http, &base).await;
+    let mut codes = Vec::new();
+    for page in 1..=3 {
+        let (_, body) = get(&http, &page_url(&base, &token, page)).await;
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        codes.push(v["errcode"].as_str().unwrap_or_default().to_owned());
+    }
+    assert_eq!(codes, ["0", U8_TOKEN_EXPIRED_CODE, U8_TOKEN_EXPIRED_CODE]);
+    assert_eq!(
+        (sim.stats().tokens_expired, sim.stats().stale_tokens_refused),
+        (1, 1)
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn tokens_expire_after_n_calls() {
     let sim = start(with_faults(FaultConfig {
         token_expire_after_calls: Some(2),
@@ -174,6 +200,10 @@ async fn tokens_expire_after_n_calls() {
     assert_eq!(status, 200);
     let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
     assert_eq!(v["errcode"], U8_TOKEN_EXPIRED_CODE);
+    // Requests still in flight with the old token hear "invalid", not "expired" again.
+    let (_, body) = get(&http, &page_url(&base, &token, 4)).await;
+    let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(v["errcode"], U8_TOKEN_INVALID_CODE);
     let fresh = u8_token(&http, &base).await;
     let (_, body) = get(&http, &page_url(&base, &fresh, 3)).await;
     let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
@@ -188,7 +218,12 @@ async fn tokens_expire_after_n_calls() {
     assert_eq!(status, 401);
     let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
     assert_eq!(v["errcode"].to_string(), YCM_TOKEN_EXPIRED_CODE);
+    let (status, body, _) = ycm_get(&http, &url, &access).await;
+    assert_eq!(status, 401);
+    let v: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!(v["errcode"].to_string(), YCM_TOKEN_INVALID_CODE);
     assert_eq!(sim.stats().tokens_expired, 2);
+    assert_eq!(sim.stats().stale_tokens_refused, 2);
     sim.shutdown().await;
 }
 

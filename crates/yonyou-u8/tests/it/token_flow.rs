@@ -20,6 +20,10 @@ struct FakeU8 {
     lifetime_secs: AtomicU64,
     /// Tokens the server now answers as expired.
     expired: Mutex<Vec<String>>,
+    /// The (errcode, errmsg) of that answer; `("20003", "token expired")` when unset.
+    expired_answer: Mutex<Option<(String, String)>>,
+    /// Answer every token as invalid, also fresh ones (a clock or permission problem).
+    reject_every_token: std::sync::atomic::AtomicBool,
     seen_tokens: Mutex<Vec<String>>,
 }
 
@@ -44,8 +48,17 @@ async fn customers(
 ) -> Json<Value> {
     let token = q.get("token").cloned().unwrap_or_default();
     s.seen_tokens.lock().expect("lock").push(token.clone());
+    if s.reject_every_token.load(Ordering::SeqCst) {
+        return Json(json!({"errcode": "20002", "errmsg": "token无效"}));
+    }
     if s.expired.lock().expect("lock").contains(&token) {
-        return Json(json!({"errcode": "20003", "errmsg": "token expired"}));
+        let (code, message) = s
+            .expired_answer
+            .lock()
+            .expect("lock")
+            .clone()
+            .unwrap_or_else(|| ("20003".into(), "token expired".into()));
+        return Json(json!({"errcode": code, "errmsg": message}));
     }
     Json(
         json!({"errcode": "0", "errmsg": "", "page_index": q.get("page_index"), "rows_per_page": "2",
@@ -134,6 +147,49 @@ async fn fifty_concurrent_callers_share_one_renewal_after_an_expired_answer() {
         2,
         "exactly one renewal"
     );
+}
+
+#[tokio::test]
+async fn an_unknown_code_whose_message_names_the_token_renews_it() {
+    let (url, server) = start(7200).await;
+    let u8 = client(&url, APP_SECRET);
+    u8.customer_page(1, 2, &U8CustomerFilter::default())
+        .await
+        .expect("first page");
+    *server.expired_answer.lock().expect("lock") =
+        Some(("29999".into(), "Invalid TOKEN, please log in again".into()));
+    server
+        .expired
+        .lock()
+        .expect("lock")
+        .push("secret-token-1".into());
+    u8.customer_page(2, 2, &U8CustomerFilter::default())
+        .await
+        .expect("renewed on the errmsg heuristic");
+    assert_eq!(server.issued.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_gateway_rejecting_every_fresh_token_fails_without_a_renewal_loop() {
+    let (url, server) = start(7200).await;
+    server.reject_every_token.store(true, Ordering::SeqCst);
+    let u8 = client(&url, APP_SECRET);
+    let err = u8
+        .customer_page(1, 2, &U8CustomerFilter::default())
+        .await
+        .expect_err("every token is refused");
+    assert!(
+        matches!(&err, U8Error::FreshTokenRejected { code, .. } if code == "20002"),
+        "{err:?}"
+    );
+    assert_eq!(err.retryability(), Retryability::Permanent);
+    let text = err.to_string();
+    assert!(
+        text.contains("not an expiry") && text.contains("clock"),
+        "{text}"
+    );
+    // The log-in token and one renewal: never a loop.
+    assert_eq!(server.issued.load(Ordering::SeqCst), 2);
 }
 
 async fn futures_join<T: Send + 'static>(
