@@ -17,31 +17,12 @@ use serde::Deserialize;
 
 use crate::config::VendorKind;
 
-/// What is exported from a source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Entity {
-    /// Customers (U8 customer/batch_get, YCM customers list; YCM also yields contacts).
-    Customers,
-    /// U8 customer contacts (customercontacts/batch_get).
-    Contacts,
-}
-
-impl Entity {
-    /// Name in configs, manifests and messages.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Entity::Customers => "customers",
-            Entity::Contacts => "contacts",
-        }
-    }
-
-    /// The entities a vendor offers.
-    pub fn supported_by(kind: VendorKind) -> &'static [Entity] {
-        match kind {
-            VendorKind::YonyouU8 => &[Entity::Customers, Entity::Contacts],
-            VendorKind::YeastarYcm => &[Entity::Customers],
-        }
+/// The raw JSON texts of a page's records, in page order.
+pub fn raw_texts(records: &PageRecords) -> Vec<&str> {
+    match records {
+        PageRecords::U8Customers(r) => r.iter().map(|x| x.raw_json()).collect(),
+        PageRecords::U8Contacts(r) => r.iter().map(|x| x.raw_json()).collect(),
+        PageRecords::YcmCustomers(r) => r.iter().map(|x| x.raw_json()).collect(),
     }
 }
 

@@ -1,0 +1,577 @@
+//! The catalog, `<out>/_current.json`: which files make up the dataset now, and what each
+//! incremental source has seen so far. Readers of object stores use its file lists; the
+//! pipeline uses it to skip unchanged snapshots and to plan incremental runs.
+//!
+//! * `partitions[]`: one entry per (dataset, source, tenant) with its current snapshot (the
+//!   `run_id` that wrote it, its `content_hash`, its `files`) and, for incremental sources, the
+//!   `deltas` written since, oldest first.
+//! * `sources[]`: per source, the high-water marks of its incremental entities (see
+//!   [`crate::incremental`]).
+//!
+//! Every run that commits anything rewrites the whole catalog in one atomic write (temp file and
+//! rename locally, one PUT on object stores), after its files are in place. On object stores that
+//! write is the commit point. In a local folder the partition folders themselves are swapped
+//! atomically first, and each carries a `_SUCCESS` marker naming its run; on load, a folder whose
+//! marker disagrees with the catalog (a crash between the swap and the catalog write) wins, and
+//! the deltas recorded against the replaced snapshot are dropped, so the catalog can lag behind
+//! the folders but never contradict them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::write::location::OutputLocation;
+use crate::write::SinkError;
+use crate::write::durable::write_file_atomically;
+use crate::write::object_store::commit::{get_object, put_object};
+use crate::write::parquet::PartitionTarget;
+
+/// Version of the catalog format this build writes and reads.
+const FORMAT_VERSION: u32 = 1;
+
+/// The whole catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Format version ([`FORMAT_VERSION`]).
+    pub format_version: u32,
+    /// The run (export or compaction) that wrote this version of the catalog.
+    #[serde(default)]
+    pub updated_by_run: String,
+    /// When it was written.
+    #[serde(default)]
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Every partition of the dataset, sorted by dataset, source, tenant.
+    #[serde(default)]
+    pub partitions: Vec<PartitionRecord>,
+    /// Incremental state per source, sorted by source, tenant.
+    #[serde(default)]
+    pub sources: Vec<SourceState>,
+}
+
+/// Files that together hold one version of a partition's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Content {
+    /// The run that wrote the files.
+    pub run_id: String,
+    /// [`ContentHasher`](crate::write::content_hash::ContentHasher) hash of the rows; empty when
+    /// unknown (partitions written before custlake recorded hashes).
+    pub content_hash: String,
+    /// Rows across the files.
+    pub rows: u64,
+    /// The files, paths relative to the output root with `/` separators.
+    pub files: Vec<FileRecord>,
+}
+
+/// One Parquet file of the dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Path relative to the output root, e.g.
+    /// `customers/source=yonyou_u8/tenant=east/part-<run_id>-00000.parquet`.
+    pub path: String,
+    /// Rows in the file.
+    pub rows: u64,
+    /// Size in bytes.
+    pub bytes: u64,
+}
+
+/// One (dataset, source, tenant) partition: its snapshot and the deltas written since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionRecord {
+    /// Dataset (`customers`, `contacts`, `rejects`).
+    pub dataset: String,
+    /// Source kind (`yonyou_u8`, `yeastar_ycm`).
+    pub source: String,
+    /// Configured source name.
+    pub tenant: String,
+    /// The current snapshot (a full export or a compaction).
+    #[serde(flatten)]
+    pub snapshot: Content,
+    /// Incremental deltas written after the snapshot, oldest first; `custlake compact` folds
+    /// them into a new snapshot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deltas: Vec<DeltaRecord>,
+}
+
+/// One incremental run's rows for a partition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeltaRecord {
+    /// Commit order of the run that wrote it: every delta of one run has the same number, and
+    /// later runs higher ones (run ids alone do not order runs started within one second).
+    pub sequence: u64,
+    /// How each entity was fetched in that run: rows of a `changes` entity replace the rows with
+    /// the same key; a `full` entity's rows replace all its rows.
+    pub entities: BTreeMap<String, DeltaKind>,
+    /// The delta's files.
+    #[serde(flatten)]
+    pub content: Content,
+}
+
+/// How an entity was fetched by an incremental run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeltaKind {
+    /// Only records changed since the previous high-water mark (U8 customers).
+    Changes,
+    /// Every record (entities without a change filter, such as U8 contacts).
+    Full,
+}
+
+/// What an incremental source remembers between runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceState {
+    /// Source kind.
+    pub source: String,
+    /// Configured source name.
+    pub tenant: String,
+    /// One high-water mark per incremental entity.
+    #[serde(default)]
+    pub marks: Vec<EntityMark>,
+}
+
+/// The newest change an entity's committed data includes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityMark {
+    /// The entity (`customers`).
+    pub entity: String,
+    /// Highest row version (U8 `timestamp`) seen, if the records carry one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_timestamp: Option<i64>,
+    /// Latest modification time (U8 `ModifyDate`, `YYYY-MM-DD HH:MM:SS` local time) seen; the
+    /// fallback when records carry no `timestamp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_modify_date: Option<String>,
+    /// The run whose data established the mark.
+    pub run_id: String,
+}
+
+/// What a `_SUCCESS` marker holds: the partition and the content committed into it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marker {
+    /// Dataset.
+    pub dataset: String,
+    /// Source kind.
+    pub source: String,
+    /// Configured source name.
+    pub tenant: String,
+    /// `true` for an incremental delta, `false` for a snapshot.
+    pub delta: bool,
+    /// The committed files.
+    #[serde(flatten)]
+    pub content: Content,
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Self {
+            format_version: FORMAT_VERSION,
+            updated_by_run: String::new(),
+            updated_at: None,
+            partitions: Vec::new(),
+            sources: Vec::new(),
+        }
+    }
+}
+
+impl PartitionRecord {
+    /// The partition this record describes.
+    pub fn target(&self) -> PartitionTarget {
+        PartitionTarget::new(&self.dataset, &self.source, &self.tenant)
+    }
+
+    /// The newest complete content of the partition's `entity` rows: the last delta that
+    /// fetched the entity in full, else the snapshot. Deltas fetched as changes do not count.
+    pub fn latest_full(&self, entity: &str) -> &Content {
+        self.deltas
+            .iter()
+            .rev()
+            .find(|d| d.entities.get(entity) == Some(&DeltaKind::Full) && d.entities.len() == 1)
+            .map_or(&self.snapshot, |d| &d.content)
+    }
+}
+
+impl Catalog {
+    /// Reads the catalog of `output`; an empty one when there is none yet. In a local folder
+    /// the partition folders' markers are authoritative (see the module documentation).
+    pub async fn load(output: &OutputLocation) -> Result<Self, SinkError> {
+        match output {
+            OutputLocation::Local(root) => {
+                let path = root.join(CATALOG_FILE);
+                let mut catalog = match std::fs::read(&path) {
+                    Ok(bytes) => parse(&bytes, &path.display().to_string())?,
+                    Err(error) if error.kind() == std::io::ErrorKind::NotFound => Self::default(),
+                    Err(error) => return Err(SinkError::io("read", path, error)),
+                };
+                catalog.reconcile_with_folders(root)?;
+                Ok(catalog)
+            }
+            OutputLocation::ObjectStore(store) => match get_object(store, CATALOG_FILE).await? {
+                Some(bytes) => parse(&bytes, &store.display(CATALOG_FILE)),
+                None => Ok(Self::default()),
+            },
+        }
+    }
+
+    /// Writes the catalog atomically: readers see the previous version or this one.
+    pub async fn store(&self, output: &OutputLocation) -> Result<(), SinkError> {
+        let mut json = serde_json::to_vec_pretty(self).map_err(|error| SinkError::Catalog {
+            location: CATALOG_FILE.to_owned(),
+            detail: error.to_string(),
+        })?;
+        json.push(b'\n');
+        match output {
+            OutputLocation::Local(root) => write_file_atomically(&root.join(CATALOG_FILE), &json),
+            OutputLocation::ObjectStore(store) => put_object(store, CATALOG_FILE, json).await,
+        }
+    }
+
+    /// The record of `target`, if it was ever committed.
+    pub fn partition(&self, target: &PartitionTarget) -> Option<&PartitionRecord> {
+        self.partitions.iter().find(|p| {
+            p.dataset == target.dataset && p.source == target.source && p.tenant == target.tenant
+        })
+    }
+
+    fn partition_mut(&mut self, target: &PartitionTarget) -> Option<&mut PartitionRecord> {
+        self.partitions.iter_mut().find(|p| {
+            p.dataset == target.dataset && p.source == target.source && p.tenant == target.tenant
+        })
+    }
+
+    /// Makes `content` the snapshot of `target`; its deltas are dropped (they are older).
+    pub fn set_snapshot(&mut self, target: &PartitionTarget, content: Content) {
+        let record = PartitionRecord {
+            dataset: target.dataset.clone(),
+            source: target.source.clone(),
+            tenant: target.tenant.clone(),
+            snapshot: content,
+            deltas: Vec::new(),
+        };
+        match self.partition_mut(target) {
+            Some(existing) => *existing = record,
+            None => self.partitions.push(record),
+        }
+        self.sort();
+    }
+
+    /// Appends a delta to `target`, whose snapshot must exist (an incremental run is only
+    /// planned on top of a committed snapshot).
+    pub fn add_delta(&mut self, target: &PartitionTarget, delta: DeltaRecord) -> bool {
+        match self.partition_mut(target) {
+            Some(record) => {
+                record.deltas.push(delta);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The high-water mark of `entity` of a source, if one was recorded.
+    pub fn mark(&self, source: &str, tenant: &str, entity: &str) -> Option<&EntityMark> {
+        self.sources
+            .iter()
+            .find(|s| s.source == source && s.tenant == tenant)?
+            .marks
+            .iter()
+            .find(|m| m.entity == entity)
+    }
+
+    /// Records (or replaces) a high-water mark.
+    pub fn set_mark(&mut self, source: &str, tenant: &str, mark: EntityMark) {
+        let index = match self
+            .sources
+            .iter()
+            .position(|s| s.source == source && s.tenant == tenant)
+        {
+            Some(index) => index,
+            None => {
+                self.sources.push(SourceState {
+                    source: source.to_owned(),
+                    tenant: tenant.to_owned(),
+                    marks: Vec::new(),
+                });
+                self.sources.len() - 1
+            }
+        };
+        let marks = &mut self.sources[index].marks;
+        marks.retain(|m| m.entity != mark.entity);
+        marks.push(mark);
+        marks.sort_by(|a, b| a.entity.cmp(&b.entity));
+        self.sort();
+    }
+
+    /// The sequence number the next incremental run's deltas get.
+    pub fn next_delta_sequence(&self) -> u64 {
+        self.partitions
+            .iter()
+            .flat_map(|p| &p.deltas)
+            .map(|d| d.sequence)
+            .max()
+            .unwrap_or(0)
+            + 1
+    }
+
+    /// Forgets a source's marks (its next incremental run starts with a full snapshot).
+    pub fn clear_marks(&mut self, source: &str, tenant: &str) {
+        self.sources
+            .retain(|s| !(s.source == source && s.tenant == tenant));
+    }
+
+    fn sort(&mut self) {
+        self.partitions.sort_by(|a, b| {
+            (&a.dataset, &a.source, &a.tenant).cmp(&(&b.dataset, &b.source, &b.tenant))
+        });
+        self.sources
+            .sort_by(|a, b| (&a.source, &a.tenant).cmp(&(&b.source, &b.tenant)));
+    }
+
+    /// Brings the partition records in line with the live folders of a local output: a folder
+    /// whose `_SUCCESS` names another run than the catalog replaces the record (its deltas were
+    /// recorded against the replaced snapshot); a folder without a marker is recorded with an
+    /// unknown hash; records without a folder are dropped.
+    fn reconcile_with_folders(&mut self, root: &Path) -> Result<(), SinkError> {
+        let mut live = Vec::new();
+        for dataset in subdirs(root)? {
+            let Some(dataset_name) = plain_name(&dataset) else {
+                continue;
+            };
+            for source_dir in subdirs(&dataset)? {
+                let Some(source) = hive_value(&source_dir, "source") else {
+                    continue;
+                };
+                for tenant_dir in subdirs(&source_dir)? {
+                    let Some(tenant) = hive_value(&tenant_dir, "tenant") else {
+                        continue;
+                    };
+                    let target = PartitionTarget::new(&dataset_name, &source, &tenant);
+                    live.push((target, tenant_dir));
+                }
+            }
+        }
+        let mut partitions = Vec::new();
+        for (target, dir) in live {
+            let marker = read_local_marker(&dir)?;
+            let kept = self.partition(&target).filter(|record| {
+                marker
+                    .as_ref()
+                    .is_some_and(|m| m.content.run_id == record.snapshot.run_id)
+            });
+            partitions.push(match (kept, marker) {
+                (Some(record), _) => record.clone(),
+                (None, Some(marker)) => PartitionRecord {
+                    dataset: target.dataset,
+                    source: target.source,
+                    tenant: target.tenant,
+                    snapshot: marker.content,
+                    deltas: Vec::new(),
+                },
+                (None, None) => PartitionRecord {
+                    snapshot: unmarked_content(&target, &dir)?,
+                    dataset: target.dataset,
+                    source: target.source,
+                    tenant: target.tenant,
+                    deltas: Vec::new(),
+                },
+            });
+        }
+        self.partitions = partitions;
+        self.sort();
+        Ok(())
+    }
+}
+
+fn parse(bytes: &[u8], location: &str) -> Result<Catalog, SinkError> {
+    let catalog: Catalog = serde_json::from_slice(bytes).map_err(|e| SinkError::Catalog {
+        location: location.to_owned(),
+        detail: e.to_string(),
+    })?;
+    if catalog.format_version != FORMAT_VERSION {
+        return Err(SinkError::Catalog {
+            location: location.to_owned(),
+            detail: format!(
+                "format version {} is not the {FORMAT_VERSION} this custlake reads (written by \
+                 another version?)",
+                catalog.format_version
+            ),
+        });
+    }
+    Ok(catalog)
+}
+
+/// Reads the `_SUCCESS` marker of a local partition folder; `None` when absent or unreadable as
+/// a marker (an empty Spark-style marker, for instance).
+pub(crate) fn read_local_marker(dir: &Path) -> Result<Option<Marker>, SinkError> {
+    let path = dir.join(MARKER_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(SinkError::io("read", path, error)),
+    }
+}
+
+/// Serializes a marker.
+pub(crate) fn marker_json(marker: &Marker) -> Vec<u8> {
+    let mut json = serde_json::to_vec_pretty(marker).unwrap_or_default();
+    json.push(b'\n');
+    json
+}
+
+/// A partition folder written before markers existed: its Parquet files, hash unknown.
+fn unmarked_content(target: &PartitionTarget, dir: &Path) -> Result<Content, SinkError> {
+    let relative = slash(&target.relative_dir());
+    let mut files = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| SinkError::io("list", dir, e))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".parquet") && !name.starts_with(['.', '_']) {
+            let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            files.push(FileRecord {
+                path: format!("{relative}/{name}"),
+                rows: 0,
+                bytes,
+            });
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Content {
+        run_id: String::new(),
+        content_hash: String::new(),
+        rows: 0,
+        files,
+    })
+}
+
+fn subdirs(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(SinkError::io("list", dir, error)),
+    };
+    let mut out: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// A dataset folder name: not hidden (`.staging`) and not metadata (`_manifests`, `_deltas`).
+fn plain_name(dir: &Path) -> Option<String> {
+    let name = dir.file_name()?.to_str()?;
+    (!name.starts_with(['.', '_'])).then(|| name.to_owned())
+}
+
+/// `value` of a `key=value` folder.
+fn hive_value(dir: &Path, key: &str) -> Option<String> {
+    let name = dir.file_name()?.to_str()?;
+    name.strip_prefix(key)?.strip_prefix('=').map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn content(run: &str) -> Content {
+        Content {
+            run_id: run.to_owned(),
+            content_hash: format!("h-{run}"),
+            rows: 1,
+            files: vec![FileRecord {
+                path: format!("customers/source=yonyou_u8/tenant=t/part-{run}-00000.parquet"),
+                rows: 1,
+                bytes: 10,
+            }],
+        }
+    }
+
+    #[tokio::test]
+    async fn local_folders_win_over_a_stale_catalog() -> Result<(), Box<dyn std::error::Error>> {
+        let out = tempfile::tempdir()?;
+        let location = OutputLocation::Local(out.path().to_path_buf());
+        let target = PartitionTarget::new("customers", "yonyou_u8", "t");
+        let mut catalog = Catalog::default();
+        catalog.set_snapshot(&target, content("r1"));
+        assert!(catalog.add_delta(
+            &target,
+            DeltaRecord {
+                sequence: 1,
+                entities: BTreeMap::from([("customers".to_owned(), DeltaKind::Changes)]),
+                content: content("r2"),
+            }
+        ));
+        catalog.set_mark(
+            "yonyou_u8",
+            "t",
+            EntityMark {
+                entity: "customers".into(),
+                max_timestamp: Some(7),
+                max_modify_date: None,
+                run_id: "r2".into(),
+            },
+        );
+        catalog.store(&location).await?;
+
+        // The folder holds r1's snapshot: catalog kept as is.
+        let dir = out.path().join(target.relative_dir());
+        std::fs::create_dir_all(&dir)?;
+        let marker = Marker {
+            dataset: "customers".into(),
+            source: "yonyou_u8".into(),
+            tenant: "t".into(),
+            delta: false,
+            content: content("r1"),
+        };
+        std::fs::write(dir.join(MARKER_FILE), marker_json(&marker))?;
+        assert_eq!(Catalog::load(&location).await?, catalog);
+
+        // A later full run swapped r3 in and crashed before the catalog write.
+        let newer = Marker {
+            content: content("r3"),
+            ..marker
+        };
+        std::fs::write(dir.join(MARKER_FILE), marker_json(&newer))?;
+        let loaded = Catalog::load(&location).await?;
+        let record = loaded.partition(&target).ok_or("partition")?;
+        assert_eq!(record.snapshot.run_id, "r3");
+        assert!(
+            record.deltas.is_empty(),
+            "deltas of the replaced snapshot are dropped"
+        );
+        assert_eq!(
+            loaded
+                .mark("yonyou_u8", "t", "customers")
+                .and_then(|m| m.max_timestamp),
+            Some(7)
+        );
+
+        // The folder is gone: so is the record.
+        std::fs::remove_dir_all(&dir)?;
+        assert!(Catalog::load(&location).await?.partitions.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn latest_full_content_skips_change_deltas() {
+        let mut record = PartitionRecord {
+            dataset: "contacts".into(),
+            source: "yonyou_u8".into(),
+            tenant: "t".into(),
+            snapshot: content("r1"),
+            deltas: Vec::new(),
+        };
+        assert_eq!(record.latest_full("contacts").run_id, "r1");
+        record.deltas.push(DeltaRecord {
+            sequence: 1,
+            entities: BTreeMap::from([("contacts".to_owned(), DeltaKind::Full)]),
+            content: content("r2"),
+        });
+        record.deltas.push(DeltaRecord {
+            sequence: 2,
+            entities: BTreeMap::from([("contacts".to_owned(), DeltaKind::Changes)]),
+            content: content("r3"),
+        });
+        assert_eq!(record.latest_full("contacts").run_id, "r2");
+    }
+}

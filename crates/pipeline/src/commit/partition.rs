@@ -1,0 +1,226 @@
+//! Publishing one staged partition: locally its folder is swapped in and a marker written; on
+//! an object store its files, already under run-unique keys, become current with the catalog.
+//! An unchanged content hash keeps the current files and drops the staged ones.
+
+use crate::commit::catalog::{Content, FileRecord, Marker, marker_json};
+use crate::layout::{DELTAS_DIR, MARKER_FILE, slash};
+use crate::write::SinkError;
+use crate::write::durable::write_file_atomically;
+use crate::write::partition::{PartitionPlace, StagedInner, StagedPartition};
+
+/// A committed partition: what the catalog and the run manifest record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedPartition {
+    /// Where it was written.
+    pub place: PartitionPlace,
+    /// Its files (the previous ones when `unchanged`).
+    pub content: Content,
+    /// The content equalled what the partition already held, so the staged files were dropped
+    /// and the previous files stay in place (with their original `run_id`).
+    pub unchanged: bool,
+}
+
+impl StagedPartition {
+    /// Publishes the partition, unless `current` (what the partition holds now) has the same
+    /// content hash: then the staged files are dropped and `current` is kept.
+    ///
+    /// Locally the partition folder is swapped in atomically (see
+    /// [`StagedSnapshot::commit`]) and a `_SUCCESS` marker is written into it. On an object
+    /// store the files are already in place under run-unique keys; they become current when
+    /// the catalog is written (see [`crate::write::object_store::commit`]).
+    pub fn commit(self, current: Option<&Content>) -> Result<CommittedPartition, SinkError> {
+        let same =
+            current.filter(|c| !c.content_hash.is_empty() && c.content_hash == self.content_hash);
+        if let Some(current) = same {
+            let place = self.place.clone();
+            let content = current.clone();
+            self.abort()?;
+            return Ok(CommittedPartition {
+                place,
+                content,
+                unchanged: true,
+            });
+        }
+        let rows = self.rows();
+        let Self {
+            place,
+            content_hash,
+            inner,
+        } = self;
+        let files = match inner {
+            StagedInner::Local { staged, out } => {
+                let committed = staged.commit()?;
+                let prefix = if place.delta {
+                    format!("{DELTAS_DIR}/run_id={}/", place.run_id)
+                } else {
+                    String::new()
+                };
+                let files: Vec<FileRecord> = committed
+                    .files
+                    .iter()
+                    .map(|file| FileRecord {
+                        path: format!("{prefix}{}", slash(&file.path)),
+                        rows: file.rows,
+                        bytes: file.bytes,
+                    })
+                    .collect();
+                let marker = Marker {
+                    dataset: place.target.dataset.clone(),
+                    source: place.target.source.clone(),
+                    tenant: place.target.tenant.clone(),
+                    delta: place.delta,
+                    content: Content {
+                        run_id: place.run_id.clone(),
+                        content_hash: content_hash.clone(),
+                        rows,
+                        files: files.clone(),
+                    },
+                };
+                let live = place
+                    .local_root(&out)
+                    .join(place.target.relative_dir())
+                    .join(MARKER_FILE);
+                // The snapshot is committed already; without its marker the catalog only
+                // forgets its hash (the next run rewrites it instead of skipping it).
+                if let Err(error) = write_file_atomically(&live, &marker_json(&marker)) {
+                    tracing::warn!(%error, "could not write the partition's _SUCCESS marker");
+                }
+                files
+            }
+            StagedInner::Object(uploaded) => {
+                let dir = uploaded.relative_dir().to_owned();
+                uploaded
+                    .files()
+                    .iter()
+                    .map(|file| FileRecord {
+                        path: format!("{dir}/{}", file.file_name),
+                        rows: file.rows,
+                        bytes: file.bytes,
+                    })
+                    .collect()
+            }
+        };
+        Ok(CommittedPartition {
+            content: Content {
+                run_id: place.run_id.clone(),
+                content_hash,
+                rows,
+                files,
+            },
+            place,
+            unchanged: false,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{ArrayRef, StringArray};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use object_store::memory::InMemory;
+
+    use super::*;
+    use crate::write::location::ObjectStoreOutput;
+    use crate::write::object_store::commit::list_relative;
+
+    fn batch(ids: &[&str]) -> Result<RecordBatch, Box<dyn std::error::Error>> {
+        let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Utf8, false)]));
+        let column: ArrayRef = Arc::new(StringArray::from(ids.to_vec()));
+        Ok(RecordBatch::try_new(schema, vec![column])?)
+    }
+
+    fn write(
+        output: &OutputLocation,
+        place: PartitionPlace,
+        ids: &[&str],
+    ) -> Result<StagedPartition, Box<dyn std::error::Error>> {
+        let b = batch(ids)?;
+        let config = ParquetSinkConfig {
+            max_rows_per_file: 2,
+            ..ParquetSinkConfig::default()
+        };
+        let mut writer = PartitionWriter::create(output, place, b.schema(), Vec::new(), &config)?;
+        writer.write(&b)?;
+        Ok(writer.finish()?)
+    }
+
+    #[test]
+    fn local_commit_writes_a_marker_and_skips_identical_content()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let out = tempfile::tempdir()?;
+        let output = OutputLocation::Local(out.path().to_path_buf());
+        let target = PartitionTarget::new("customers", "yonyou_u8", "t");
+        let first = write(
+            &output,
+            PartitionPlace::snapshot(target.clone(), "r1"),
+            &["a", "b", "c"],
+        )?
+        .commit(None)?;
+        assert!(!first.unchanged);
+        assert_eq!(first.content.files.len(), 2, "rotated at 2 rows");
+        let marker = crate::commit::catalog::read_local_marker(&out.path().join(target.relative_dir()))?
+            .ok_or("marker")?;
+        assert_eq!(marker.content, first.content);
+
+        let second = write(
+            &output,
+            PartitionPlace::snapshot(target.clone(), "r2"),
+            &["c", "a", "b"],
+        )?
+        .commit(Some(&first.content))?;
+        assert!(second.unchanged);
+        assert_eq!(second.content, first.content);
+        assert!(
+            out.path()
+                .join(target.relative_dir())
+                .join("part-r1-00000.parquet")
+                .is_file()
+        );
+
+        let delta = write(&output, PartitionPlace::delta(target.clone(), "r3"), &["d"])?
+            .commit(Some(&first.content))?;
+        assert_eq!(
+            delta.content.files[0].path,
+            "_deltas/run_id=r3/customers/source=yonyou_u8/tenant=t/part-r3-00000.parquet"
+        );
+        assert!(out.path().join(&delta.content.files[0].path).is_file());
+        Ok(())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn object_store_files_stream_to_run_unique_keys() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let store = Arc::new(InMemory::new());
+        let mut object = ObjectStoreOutput::new(store, "lake", "s3://bucket/lake");
+        object.multipart_threshold = 16; // every file goes through a multipart upload
+        let output = OutputLocation::ObjectStore(object.clone());
+        let target = PartitionTarget::new("customers", "yeastar_ycm", "t");
+        let place = PartitionPlace::snapshot(target, "r1");
+        let staged = {
+            let output = output.clone();
+            tokio::task::spawn_blocking(move || {
+                write(&output, place, &["a", "b", "c"]).map_err(|e| e.to_string())
+            })
+            .await??
+        };
+        assert_eq!(staged.rows(), 3);
+        let committed = staged.commit(None)?;
+        let mut listed = list_relative(&object, "customers").await?;
+        listed.sort();
+        let mut expected: Vec<String> = committed
+            .content
+            .files
+            .iter()
+            .map(|f| f.path.clone())
+            .collect();
+        expected.sort();
+        assert_eq!(listed, expected);
+        assert_eq!(
+            expected[0],
+            "customers/source=yeastar_ycm/tenant=t/part-r1-00000.parquet"
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,513 @@
+//! The export configuration as a data engineer writes it (`custlake.toml`), and its validation.
+//!
+//! One flat `[[sources]]` table per tenant keeps the file simple; [`ExportConfig::validate`]
+//! turns it into checked, vendor-specific settings and names the source, the setting and the fix
+//! for every problem, before anything is fetched.
+
+use std::time::Duration;
+
+use custlake_client_kit::Secret;
+use serde::Deserialize;
+
+use crate::incremental::ExportMode;
+use crate::config::ParquetSinkConfig;
+use crate::sources::Entity;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportConfig {
+    /// Where and how the dataset is written.
+    pub output: OutputConfig,
+    /// One table per (vendor, tenant).
+    #[serde(default)]
+    pub sources: Vec<SourceConfig>,
+}
+
+/// `[output]`: the dataset's location and file settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// A local folder (created if missing).
+    pub path: String,
+    /// Keep each record's raw vendor JSON in the `raw` column (default true).
+    #[serde(default = "default_true")]
+    pub raw: bool,
+    /// Parquet file settings.
+    #[serde(default)]
+    pub parquet: ParquetSinkConfig,
+    /// Save every fetched page under `<path>/.staging/` and checkpoint it, so that an
+    /// interrupted run can be continued with `custlake export --resume` (default true). The
+    /// saved pages take about as much disk as the raw JSON and are deleted when the run ends.
+    #[serde(default = "default_true")]
+    pub checkpoints: bool,
+}
+
+/// `[[sources]]`: one tenant of one vendor. Vendor-specific keys are optional here and required
+/// by [`ExportConfig::validate`] for their vendor only.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// The tenant name: the `tenant` column and partition value. Letters, digits, `-`, `_`.
+    pub name: String,
+    /// `yonyou_u8` or `yeastar_ycm`.
+    pub kind: VendorKind,
+    /// The API's base URL (U8 `https://api.yonyouup.com`, YCM `https://<your-domain>`).
+    pub base_url: String,
+    /// Entities to export; default all of the vendor's (`customers`, and `contacts` for U8).
+    pub entities: Option<Vec<Entity>>,
+    /// `full` (default): a full snapshot every run. `incremental` (U8 only): after a first full
+    /// snapshot, only customers changed since the last run, written as deltas that
+    /// `custlake compact` folds into the snapshot.
+    pub mode: Option<ExportMode>,
+
+    /// U8: caller id.
+    pub from_account: Option<String>,
+    /// U8: provider id (the enterprise account).
+    pub to_account: Option<String>,
+    /// U8: application code.
+    pub app_key: Option<String>,
+    /// U8: application secret. Use `${ENV_VAR}`, or leave it out and set
+    /// `CUSTLAKE_<NAME>_APP_SECRET`.
+    pub app_secret: Option<Secret>,
+    /// U8: data source number.
+    pub ds_sequence: Option<i64>,
+    /// U8: time zone of the server's local times (default Asia/Shanghai).
+    pub timezone: Option<String>,
+
+    /// YCM: OpenAPI client id.
+    pub client_id: Option<String>,
+    /// YCM: client secret. Use `${ENV_VAR}`, or leave it out and set
+    /// `CUSTLAKE_<NAME>_CLIENT_SECRET`.
+    pub client_secret: Option<Secret>,
+    /// YCM: User-Agent header (default `OpenAPI`).
+    pub user_agent: Option<String>,
+
+    /// Records per page (U8 default 500; YCM default and maximum 50).
+    pub page_size: Option<u32>,
+    /// Pages in flight at once per entity (default 8).
+    pub concurrency: Option<i64>,
+    /// Request budget per second for this account, all entities together (default 20).
+    pub requests_per_second: Option<f64>,
+    /// Requests that may go out at once above the steady rate (default 1, so the rate holds in
+    /// every one-second window).
+    pub burst: Option<i64>,
+    /// Seconds before a request is abandoned (default 30).
+    pub request_timeout_secs: Option<f64>,
+    /// Retry settings.
+    #[serde(default)]
+    pub retry: RetryConfig,
+    /// Vendor error codes meaning "token expired or invalid", in addition to the known ones
+    /// (U8 20002, 20003; YCM 40101, 40102; any YCM HTTP 401; a U8 errmsg naming the token).
+    pub token_expired_codes: Option<Vec<String>>,
+    /// Vendor error codes meaning "busy, retry later" (default: the known ones).
+    pub busy_codes: Option<Vec<String>>,
+    /// Refuse a result announcing more pages than this (default 1000000); protects against a
+    /// vendor answer claiming absurd sizes.
+    pub max_pages: Option<u64>,
+}
+
+/// `[sources.retry]`: exponential backoff with jitter for passing failures.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryConfig {
+    /// Attempts per request including the first (default 8).
+    pub max_attempts: u32,
+    /// First backoff in milliseconds (default 200).
+    pub initial_backoff_ms: u64,
+    /// Longest backoff in milliseconds (default 20000); a longer Retry-After is still honoured.
+    pub max_backoff_ms: u64,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 8,
+            initial_backoff_ms: 200,
+            max_backoff_ms: 20_000,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A configuration problem: which source and setting, what is wrong, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{location}: {problem}")]
+pub struct ConfigError {
+    /// `source "acme" (yonyou_u8), setting app_key` or `[output] path`.
+    pub location: String,
+    /// What is wrong and the fix.
+    pub problem: String,
+}
+
+/// Fetch settings shared by every vendor, after validation.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    /// Records per page.
+    pub page_size: u32,
+    /// Pages in flight per entity.
+    pub concurrency: usize,
+    /// Steady request rate of the account.
+    pub requests_per_second: f64,
+    /// Burst above the steady rate.
+    pub burst: u32,
+    /// Request timeout.
+    pub request_timeout: Duration,
+    /// Retry settings.
+    pub retry: RetryConfig,
+    /// Largest result accepted, in pages.
+    pub max_pages: u64,
+}
+
+/// A validated source: the tenant, its vendor settings, its fetch settings.
+#[derive(Debug, Clone)]
+pub struct ValidatedSource {
+    /// Tenant name.
+    pub name: String,
+    /// Entities to export.
+    pub entities: Vec<Entity>,
+    /// Full snapshots or incremental deltas.
+    pub mode: ExportMode,
+    /// Vendor-specific settings.
+    pub vendor: VendorSettings,
+    /// Paging, concurrency, rate and retry.
+    pub fetch: FetchSettings,
+}
+
+/// Vendor-specific, validated settings.
+#[derive(Debug, Clone)]
+pub enum VendorSettings {
+    /// A U8 account.
+    YonyouU8 {
+        /// Account and credentials.
+        account: Box<yonyou_u8::U8Account>,
+        /// Time zone of the server's local times.
+        timezone: chrono_tz::Tz,
+    },
+    /// A YCM client.
+    YeastarYcm {
+        /// Account and credentials.
+        account: Box<yeastar_ycm::YcmAccount>,
+    },
+}
+
+impl VendorSettings {
+    /// Which vendor.
+    pub fn kind(&self) -> VendorKind {
+        match self {
+            VendorSettings::YonyouU8 { .. } => VendorKind::YonyouU8,
+            VendorSettings::YeastarYcm { .. } => VendorKind::YeastarYcm,
+        }
+    }
+}
+
+impl ExportConfig {
+    /// Checks everything and returns the sources ready to run.
+    pub fn validate(&self) -> Result<Vec<ValidatedSource>, ConfigError> {
+        if self.output.path.trim().is_empty() {
+            return Err(ConfigError {
+                location: "[output] path".into(),
+                problem: "is empty; set it to the folder the dataset is written to".into(),
+            });
+        }
+        self.output.parquet.validate().map_err(|e| ConfigError {
+            location: "[output.parquet]".into(),
+            problem: e.to_string(),
+        })?;
+        if self.sources.is_empty() {
+            return Err(ConfigError {
+                location: "[[sources]]".into(),
+                problem:
+                    "no source is configured; add a [[sources]] table (see custlake.example.toml)"
+                        .into(),
+            });
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for source in &self.sources {
+            if !seen.insert(source.name.as_str()) {
+                return Err(ConfigError {
+                    location: format!("source {:?}", source.name),
+                    problem: "the name is used twice; every source needs its own name".into(),
+                });
+            }
+            out.push(source.validate()?);
+        }
+        Ok(out)
+    }
+}
+
+impl SourceConfig {
+    fn location(&self, setting: &str) -> String {
+        format!(
+            "source {:?} ({}), setting {setting}",
+            self.name,
+            self.kind.as_str()
+        )
+    }
+
+    fn problem(&self, setting: &str, problem: impl Into<String>) -> ConfigError {
+        ConfigError {
+            location: self.location(setting),
+            problem: problem.into(),
+        }
+    }
+
+    fn required<'a, T>(&self, setting: &str, value: &'a Option<T>) -> Result<&'a T, ConfigError> {
+        value.as_ref().ok_or_else(|| {
+            self.problem(
+                setting,
+                format!(
+                    "is missing; {setting} is required for {} sources",
+                    self.kind.as_str()
+                ),
+            )
+        })
+    }
+
+    fn secret(&self, setting: &str, value: &Option<Secret>) -> Result<Secret, ConfigError> {
+        let env = format!(
+            "CUSTLAKE_{}_{}",
+            env_name(&self.name),
+            setting.to_ascii_uppercase()
+        );
+        match value {
+            Some(secret) if !secret.expose().is_empty() => Ok(secret.clone()),
+            _ => Err(self.problem(
+                setting,
+                format!("is missing; set {setting} = \"${{YOUR_ENV_VAR}}\" in the config or export {env}"),
+            )),
+        }
+    }
+
+    fn not_for_this_vendor(&self, settings: &[(&str, bool)]) -> Result<(), ConfigError> {
+        match settings.iter().find(|(_, present)| *present) {
+            Some((name, _)) => Err(self.problem(
+                name,
+                format!(
+                    "does not apply to {} sources; remove it",
+                    self.kind.as_str()
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    fn validate(&self) -> Result<ValidatedSource, ConfigError> {
+        let name_ok = !self.name.is_empty()
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !name_ok {
+            return Err(self.problem(
+                "name",
+                "must be non-empty and use only letters, digits, '-' and '_' (it becomes a folder name)",
+            ));
+        }
+        let url = reqwest::Url::parse(&self.base_url).map_err(|e| {
+            self.problem(
+                "base_url",
+                format!(
+                    "{:?} is not a valid URL ({e}); write it like https://api.yonyouup.com",
+                    self.base_url
+                ),
+            )
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(self.problem(
+                "base_url",
+                "must start with https:// (or http:// for a local simulator)",
+            ));
+        }
+        let fetch = self.fetch_settings()?;
+        let vendor = match self.kind {
+            VendorKind::YonyouU8 => {
+                self.not_for_this_vendor(&[
+                    ("client_id", self.client_id.is_some()),
+                    ("client_secret", self.client_secret.is_some()),
+                    ("user_agent", self.user_agent.is_some()),
+                ])?;
+                let mut account = yonyou_u8::U8Account::new(
+                    self.base_url.clone(),
+                    self.required("from_account", &self.from_account)?.clone(),
+                    self.required("to_account", &self.to_account)?.clone(),
+                    self.required("app_key", &self.app_key)?.clone(),
+                    self.secret("app_secret", &self.app_secret)?,
+                );
+                account.ds_sequence = self.ds_sequence;
+                if let Some(codes) = &self.token_expired_codes {
+                    add_codes(&mut account.token_expired_codes, codes);
+                }
+                if let Some(codes) = &self.busy_codes {
+                    account.busy_codes = codes.clone();
+                }
+                let tz_name = self.timezone.as_deref().unwrap_or("Asia/Shanghai");
+                let timezone = tz_name.parse::<chrono_tz::Tz>().map_err(|_| {
+                    self.problem(
+                        "timezone",
+                        format!(
+                            "{tz_name:?} is not an IANA time zone; write it like \"Asia/Shanghai\""
+                        ),
+                    )
+                })?;
+                VendorSettings::YonyouU8 {
+                    account: Box::new(account),
+                    timezone,
+                }
+            }
+            VendorKind::YeastarYcm => {
+                self.not_for_this_vendor(&[
+                    ("from_account", self.from_account.is_some()),
+                    ("to_account", self.to_account.is_some()),
+                    ("app_key", self.app_key.is_some()),
+                    ("app_secret", self.app_secret.is_some()),
+                    ("ds_sequence", self.ds_sequence.is_some()),
+                    ("timezone", self.timezone.is_some()),
+                ])?;
+                if fetch.page_size > yeastar_ycm::MAX_PAGE_SIZE {
+                    return Err(self.problem(
+                        "page_size",
+                        format!(
+                            "{} is above YCM's maximum of {}",
+                            fetch.page_size,
+                            yeastar_ycm::MAX_PAGE_SIZE
+                        ),
+                    ));
+                }
+                let mut account = yeastar_ycm::YcmAccount::new(
+                    self.base_url.clone(),
+                    self.required("client_id", &self.client_id)?.clone(),
+                    self.secret("client_secret", &self.client_secret)?,
+                );
+                if let Some(ua) = &self.user_agent {
+                    account.user_agent = ua.clone();
+                }
+                if let Some(codes) = &self.token_expired_codes {
+                    add_codes(&mut account.token_expired_codes, codes);
+                }
+                if let Some(codes) = &self.busy_codes {
+                    account.busy_codes = codes.clone();
+                }
+                VendorSettings::YeastarYcm {
+                    account: Box::new(account),
+                }
+            }
+        };
+        let supported = Entity::supported_by(self.kind);
+        let entities = match &self.entities {
+            None => supported.to_vec(),
+            Some(list) if list.is_empty() => {
+                return Err(self.problem(
+                    "entities",
+                    "is empty; list at least one entity or remove the setting",
+                ));
+            }
+            Some(list) => {
+                if let Some(bad) = list.iter().find(|e| !supported.contains(e)) {
+                    return Err(self.problem(
+                        "entities",
+                        format!(
+                            "{} is not exported from {} sources",
+                            bad.as_str(),
+                            self.kind.as_str()
+                        ),
+                    ));
+                }
+                list.clone()
+            }
+        };
+        let mode = self.mode.unwrap_or_default();
+        if mode == ExportMode::Incremental && self.kind == VendorKind::YeastarYcm {
+            return Err(self.problem(
+                "mode",
+                "\"incremental\" needs a change filter and the YCM API has none; remove the \
+                 setting: YCM sources always export full snapshots, and a snapshot whose content \
+                 did not change keeps its previous files",
+            ));
+        }
+        Ok(ValidatedSource {
+            name: self.name.clone(),
+            entities,
+            mode,
+            vendor,
+            fetch,
+        })
+    }
+
+    fn fetch_settings(&self) -> Result<FetchSettings, ConfigError> {
+        let default_page = match self.kind {
+            VendorKind::YonyouU8 => 500,
+            VendorKind::YeastarYcm => yeastar_ycm::MAX_PAGE_SIZE,
+        };
+        let page_size = self.page_size.unwrap_or(default_page);
+        if page_size == 0 {
+            return Err(self.problem("page_size", "must be at least 1"));
+        }
+        let concurrency = self.concurrency.unwrap_or(8);
+        if !(1..=256).contains(&concurrency) {
+            return Err(self.problem("concurrency", format!("{concurrency} is outside 1..=256")));
+        }
+        let rps = self.requests_per_second.unwrap_or(20.0);
+        if !(rps.is_finite() && rps > 0.0) {
+            return Err(self.problem(
+                "requests_per_second",
+                format!("{rps} must be a positive number"),
+            ));
+        }
+        let burst = self.burst.unwrap_or(1);
+        if !(1..=10_000).contains(&burst) {
+            return Err(self.problem("burst", format!("{burst} is outside 1..=10000")));
+        }
+        let timeout = self.request_timeout_secs.unwrap_or(30.0);
+        if !(timeout.is_finite() && timeout > 0.0) {
+            return Err(self.problem(
+                "request_timeout_secs",
+                format!("{timeout} must be a positive number of seconds"),
+            ));
+        }
+        if self.retry.max_attempts == 0 {
+            return Err(self.problem(
+                "retry.max_attempts",
+                "must be at least 1 (1 means no retries)",
+            ));
+        }
+        Ok(FetchSettings {
+            page_size,
+            concurrency: concurrency as usize,
+            requests_per_second: rps,
+            burst: burst as u32,
+            request_timeout: Duration::from_secs_f64(timeout),
+            retry: self.retry.clone(),
+            max_pages: self.max_pages.unwrap_or(1_000_000),
+        })
+    }
+}
+
+/// `acme-prod` → `ACME_PROD`, for environment variable names.
+pub fn env_name(source_name: &str) -> String {
+    source_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Adds the configured `codes` to a vendor's default list (a source extends what is known, it
+/// cannot forget a code the vendor is known to send).
+fn add_codes(list: &mut Vec<String>, codes: &[String]) {
+    for code in codes {
+        let code = code.trim();
+        if !list.iter().any(|known| known == code) {
+            list.push(code.to_owned());
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! Incremental exports (`mode = "incremental"`, Yonyou U8 only): fetch only the customers that
+//! changed since the last committed run and write them as a delta beside the snapshot.
+//!
+//! * **High-water mark.** Every U8 run watches the customers it fetches and records, per source,
+//!   the highest row version (`timestamp`, SQL Server's rowversion) and the latest `ModifyDate`
+//!   (the fallback for accounts whose records carry no `timestamp`). The mark is stored in the
+//!   catalog (`_current.json`, `sources[]`) and so commits atomically with the data. It only
+//!   advances when the run saw a consistent listing (no records moved between pages); otherwise
+//!   the next run fetches the same range again.
+//! * **Request.** With a mark, customer/batch_get gets `timestamp_begin = <mark>` (or
+//!   `ModifyDate_begin = <date of the mark>`). Bounds are inclusive, so the boundary records come
+//!   again: a re-fetched record is harmless (compaction keeps one row per key), a skipped one
+//!   would be lost.
+//! * **Layout.** The run writes `_deltas/run_id=<run>/<dataset>/source=yonyou_u8/tenant=<t>/`:
+//!   the changed customers, the contacts (customercontacts/batch_get has no change filter, so
+//!   they are fetched in full and only written when their content changed), and the run's
+//!   rejects. The snapshot under `<dataset>/source=…/` is untouched until `custlake compact`
+//!   folds the deltas into a new one.
+//! * **Limits.** Deleting a record in U8 does not change any row version, so deletions only
+//!   disappear from the dataset with the next full export (`custlake export --full`). YCM has
+//!   no change filter at all: its sources always export full snapshots, kept unchanged when
+//!   their content hash did not change.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use ::yonyou_u8::U8CustomerFilter;
+use chrono::NaiveDateTime;
+use futures::FutureExt;
+use futures::future::BoxFuture;
+use serde::Deserialize;
+
+use crate::commit::catalog::{Catalog, DeltaKind, EntityMark};
+use crate::config::{ValidatedSource, VendorKind};
+use crate::commit::manifest::{EntityReport, SourceReport};
+use crate::write::parquet::PartitionTarget;
+use crate::write::partition::PartitionPlace;
+use crate::sources::{Entity, FetchError, FetchedPage, PageRecords, PageSource};
+
+/// What one source does in this run.
+#[derive(Debug, Clone)]
+pub struct SourcePlan {
+    /// Source kind (`yonyou_u8`, `yeastar_ycm`).
+    pub source: &'static str,
+    /// Configured source name.
+    pub tenant: String,
+    /// The run.
+    pub run_id: String,
+    /// `Some` when this run fetches changes only and writes deltas.
+    pub incremental: Option<IncrementalRun>,
+    /// Whether the run watches U8 customers for a new high-water mark.
+    pub watch_marks: bool,
+}
+
+/// The incremental half of a plan.
+#[derive(Debug, Clone)]
+pub struct IncrementalRun {
+    /// The mark the request starts from.
+    pub since: EntityMark,
+    /// customer/batch_get's filter.
+    pub filter: U8CustomerFilter,
+    /// How each entity is fetched (`customers`: changes, `contacts`: full).
+    pub entities: BTreeMap<String, DeltaKind>,
+}
+
+impl SourcePlan {
+    /// Where this run writes `target`: a delta when incremental, else a new snapshot.
+    pub fn place(&self, target: PartitionTarget) -> PartitionPlace {
+        if self.incremental.is_some() {
+            PartitionPlace::delta(target, &self.run_id)
+        } else {
+            PartitionPlace::snapshot(target, &self.run_id)
+        }
+    }
+
+    /// The customer/batch_get filter (no filter for a full run).
+    pub fn customer_filter(&self) -> U8CustomerFilter {
+        self.incremental
+            .as_ref()
+            .map(|run| run.filter.clone())
+            .unwrap_or_default()
+    }
+
+    /// How each entity governing `dataset`'s rows was fetched, for the delta's catalog record
+    /// (`rejects` rows belong to every entity).
+    pub fn delta_entities(&self, dataset: &str) -> BTreeMap<String, DeltaKind> {
+        let Some(run) = &self.incremental else {
+            return BTreeMap::new();
+        };
+        run.entities
+            .iter()
+            .filter(|(entity, _)| dataset == "rejects" || entity.as_str() == dataset)
+            .map(|(entity, kind)| (entity.clone(), *kind))
+            .collect()
+    }
+}
+
+/// Decides how `source` runs this time, from its mode and what the catalog remembers.
+pub fn plan_source(source: &ValidatedSource, catalog: &Catalog, run_id: &str) -> SourcePlan {
+    let kind = source.vendor.kind();
+    let tracks = kind == VendorKind::YonyouU8 && source.entities.contains(&Entity::Customers);
+    let mut plan = SourcePlan {
+        source: kind.as_str(),
+        tenant: source.name.clone(),
+        run_id: run_id.to_owned(),
+        incremental: None,
+        watch_marks: tracks,
+    };
+    if source.mode != ExportMode::Incremental || !tracks {
+        return plan;
+    }
+    let Some(mark) = catalog.mark(kind.as_str(), &source.name, "customers") else {
+        tracing::info!(tenant = %source.name, "no high-water mark yet: this run exports a full snapshot");
+        return plan;
+    };
+    let datasets = source
+        .entities
+        .iter()
+        .map(|e| e.as_str())
+        .chain(std::iter::once("rejects"));
+    let missing = datasets
+        .map(|dataset| PartitionTarget::new(dataset, kind.as_str(), &source.name))
+        .find(|target| catalog.partition(target).is_none());
+    if let Some(target) = missing {
+        tracing::info!(tenant = %source.name, partition = %target, "no committed snapshot to add changes to: this run exports a full snapshot");
+        return plan;
+    }
+    let mut filter = U8CustomerFilter::default();
+    if let Some(version) = mark.max_timestamp {
+        filter.timestamp_begin = Some(version.to_string());
+    } else if let Some(date) = mark.max_modify_date.as_deref().and_then(|d| d.get(..10)) {
+        filter.modify_date_begin = Some(date.to_owned());
+    } else {
+        return plan;
+    }
+    let mut entities = BTreeMap::new();
+    for entity in &source.entities {
+        let how = match entity {
+            Entity::Customers => DeltaKind::Changes,
+            Entity::Contacts => DeltaKind::Full,
+        };
+        entities.insert(entity.as_str().to_owned(), how);
+    }
+    plan.incremental = Some(IncrementalRun {
+        since: mark.clone(),
+        filter,
+        entities,
+    });
+    plan
+}
+
+/// The highest row version and latest modification time seen among fetched U8 customers, and
+/// how many of them are newer than the mark the run started from.
+#[derive(Debug, Default)]
+pub struct MarkWatcher {
+    seen: Mutex<(Option<i64>, Option<NaiveDateTime>)>,
+    since: Option<EntityMark>,
+    newer: AtomicU64,
+}
+
+impl MarkWatcher {
+    /// A watcher for a run that starts from `since` (`None` for a full run).
+    pub fn new(since: Option<EntityMark>) -> Self {
+        Self {
+            since,
+            ..Self::default()
+        }
+    }
+
+    /// Customers fetched whose version (or, without versions, modification time) is above the
+    /// mark the run started from; all of them on a full run.
+    pub fn newer(&self) -> u64 {
+        self.newer.load(Ordering::Relaxed)
+    }
+
+    /// Whether a record with this version and modification time is newer than `since`.
+    fn is_newer(&self, version: Option<i64>, modified: Option<NaiveDateTime>) -> bool {
+        let Some(since) = &self.since else {
+            return true;
+        };
+        match (since.max_timestamp, version) {
+            (Some(mark), Some(version)) => version > mark,
+            // A record without a version cannot be proven old.
+            (Some(_), None) => true,
+            (None, _) => {
+                let mark = since.max_modify_date.as_deref().and_then(parse_local_time);
+                match (mark, modified) {
+                    (Some(mark), Some(modified)) => modified > mark,
+                    _ => true,
+                }
+            }
+        }
+    }
+
+    fn observe(&self, page: &FetchedPage) {
+        let PageRecords::U8Customers(records) = &page.records else {
+            return;
+        };
+        let mut max_version = None::<i64>;
+        let mut max_date = None::<NaiveDateTime>;
+        let mut newer = 0;
+        for record in records {
+            let Ok(customer) = record.decoded() else {
+                newer += 1;
+                continue;
+            };
+            let version = customer
+                .timestamp
+                .as_ref()
+                .and_then(|t| t.as_str().trim().parse::<i64>().ok());
+            let modified = customer
+                .modify_date
+                .as_ref()
+                .and_then(|d| parse_local_time(d.as_str()));
+            max_version = max_version.max(version);
+            max_date = max_date.max(modified);
+            if self.is_newer(version, modified) {
+                newer += 1;
+            }
+        }
+        self.newer.fetch_add(newer, Ordering::Relaxed);
+        let mut seen = match self.seen.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        seen.0 = seen.0.max(max_version);
+        seen.1 = seen.1.max(max_date);
+    }
+
+    /// The mark after this run: the newer of `previous` and what was seen.
+    pub fn mark(&self, previous: Option<&EntityMark>, run_id: &str) -> Option<EntityMark> {
+        let (version, date) = match self.seen.lock() {
+            Ok(guard) => *guard,
+            Err(poisoned) => *poisoned.into_inner(),
+        };
+        let previous_date = previous
+            .and_then(|m| m.max_modify_date.as_deref())
+            .and_then(parse_local_time);
+        let max_timestamp = version.max(previous.and_then(|m| m.max_timestamp));
+        let max_date = date.max(previous_date);
+        if max_timestamp.is_none() && max_date.is_none() {
+            return None;
+        }
+        Some(EntityMark {
+            entity: "customers".to_owned(),
+            max_timestamp,
+            max_modify_date: max_date.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()),
+            run_id: run_id.to_owned(),
+        })
+    }
+}
+
+/// Whether an entity's fetch saw one consistent listing, so its mark may advance: nothing
+/// moved between pages (no duplicates, nothing missing against the announced total).
+pub fn listing_was_consistent(report: &EntityReport) -> bool {
+    report.duplicates_dropped == 0 && report.missing.unwrap_or(0) == 0
+}
+
+/// The mark to record once `report`'s source committed: `Ok(None)` when nothing carried a
+/// version, `Err(warning)` when the customers listing moved while paging (the mark stays where
+/// it was, so the next run fetches the same range again).
+pub fn next_mark(
+    watcher: &MarkWatcher,
+    report: &SourceReport,
+    previous: Option<&EntityMark>,
+    run_id: &str,
+) -> Result<Option<EntityMark>, String> {
+    let consistent = report
+        .entities
+        .iter()
+        .filter(|e| e.entity == "customers")
+        .all(listing_was_consistent);
+    if !consistent {
+        return Err(format!(
+            "{} {}: the high-water mark was not advanced because customers moved between pages \
+             during the run; the next incremental run fetches the same changes again",
+            report.source, report.tenant
+        ));
+    }
+    Ok(watcher.mark(previous, run_id))
+}
+
+/// Wraps the U8 customers source of `sources` so its pages feed a [`MarkWatcher`].
+pub fn watch_customers(
+    sources: Vec<Arc<dyn PageSource>>,
+    plan: &SourcePlan,
+) -> (Vec<Arc<dyn PageSource>>, Option<Arc<MarkWatcher>>) {
+    if !plan.watch_marks {
+        return (sources, None);
+    }
+    let since = plan.incremental.as_ref().map(|run| run.since.clone());
+    let watcher = Arc::new(MarkWatcher::new(since));
+    let sources = sources
+        .into_iter()
+        .map(|source| -> Arc<dyn PageSource> {
+            if source.entity() == Entity::Customers {
+                Arc::new(WatchedSource {
+                    inner: source,
+                    watcher: watcher.clone(),
+                })
+            } else {
+                source
+            }
+        })
+        .collect();
+    (sources, Some(watcher))
+}
+
+/// A page source that reports its pages to a [`MarkWatcher`].
+struct WatchedSource {
+    inner: Arc<dyn PageSource>,
+    watcher: Arc<MarkWatcher>,
+}
+
+impl PageSource for WatchedSource {
+    fn entity(&self) -> Entity {
+        self.inner.entity()
+    }
+
+    fn authenticate(&self) -> BoxFuture<'_, Result<(), FetchError>> {
+        self.inner.authenticate()
+    }
+
+    fn fetch_page(&self, page: u64) -> BoxFuture<'_, Result<FetchedPage, FetchError>> {
+        async move {
+            let fetched = self.inner.fetch_page(page).await?;
+            self.watcher.observe(&fetched);
+            Ok(fetched)
+        }
+        .boxed()
+    }
+}
+
+/// U8 local times as the vendor sends them: `YYYY-MM-DD`, with ` HH:MM:SS` or `THH:MM:SS`.
+fn parse_local_time(text: &str) -> Option<NaiveDateTime> {
+    let text = text.trim();
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
+        if let Ok(at) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(at);
+        }
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_keep_the_newer_of_previous_and_seen() {
+        let watcher = MarkWatcher::default();
+        assert_eq!(watcher.mark(None, "r1"), None);
+        let previous = EntityMark {
+            entity: "customers".into(),
+            max_timestamp: Some(50),
+            max_modify_date: Some("2024-01-02 03:04:05".into()),
+            run_id: "r0".into(),
+        };
+        let kept = watcher.mark(Some(&previous), "r1").expect("mark");
+        assert_eq!(kept.max_timestamp, Some(50));
+        assert_eq!(kept.max_modify_date.as_deref(), Some("2024-01-02 03:04:05"));
+        assert_eq!(kept.run_id, "r1");
+    }
+
+    fn source(kind: &str, mode: &str) -> Result<ValidatedSource, crate::ConfigError> {
+        let vendor = match kind {
+            "yonyou_u8" => {
+                "from_account = \"f\"\nto_account = \"t\"\napp_key = \"k\"\napp_secret = \"s\""
+            }
+            _ => "client_id = \"c\"\nclient_secret = \"s\"",
+        };
+        let text = format!(
+            "[output]\npath = \"o\"\n[[sources]]\nname = \"east\"\nkind = \"{kind}\"\n\
+             mode = \"{mode}\"\nbase_url = \"https://h\"\n{vendor}\n"
+        );
+        let config: crate::ExportConfig = toml::from_str(&text).expect("test config parses");
+        config.validate().map(|mut s| s.remove(0))
+    }
+
+    fn catalog_with(mark: EntityMark) -> Catalog {
+        let mut catalog = Catalog::default();
+        for dataset in ["customers", "contacts", "rejects"] {
+            let target = PartitionTarget::new(dataset, "yonyou_u8", "east");
+            catalog.set_snapshot(
+                &target,
+                crate::commit::catalog::Content {
+                    run_id: "r0".into(),
+                    content_hash: String::new(),
+                    rows: 0,
+                    files: Vec::new(),
+                },
+            );
+        }
+        catalog.set_mark("yonyou_u8", "east", mark);
+        catalog
+    }
+
+    #[test]
+    fn plans_use_the_timestamp_mark_else_the_modify_date() -> Result<(), crate::ConfigError> {
+        let u8 = source("yonyou_u8", "incremental")?;
+        assert!(
+            plan_source(&u8, &Catalog::default(), "r1")
+                .incremental
+                .is_none()
+        );
+
+        let mark = EntityMark {
+            entity: "customers".into(),
+            max_timestamp: Some(1_000_007),
+            max_modify_date: Some("2024-05-06 07:08:09".into()),
+            run_id: "r0".into(),
+        };
+        let plan = plan_source(&u8, &catalog_with(mark.clone()), "r1");
+        let run = plan.incremental.as_ref().expect("incremental");
+        assert_eq!(run.filter.timestamp_begin.as_deref(), Some("1000007"));
+        assert_eq!(run.filter.modify_date_begin, None);
+        assert_eq!(run.entities.get("contacts"), Some(&DeltaKind::Full));
+        assert!(
+            plan.place(PartitionTarget::new("customers", "yonyou_u8", "east"))
+                .delta
+        );
+        assert_eq!(plan.delta_entities("rejects").len(), 2);
+
+        let dated = EntityMark {
+            max_timestamp: None,
+            ..mark
+        };
+        let plan = plan_source(&u8, &catalog_with(dated), "r1");
+        let run = plan.incremental.expect("incremental");
+        assert_eq!(run.filter.modify_date_begin.as_deref(), Some("2024-05-06"));
+        assert_eq!(run.filter.timestamp_begin, None);
+
+        let full = source("yonyou_u8", "full")?;
+        let plan = plan_source(&full, &catalog_with(run.since), "r1");
+        assert!(plan.incremental.is_none() && plan.watch_marks);
+        Ok(())
+    }
+
+    #[test]
+    fn ycm_cannot_be_incremental() {
+        let error = source("yeastar_ycm", "incremental")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            error.contains("setting mode") && error.contains("has none"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn only_records_above_the_mark_count_as_new() {
+        let watcher = MarkWatcher::new(Some(EntityMark {
+            entity: "customers".into(),
+            max_timestamp: Some(10),
+            max_modify_date: None,
+            run_id: "r0".into(),
+        }));
+        assert!(!watcher.is_newer(Some(10), None));
+        assert!(watcher.is_newer(Some(11), None));
+        assert!(
+            watcher.is_newer(None, None),
+            "unversioned records cannot be proven old"
+        );
+        assert!(MarkWatcher::new(None).is_newer(Some(1), None));
+    }
+
+    #[test]
+    fn vendor_dates_parse_with_or_without_time() {
+        assert!(parse_local_time("2024-01-02").is_some());
+        assert!(parse_local_time(" 2024-01-02 03:04:05 ").is_some());
+        assert!(parse_local_time("2024-01-02T03:04:05").is_some());
+        assert!(parse_local_time("").is_none());
+        assert!(parse_local_time("02/01/2024").is_none());
+    }
+}

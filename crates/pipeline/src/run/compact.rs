@@ -1,0 +1,489 @@
+//! `custlake compact`: folds each incremental source's deltas into new snapshots, the merged
+//! current view that equals a fresh full export.
+//!
+//! For every partition of a source with deltas, rows are taken from the snapshot and the deltas
+//! in commit order (each delta records its run's `sequence`):
+//!
+//! * an entity fetched **in full** by a delta (U8 contacts) replaces that entity's earlier rows;
+//! * an entity fetched **as changes** (U8 customers) replaces, per key, the rows of the records
+//!   it fetched again: a customer re-fetched by a later run keeps only its latest row — in
+//!   `customers` and in `rejects` alike (a record fixed at the source loses its old rejects; a
+//!   record that became unmappable loses its old customer row). Rejects without a key (records
+//!   sent without their code) cannot be matched and are all kept.
+//!
+//! Rows are copied as they were written (their `run_id` and `extracted_at` say which run fetched
+//! them). The new snapshots are written and committed exactly like an export's (staging and swap
+//! locally, run-unique keys and the catalog commit on object stores); the consumed deltas are
+//! deleted after the catalog points at the new snapshots. Memory holds the keys of the deltas
+//! only, never the snapshot.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use arrow::array::{Array, AsArray, BooleanArray};
+use arrow::compute::{cast, filter_record_batch};
+use arrow::datatypes::DataType;
+use arrow::record_batch::RecordBatch;
+use chrono::Utc;
+use custlake_schema::{Dataset, SCHEMA_VERSION};
+use futures::StreamExt;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::async_reader::ParquetRecordBatchStreamBuilder;
+use tokio::sync::mpsc;
+
+use crate::commit::catalog::{DeltaKind, PartitionRecord};
+use crate::run::error::ExportError;
+use crate::run::export::new_run_id;
+use crate::write::location::OutputLocation;
+use crate::run::output::RunOutput;
+use crate::write::SinkError;
+use crate::write::object_store::ObjectFileReader;
+use crate::config::ParquetSinkConfig;
+use crate::write::partition::StagedPartition;
+use crate::write::writers::spawn_writer;
+
+/// What `compact` is asked to do.
+#[derive(Debug, Clone)]
+pub struct CompactOptions {
+    /// The output, as for export: a folder or `s3://bucket/prefix`.
+    pub out: PathBuf,
+    /// Parquet file settings of the new snapshots.
+    pub parquet: ParquetSinkConfig,
+    /// Only these tenants (configured source names); every source with deltas when empty.
+    pub only: Vec<String>,
+}
+
+/// What a compaction did.
+#[derive(Debug, Clone, Default)]
+pub struct CompactReport {
+    /// The compaction's run id (in the new files' names and metadata).
+    pub run_id: String,
+    /// One entry per new snapshot.
+    pub partitions: Vec<CompactedPartition>,
+    /// Housekeeping that did not succeed after the commit.
+    pub warnings: Vec<String>,
+}
+
+/// One partition's new snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompactedPartition {
+    /// `dataset/source=../tenant=..`.
+    pub partition: String,
+    /// Deltas folded in.
+    pub deltas: usize,
+    /// Rows of the new snapshot.
+    pub rows: u64,
+    /// Files of the new snapshot.
+    pub files: usize,
+    /// Bytes of the new snapshot.
+    pub bytes: u64,
+}
+
+/// Compacts every source with deltas (or the `only` ones) and commits the new snapshots.
+/// `options.out` is a folder or `s3://bucket/prefix` configured from the AWS environment.
+pub async fn compact(options: CompactOptions) -> Result<CompactReport, ExportError> {
+    let location =
+        OutputLocation::from_out_path(&options.out).map_err(|e| ExportError::Output {
+            path: options.out.display().to_string(),
+            reason: e.to_string(),
+        })?;
+    compact_at(location, options).await
+}
+
+/// [`compact`] on an output built by the caller; `location` replaces `options.out`.
+pub async fn compact_at(
+    location: OutputLocation,
+    options: CompactOptions,
+) -> Result<CompactReport, ExportError> {
+    let run_id = new_run_id(Utc::now());
+    let mut output = RunOutput::open_location(location).await?;
+    output.set_run_id(&run_id);
+    let mut groups: BTreeMap<(String, String), Vec<PartitionRecord>> = BTreeMap::new();
+    for record in &output.catalog().partitions {
+        if options.only.is_empty() || options.only.contains(&record.tenant) {
+            groups
+                .entry((record.source.clone(), record.tenant.clone()))
+                .or_default()
+                .push(record.clone());
+        }
+    }
+    groups.retain(|_, records| records.iter().any(|r| !r.deltas.is_empty()));
+
+    let mut report = CompactReport {
+        run_id: run_id.clone(),
+        ..CompactReport::default()
+    };
+    for records in groups.values() {
+        let fail = |partition: &PartitionRecord, error: SinkError| ExportError::Compaction {
+            partition: partition.target().to_string(),
+            error,
+        };
+        let changed = changed_keys(output.location(), records).await?;
+        // Stage every partition of the source before committing any, so a failure leaves the
+        // source as it was.
+        let mut staged = Vec::new();
+        for record in records {
+            let partition = merge_partition(&output, record, &changed, &options.parquet, &run_id)
+                .await
+                .map_err(|e| fail(record, e))?;
+            staged.push((record, partition));
+        }
+        for (record, partition) in staged {
+            let committed = output
+                .commit_compacted(partition, record.deltas.clone())
+                .map_err(|e| fail(record, e))?;
+            report.partitions.push(CompactedPartition {
+                partition: record.target().to_string(),
+                deltas: record.deltas.len(),
+                rows: committed.content.rows,
+                files: committed.content.files.len(),
+                bytes: committed.content.files.iter().map(|f| f.bytes).sum(),
+            });
+        }
+    }
+    if !report.partitions.is_empty() {
+        report.warnings = output.commit_catalog().await?.warnings;
+    }
+    Ok(report)
+}
+
+/// Per entity fetched as changes: each key's latest delta `sequence`.
+type ChangedKeys = HashMap<String, HashMap<String, u64>>;
+
+/// Reads the keys of every record the source's change deltas fetched again.
+async fn changed_keys(
+    location: &OutputLocation,
+    records: &[PartitionRecord],
+) -> Result<ChangedKeys, ExportError> {
+    let mut changed = ChangedKeys::new();
+    for record in records {
+        let fail = |error| ExportError::Compaction {
+            partition: record.target().to_string(),
+            error,
+        };
+        let Some(key_column) = key_column(&record.dataset) else {
+            continue;
+        };
+        let rejects = record.dataset == Dataset::Rejects.as_str();
+        for delta in &record.deltas {
+            let changes_of = |entity: &str| delta.entities.get(entity) == Some(&DeltaKind::Changes);
+            if !delta.entities.values().any(|k| *k == DeltaKind::Changes) {
+                continue;
+            }
+            let columns: Vec<&str> = if rejects {
+                vec!["entity", key_column]
+            } else {
+                vec![key_column]
+            };
+            for file in &delta.content.files {
+                let mut batches = read_file(location, &file.path, Some(&columns))
+                    .await
+                    .map_err(fail)?;
+                while let Some(batch) = batches.recv().await {
+                    let batch = batch.map_err(fail)?;
+                    let keys = text_column(&batch, key_column, &file.path).map_err(fail)?;
+                    let entities = if rejects {
+                        Some(text_column(&batch, "entity", &file.path).map_err(fail)?)
+                    } else {
+                        None
+                    };
+                    for row in 0..batch.num_rows() {
+                        let entity = match &entities {
+                            Some(e) => e.get(row).cloned().flatten(),
+                            None => Some(record.dataset.clone()),
+                        };
+                        let (Some(entity), Some(Some(key))) = (entity, keys.get(row)) else {
+                            continue;
+                        };
+                        if !changes_of(&entity) {
+                            continue;
+                        }
+                        let latest = changed
+                            .entry(entity)
+                            .or_default()
+                            .entry(key.clone())
+                            .or_insert(0);
+                        *latest = (*latest).max(delta.sequence);
+                    }
+                }
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Writes the merged rows of one partition into a staged snapshot.
+async fn merge_partition(
+    output: &RunOutput,
+    record: &PartitionRecord,
+    changed: &ChangedKeys,
+    parquet: &ParquetSinkConfig,
+    run_id: &str,
+) -> Result<StagedPartition, SinkError> {
+    let dataset = dataset_named(&record.dataset).ok_or_else(|| SinkError::Catalog {
+        location: record.target().to_string(),
+        detail: format!("unknown dataset {:?}", record.dataset),
+    })?;
+    let key_column = key_column(&record.dataset).unwrap_or("record_key");
+    let rejects = dataset == Dataset::Rejects;
+    // The last delta that fetched an entity in full: earlier rows of that entity are replaced.
+    let mut full_at: HashMap<&str, u64> = HashMap::new();
+    for delta in &record.deltas {
+        for (entity, kind) in &delta.entities {
+            if *kind == DeltaKind::Full {
+                let at = full_at.entry(entity.as_str()).or_insert(0);
+                *at = (*at).max(delta.sequence);
+            }
+        }
+    }
+    let mut sources = vec![(0u64, &record.snapshot)];
+    sources.extend(record.deltas.iter().map(|d| (d.sequence, &d.content)));
+
+    let mut compacted_from = vec![record.snapshot.run_id.clone()];
+    compacted_from.extend(record.deltas.iter().map(|d| d.content.run_id.clone()));
+    let metadata = vec![
+        (
+            "custlake.version".to_owned(),
+            env!("CARGO_PKG_VERSION").to_owned(),
+        ),
+        (
+            "custlake.schema_version".to_owned(),
+            SCHEMA_VERSION.to_string(),
+        ),
+        ("custlake.run_id".to_owned(), run_id.to_owned()),
+        ("custlake.dataset".to_owned(), record.dataset.clone()),
+        ("custlake.source".to_owned(), record.source.clone()),
+        ("custlake.tenant".to_owned(), record.tenant.clone()),
+        (
+            "custlake.compacted_from".to_owned(),
+            compacted_from.join(","),
+        ),
+    ];
+    let writer = output.snapshot_writer(record.target(), dataset.schema(), metadata, parquet)?;
+    let writer = spawn_writer(writer);
+    let mut failure = None;
+    'sources: for (sequence, content) in sources {
+        for file in &content.files {
+            let mut batches = match read_file(output.location(), &file.path, None).await {
+                Ok(batches) => batches,
+                Err(e) => {
+                    failure = Some(e);
+                    break 'sources;
+                }
+            };
+            while let Some(batch) = batches.recv().await {
+                let kept = batch.and_then(|batch| {
+                    let keys = text_column(&batch, key_column, &file.path)?;
+                    let entities = if rejects {
+                        Some(text_column(&batch, "entity", &file.path)?)
+                    } else {
+                        None
+                    };
+                    let keep: BooleanArray = (0..batch.num_rows())
+                        .map(|row| {
+                            let entity = match &entities {
+                                Some(e) => e.get(row).cloned().flatten().unwrap_or_default(),
+                                None => record.dataset.clone(),
+                            };
+                            let key = keys.get(row).and_then(|k| k.as_deref());
+                            let full = full_at.get(entity.as_str()).copied().unwrap_or(0);
+                            Some(keep_row(sequence, full, key, changed.get(&entity)))
+                        })
+                        .collect();
+                    filter_record_batch(&batch, &keep).map_err(|error| SinkError::Parquet {
+                        path: file.path.clone().into(),
+                        error: error.into(),
+                    })
+                });
+                match kept {
+                    Ok(batch) if batch.num_rows() == 0 => {}
+                    Ok(batch) => {
+                        if writer.batches.send(batch).await.is_err() {
+                            // The writer stopped; its own error is reported below.
+                            break 'sources;
+                        }
+                    }
+                    Err(e) => {
+                        failure = Some(e);
+                        break 'sources;
+                    }
+                }
+            }
+        }
+    }
+    drop(writer.batches);
+    let staged = match writer.done.await {
+        Ok(result) => result,
+        Err(join_error) => Err(SinkError::Catalog {
+            location: record.target().to_string(),
+            detail: format!("the writer thread ended abnormally: {join_error}"),
+        }),
+    };
+    match (failure, staged) {
+        (None, staged) => staged,
+        (Some(error), Ok(staged)) => {
+            staged.abort()?;
+            Err(error)
+        }
+        (Some(error), Err(_)) => Err(error),
+    }
+}
+
+/// Whether a row read from the snapshot (`sequence` 0) or a delta survives: rows older than the
+/// entity's last full fetch (`full`) go; a keyed row stays only in the latest source that
+/// fetched its key.
+fn keep_row(
+    sequence: u64,
+    full: u64,
+    key: Option<&str>,
+    changed: Option<&HashMap<String, u64>>,
+) -> bool {
+    if sequence < full {
+        return false;
+    }
+    let Some(key) = key else {
+        return true;
+    };
+    let latest = changed
+        .and_then(|keys| keys.get(key))
+        .copied()
+        .filter(|latest| *latest > full);
+    match latest {
+        Some(latest) => latest == sequence,
+        None => sequence == full,
+    }
+}
+
+fn dataset_named(name: &str) -> Option<Dataset> {
+    Dataset::ALL.into_iter().find(|d| d.as_str() == name)
+}
+
+/// The column that identifies a row's record.
+fn key_column(dataset: &str) -> Option<&'static str> {
+    match dataset_named(dataset)? {
+        Dataset::Customers => Some("customer_id"),
+        Dataset::Contacts => Some("contact_id"),
+        Dataset::Rejects => Some("record_key"),
+    }
+}
+
+/// A text column's values (null as `None`), whatever string type it is stored as.
+fn text_column(
+    batch: &RecordBatch,
+    name: &str,
+    path: &str,
+) -> Result<Vec<Option<String>>, SinkError> {
+    let parquet_error = |detail: String| SinkError::Catalog {
+        location: path.to_owned(),
+        detail,
+    };
+    let column = batch
+        .column_by_name(name)
+        .ok_or_else(|| parquet_error(format!("column {name} is missing")))?;
+    let text = cast(column, &DataType::Utf8).map_err(|e| parquet_error(e.to_string()))?;
+    let text = text.as_string::<i32>();
+    Ok((0..text.len())
+        .map(|i| (!text.is_null(i)).then(|| text.value(i).to_owned()))
+        .collect())
+}
+
+/// Streams the batches of one dataset file (only `columns`, when given), from a local folder or
+/// an object store, through a small channel.
+async fn read_file(
+    location: &OutputLocation,
+    path: &str,
+    columns: Option<&[&str]>,
+) -> Result<mpsc::Receiver<Result<RecordBatch, SinkError>>, SinkError> {
+    let (tx, rx) = mpsc::channel(2);
+    let columns: Option<Vec<String>> = columns.map(|c| c.iter().map(|s| (*s).to_owned()).collect());
+    let parquet_error = |path: &str, error| SinkError::Parquet {
+        path: path.into(),
+        error,
+    };
+    match location {
+        OutputLocation::Local(root) => {
+            let full = root.join(path);
+            let file =
+                std::fs::File::open(&full).map_err(|e| SinkError::io("open", full.clone(), e))?;
+            let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                .map_err(|e| parquet_error(path, e))?;
+            if let Some(columns) = &columns {
+                let roots = root_indices(builder.schema(), columns);
+                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+                builder = builder.with_projection(mask);
+            }
+            let reader = builder.build().map_err(|e| parquet_error(path, e))?;
+            let path = path.to_owned();
+            tokio::task::spawn_blocking(move || {
+                for batch in reader {
+                    let batch = batch.map_err(|e| SinkError::Parquet {
+                        path: path.clone().into(),
+                        error: e.into(),
+                    });
+                    if tx.blocking_send(batch).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        OutputLocation::ObjectStore(store) => {
+            let reader = ObjectFileReader::new(store.store.clone(), store.key(path));
+            let mut builder = ParquetRecordBatchStreamBuilder::new(reader)
+                .await
+                .map_err(|e| parquet_error(path, e))?;
+            if let Some(columns) = &columns {
+                let roots = root_indices(builder.schema(), columns);
+                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
+                builder = builder.with_projection(mask);
+            }
+            let mut stream = builder.build().map_err(|e| parquet_error(path, e))?;
+            let path = path.to_owned();
+            tokio::spawn(async move {
+                while let Some(batch) = stream.next().await {
+                    let batch = batch.map_err(|e| SinkError::Parquet {
+                        path: path.clone().into(),
+                        error: e,
+                    });
+                    if tx.send(batch).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    }
+    Ok(rx)
+}
+
+fn root_indices(schema: &arrow::datatypes::SchemaRef, columns: &[String]) -> Vec<usize> {
+    schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| columns.contains(f.name()))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_survive_only_in_their_latest_source() {
+        let changed = HashMap::from([("k1".to_owned(), 2u64), ("k2".to_owned(), 1)]);
+        // Snapshot rows: replaced when a delta fetched the key again.
+        assert!(!keep_row(0, 0, Some("k1"), Some(&changed)));
+        assert!(keep_row(0, 0, Some("k9"), Some(&changed)));
+        assert!(keep_row(0, 0, None, Some(&changed)));
+        // Delta rows: only the latest fetch of a key stays.
+        assert!(!keep_row(1, 0, Some("k1"), Some(&changed)));
+        assert!(keep_row(2, 0, Some("k1"), Some(&changed)));
+        assert!(keep_row(1, 0, Some("k2"), Some(&changed)));
+        // A full fetch at 2 replaces everything older, keeps its own rows unless changed later.
+        assert!(!keep_row(0, 2, Some("k9"), None));
+        assert!(!keep_row(1, 2, Some("k2"), Some(&changed)));
+        assert!(keep_row(2, 2, Some("k9"), None));
+        assert!(keep_row(2, 2, Some("k2"), Some(&changed)));
+    }
+}

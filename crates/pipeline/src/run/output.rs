@@ -1,0 +1,555 @@
+//! The output side of one run (an export or a compaction): opens the output and its catalog,
+//! hands out partition writers, commits partitions as their source finishes, and at the end
+//! writes the catalog, the run manifest, the markers, and removes what is no longer referenced.
+//!
+//! The order at the end is the commit protocol of both outputs:
+//! catalog (`_current.json`) → run manifest → `_SUCCESS` markers (object stores) → clean-up.
+//! In a local folder each partition was already swapped in atomically when its source finished,
+//! and the catalog follows; on an object store the catalog write is the commit point (see
+//! [`crate::write::object_store::commit`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use arrow::datatypes::SchemaRef;
+use chrono::Utc;
+
+use crate::commit::catalog::{
+    Catalog, Content, DELTAS_DIR, DeltaKind, DeltaRecord, EntityMark, MARKER_FILE, Marker,
+    marker_json,
+};
+use crate::config::ValidatedSource;
+use crate::run::error::ExportError;
+use crate::incremental::{MarkWatcher, SourcePlan, next_mark, plan_source};
+use crate::commit::manifest::{MANIFEST_DIR, ManifestFile, RunManifest, SourceReport};
+use crate::write::location::{ObjectStoreOutput, OutputLocation};
+use crate::write::SinkError;
+use crate::write::object_store::commit::{
+    check_access, delete_all, put_object, remove_unreferenced,
+};
+use crate::write::parquet::{ParquetSinkConfig, PartitionTarget, remove_run_staging};
+use crate::write::partition::{
+    CommittedPartition, PartitionPlace, PartitionWriter, StagedPartition,
+};
+
+/// The output of one run.
+pub struct RunOutput {
+    location: OutputLocation,
+    run_id: String,
+    catalog: Catalog,
+    pending: Mutex<Pending>,
+}
+
+/// What the run committed so far, applied to the catalog at the end.
+#[derive(Default)]
+struct Pending {
+    partitions: Vec<(CommittedPartition, BTreeMap<String, DeltaKind>)>,
+    marks: Vec<(String, String, EntityMark)>,
+    /// Deltas folded into a new snapshot by a compaction, deleted after the catalog commit.
+    consumed: Vec<DeltaRecord>,
+    /// Every partition a writer was created for; on object stores, what the catalog does not
+    /// reference there afterwards (replaced, unchanged or failed uploads) is deleted.
+    touched: Vec<PartitionPlace>,
+}
+
+impl RunOutput {
+    /// Opens `out` (a folder, created if missing, or an `s3://` URL), checks that it can be
+    /// written, and loads its catalog.
+    pub async fn open(out: &Path, run_id: &str) -> Result<Self, ExportError> {
+        let location = OutputLocation::from_out_path(out).map_err(|e| ExportError::Output {
+            path: out.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut output = Self::open_location(location).await?;
+        output.run_id = run_id.to_owned();
+        Ok(output)
+    }
+
+    /// Opens an output the caller built, before the run id is known (a resumed run reads its
+    /// id from its checkpoints); set it with [`RunOutput::set_run_id`].
+    pub async fn open_location(location: OutputLocation) -> Result<Self, ExportError> {
+        let unusable = |reason: String| ExportError::Output {
+            path: location.to_string(),
+            reason,
+        };
+        match &location {
+            OutputLocation::Local(dir) => {
+                prepare_local(dir).map_err(|e| unusable(e.to_string()))?
+            }
+            OutputLocation::ObjectStore(store) => check_access(store)
+                .await
+                .map_err(|e| unusable(e.to_string()))?,
+        }
+        let catalog = Catalog::load(&location)
+            .await
+            .map_err(|e| unusable(e.to_string()))?;
+        Ok(Self {
+            location,
+            run_id: String::new(),
+            catalog,
+            pending: Mutex::new(Pending::default()),
+        })
+    }
+
+    /// Sets the run every writer and commit belongs to.
+    pub fn set_run_id(&mut self, run_id: &str) {
+        self.run_id = run_id.to_owned();
+    }
+
+    /// The local folder for the run's staging and checkpoints: the output folder itself, or for
+    /// an object store a folder in the system's temporary directory named after its URL.
+    pub fn work_dir(&self) -> PathBuf {
+        match &self.location {
+            OutputLocation::Local(dir) => dir.clone(),
+            OutputLocation::ObjectStore(store) => store.local_work_dir(),
+        }
+    }
+
+    /// Where the run writes.
+    pub fn location(&self) -> &OutputLocation {
+        &self.location
+    }
+
+    /// The catalog as it was when the run started.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// How `source` runs this time (full or incremental).
+    pub fn plan(&self, source: &ValidatedSource) -> SourcePlan {
+        plan_source(source, &self.catalog, &self.run_id)
+    }
+
+    /// A writer for `target` as `plan` places it (snapshot or delta).
+    pub fn writer(
+        &self,
+        plan: &SourcePlan,
+        target: PartitionTarget,
+        schema: SchemaRef,
+        metadata: Vec<(String, String)>,
+        config: &ParquetSinkConfig,
+    ) -> Result<PartitionWriter, SinkError> {
+        let place = plan.place(target);
+        self.pending().touched.push(place.clone());
+        PartitionWriter::create(&self.location, place, schema, metadata, config)
+    }
+
+    /// A writer for a new snapshot of `target` (compaction).
+    pub fn snapshot_writer(
+        &self,
+        target: PartitionTarget,
+        schema: SchemaRef,
+        metadata: Vec<(String, String)>,
+        config: &ParquetSinkConfig,
+    ) -> Result<PartitionWriter, SinkError> {
+        let place = PartitionPlace::snapshot(target, &self.run_id);
+        self.pending().touched.push(place.clone());
+        PartitionWriter::create(&self.location, place, schema, metadata, config)
+    }
+
+    /// Commits the partitions of a source that finished without error; returns the errors of
+    /// those that could not be committed.
+    ///
+    /// What is kept instead of published: a snapshot whose content equals the current one (with
+    /// no deltas on top); a full-fetch delta (U8 contacts) equal to the latest full content; a
+    /// change delta (U8 customers) when no fetched record is newer than the previous mark (the
+    /// inclusive filter re-fetches the boundary record); and a mixed delta (rejects) when
+    /// neither of those was published, since its rows then repeat known ones.
+    pub fn commit_source(
+        &self,
+        plan: &SourcePlan,
+        staged: Vec<StagedPartition>,
+        watcher: Option<&MarkWatcher>,
+    ) -> Vec<String> {
+        let nothing_new = plan.incremental.is_some() && watcher.is_some_and(|w| w.newer() == 0);
+        let mut errors = Vec::new();
+        let mut published_delta = false;
+        let mut mixed = Vec::new();
+        for partition in staged {
+            let entities = plan.delta_entities(&partition.place().target.dataset);
+            let kinds: BTreeSet<DeltaKind> = entities.values().copied().collect();
+            if partition.place().delta && kinds.len() > 1 {
+                mixed.push(partition);
+                continue;
+            }
+            let skip =
+                partition.place().delta && kinds.contains(&DeltaKind::Changes) && nothing_new;
+            match self.commit_one(plan, partition, skip) {
+                Ok(committed) => published_delta |= committed.place.delta && !committed.unchanged,
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+        for partition in mixed {
+            let skip = nothing_new && !published_delta;
+            if let Err(e) = self.commit_one(plan, partition, skip) {
+                errors.push(e.to_string());
+            }
+        }
+        errors
+    }
+
+    fn commit_one(
+        &self,
+        plan: &SourcePlan,
+        staged: StagedPartition,
+        skip: bool,
+    ) -> Result<CommittedPartition, SinkError> {
+        let place = staged.place().clone();
+        let entities = plan.delta_entities(&place.target.dataset);
+        if skip {
+            let content = Content {
+                run_id: place.run_id.clone(),
+                content_hash: staged.content_hash().to_owned(),
+                rows: staged.rows(),
+                files: Vec::new(),
+            };
+            staged.abort()?;
+            return Ok(CommittedPartition {
+                place,
+                content,
+                unchanged: true,
+            });
+        }
+        let record = self.catalog.partition(&place.target);
+        let current = if place.delta {
+            let only_full = entities.len() == 1 && entities.values().all(|k| *k == DeltaKind::Full);
+            match (only_full, entities.keys().next()) {
+                (true, Some(entity)) => record.map(|r| r.latest_full(entity)),
+                _ => None,
+            }
+        } else {
+            record.filter(|r| r.deltas.is_empty()).map(|r| &r.snapshot)
+        };
+        let committed = staged.commit(current)?;
+        self.pending()
+            .partitions
+            .push((committed.clone(), entities));
+        Ok(committed)
+    }
+
+    /// A compaction's new snapshot of `target` replaced `consumed` deltas: commit it and delete
+    /// the deltas once the catalog points at the new snapshot.
+    pub fn commit_compacted(
+        &self,
+        staged: StagedPartition,
+        consumed: Vec<DeltaRecord>,
+    ) -> Result<CommittedPartition, SinkError> {
+        let committed = staged.commit(None)?;
+        let mut pending = self.pending();
+        pending
+            .partitions
+            .push((committed.clone(), BTreeMap::new()));
+        pending.consumed.extend(consumed);
+        Ok(committed)
+    }
+
+    /// The high-water mark of a source's entity as the run started.
+    pub fn previous_mark(&self, source: &str, tenant: &str, entity: &str) -> Option<&EntityMark> {
+        self.catalog.mark(source, tenant, entity)
+    }
+
+    /// Records a source's new high-water mark; it is committed with the catalog.
+    pub fn record_mark(&self, source: &str, tenant: &str, mark: EntityMark) {
+        self.pending()
+            .marks
+            .push((source.to_owned(), tenant.to_owned(), mark));
+    }
+
+    /// After `report`'s source committed: records the new high-water mark `watcher` saw, or
+    /// returns the warning explaining why the mark stays.
+    pub fn advance_mark(
+        &self,
+        plan: &SourcePlan,
+        watcher: Option<&MarkWatcher>,
+        report: &SourceReport,
+    ) -> Option<String> {
+        let watcher = watcher?;
+        let previous = self.previous_mark(plan.source, &plan.tenant, "customers");
+        match next_mark(watcher, report, previous, &self.run_id) {
+            Ok(Some(mark)) => {
+                self.record_mark(plan.source, &plan.tenant, mark);
+                None
+            }
+            Ok(None) => None,
+            Err(warning) => Some(warning),
+        }
+    }
+
+    /// Writes the catalog (the commit point on object stores) and removes the run's staging;
+    /// returns the run's published files and unchanged partitions for the run manifest.
+    /// Problems after the commit point become warnings.
+    pub async fn commit_catalog(&self) -> Result<CatalogCommit, ExportError> {
+        let mut commit = CatalogCommit::default();
+        let (partitions, marks, mut consumed, touched) = {
+            let mut pending = self.pending();
+            (
+                std::mem::take(&mut pending.partitions),
+                std::mem::take(&mut pending.marks),
+                std::mem::take(&mut pending.consumed),
+                std::mem::take(&mut pending.touched),
+            )
+        };
+        let mut catalog = self.catalog.clone();
+        let sequence = catalog.next_delta_sequence();
+        let mut published = Vec::new();
+        for (committed, entities) in &partitions {
+            let target = &committed.place.target;
+            if committed.unchanged {
+                if !committed.place.delta {
+                    commit.unchanged.push(target.to_string());
+                }
+                continue;
+            }
+            if committed.place.delta {
+                let delta = DeltaRecord {
+                    sequence,
+                    entities: entities.clone(),
+                    content: committed.content.clone(),
+                };
+                if !catalog.add_delta(target, delta) {
+                    commit.warnings.push(format!(
+                        "{target}: an incremental delta was written without a snapshot to add it \
+                         to; run `custlake export --full` for this source"
+                    ));
+                }
+            } else {
+                // A new full snapshot supersedes the deltas recorded against the old one (a
+                // compaction lists them itself).
+                if let Some(old) = catalog.partition(target) {
+                    let stale = old.deltas.iter().filter(|d| !consumed.contains(d));
+                    let stale: Vec<DeltaRecord> = stale.cloned().collect();
+                    consumed.extend(stale);
+                }
+                catalog.set_snapshot(target, committed.content.clone());
+            }
+            published.push(committed);
+            commit
+                .files
+                .extend(committed.content.files.iter().map(|file| ManifestFile {
+                    dataset: target.dataset.clone(),
+                    source: target.source.clone(),
+                    tenant: target.tenant.clone(),
+                    path: file.path.clone(),
+                    rows: file.rows,
+                    bytes: file.bytes,
+                }));
+        }
+        for (source, tenant, mark) in marks {
+            catalog.set_mark(&source, &tenant, mark);
+        }
+        let changed = !published.is_empty() || catalog.sources != self.catalog.sources;
+        if changed {
+            catalog.updated_by_run = self.run_id.clone();
+            catalog.updated_at = Some(Utc::now());
+            catalog
+                .store(&self.location)
+                .await
+                .map_err(ExportError::Catalog)?;
+        }
+        self.clean_up(
+            &catalog,
+            &published,
+            &consumed,
+            &touched,
+            &mut commit.warnings,
+        )
+        .await;
+        Ok(commit)
+    }
+
+    /// Writes the run manifest `_manifests/<run_id>.json`.
+    pub async fn write_manifest(&self, manifest: &RunManifest) -> Result<(), ExportError> {
+        match &self.location {
+            OutputLocation::Local(dir) => manifest
+                .write_atomically(dir)
+                .map(|_| ())
+                .map_err(ExportError::Manifest),
+            OutputLocation::ObjectStore(store) => {
+                crate::write::parquet::validate_run_id(&manifest.run_id)
+                    .map_err(ExportError::Manifest)?;
+                let mut json = serde_json::to_vec_pretty(manifest).map_err(|error| {
+                    ExportError::Manifest(SinkError::ManifestEncode {
+                        path: format!("{MANIFEST_DIR}/{}.json", manifest.run_id).into(),
+                        error,
+                    })
+                })?;
+                json.push(b'\n');
+                let relative = format!("{MANIFEST_DIR}/{}.json", manifest.run_id);
+                put_object(store, &relative, json)
+                    .await
+                    .map_err(ExportError::Manifest)
+            }
+        }
+    }
+
+    /// After the commit: markers (object stores), unreferenced files of the committed
+    /// partitions, consumed deltas, and the run's staging folders (local).
+    async fn clean_up(
+        &self,
+        catalog: &Catalog,
+        published: &[&CommittedPartition],
+        consumed: &[DeltaRecord],
+        touched: &[PartitionPlace],
+        warnings: &mut Vec<String>,
+    ) {
+        match &self.location {
+            OutputLocation::ObjectStore(store) => {
+                for committed in published {
+                    if let Err(e) = put_marker(store, committed).await {
+                        warnings.push(format!("a _SUCCESS marker was not written: {e}"));
+                    }
+                }
+                let mut swept = BTreeSet::new();
+                for place in touched {
+                    let dir = place.relative_dir();
+                    if !swept.insert(dir.clone()) {
+                        continue;
+                    }
+                    let record = catalog.partition(&place.target);
+                    let keep: BTreeSet<String> = match record {
+                        Some(r) if place.delta => r
+                            .deltas
+                            .iter()
+                            .filter(|d| d.content.run_id == place.run_id)
+                            .flat_map(|d| d.content.files.iter().map(|f| f.path.clone()))
+                            .collect(),
+                        Some(r) => r.snapshot.files.iter().map(|f| f.path.clone()).collect(),
+                        None => BTreeSet::new(),
+                    };
+                    if let Err(e) = remove_unreferenced(store, &dir, &keep).await {
+                        warnings.push(format!("unreferenced files were not deleted: {e}"));
+                    }
+                }
+                let mut stale: Vec<String> = Vec::new();
+                for delta in consumed {
+                    stale.extend(delta.content.files.iter().map(|f| f.path.clone()));
+                    let dirs: BTreeSet<&str> = delta
+                        .content
+                        .files
+                        .iter()
+                        .filter_map(|f| f.path.rsplit_once('/').map(|(dir, _)| dir))
+                        .collect();
+                    stale.extend(dirs.into_iter().map(|d| format!("{d}/{MARKER_FILE}")));
+                }
+                if let Err(e) = delete_all(store, &stale).await {
+                    warnings.push(format!("compacted deltas were not all deleted: {e}"));
+                }
+                let work_dir = store.local_work_dir();
+                if work_dir.exists() {
+                    if let Err(e) = remove_run_staging(&work_dir, &self.run_id) {
+                        warnings.push(format!("local work folder not cleaned up: {e}"));
+                    }
+                    // Only succeeds once nothing else is left in it.
+                    let _ = std::fs::remove_dir(&work_dir);
+                }
+            }
+            OutputLocation::Local(dir) => {
+                for delta in consumed {
+                    let dirs: BTreeSet<&str> = delta
+                        .content
+                        .files
+                        .iter()
+                        .filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d))
+                        .collect();
+                    for relative in dirs {
+                        if let Err(e) = remove_local_delta(dir, relative) {
+                            warnings.push(format!("a compacted delta was not deleted: {e}"));
+                        }
+                    }
+                }
+                if let Err(e) = remove_run_staging(dir, &self.run_id) {
+                    warnings.push(format!("staging folder not cleaned up: {e}"));
+                }
+                let delta_root = dir.join(DELTAS_DIR).join(format!("run_id={}", self.run_id));
+                if delta_root.exists() {
+                    if let Err(e) = remove_run_staging(&delta_root, &self.run_id) {
+                        warnings.push(format!("staging folder not cleaned up: {e}"));
+                    }
+                    remove_empty_ancestors(&delta_root, dir);
+                }
+            }
+        }
+    }
+
+    fn pending(&self) -> MutexGuard<'_, Pending> {
+        match self.pending.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+/// What a catalog commit published, for the run manifest.
+#[derive(Debug, Default)]
+pub struct CatalogCommit {
+    /// Files that became current (snapshots) or were added (deltas).
+    pub files: Vec<ManifestFile>,
+    /// Partitions whose content did not change (`dataset/source=../tenant=..`).
+    pub unchanged: Vec<String>,
+    /// Housekeeping after the commit that did not succeed.
+    pub warnings: Vec<String>,
+}
+
+impl CatalogCommit {
+    /// Adds the commit's files, unchanged partitions and warnings to `manifest`.
+    pub fn record_in(self, manifest: &mut RunManifest) {
+        manifest.files.extend(self.files);
+        manifest.unchanged.extend(self.unchanged);
+        manifest.warnings.extend(self.warnings);
+    }
+}
+
+/// Creates the folder and probes that it can be written (creating it may succeed on a
+/// read-only mount that already has it).
+fn prepare_local(out: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(out)?;
+    let probe = out.join(format!(".custlake-write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
+}
+
+async fn put_marker(
+    store: &ObjectStoreOutput,
+    committed: &CommittedPartition,
+) -> Result<(), SinkError> {
+    let target = &committed.place.target;
+    let marker = Marker {
+        dataset: target.dataset.clone(),
+        source: target.source.clone(),
+        tenant: target.tenant.clone(),
+        delta: committed.place.delta,
+        content: committed.content.clone(),
+    };
+    let relative = format!("{}/{MARKER_FILE}", committed.place.relative_dir());
+    put_object(store, &relative, marker_json(&marker)).await
+}
+
+/// Deletes one compacted delta partition folder (`_deltas/run_id=<r>/<dataset>/source=/tenant=`)
+/// and the folders above it that became empty, up to `_deltas`.
+fn remove_local_delta(root: &Path, relative: &str) -> Result<(), SinkError> {
+    if !relative.starts_with(&format!("{DELTAS_DIR}/")) || relative.contains("..") {
+        return Ok(());
+    }
+    let dir = root.join(relative);
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(SinkError::io("remove folder", dir, error)),
+    }
+    remove_empty_ancestors(&dir, root);
+    Ok(())
+}
+
+/// Removes `dir`'s empty ancestors (and `dir`), stopping below `root`.
+fn remove_empty_ancestors(dir: &Path, root: &Path) {
+    for ancestor in dir.ancestors() {
+        if ancestor == root || !ancestor.starts_with(root) {
+            break;
+        }
+        // Fails (and stops) at the first folder that still holds something.
+        if std::fs::remove_dir(ancestor).is_err() && ancestor.exists() {
+            break;
+        }
+    }
+}

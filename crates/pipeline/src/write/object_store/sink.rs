@@ -1,0 +1,351 @@
+//! The writing half of an object-store snapshot: Arrow batches in, rotating zstd Parquet files
+//! streamed to the store, each under a run-unique key, so nothing a reader trusts changes before
+//! the catalog commit.
+//!
+//! Synchronous like the local [`SnapshotWriter`](crate::write::parquet::SnapshotWriter): Parquet
+//! encoding is CPU work, so the pipeline drives it from a blocking thread. Encoded bytes go through
+//! [`UploadStream`] into object_store's `BufWriter`, which sends a small file as one PUT and
+//! streams a large one as a multipart upload with a bounded number of parts in flight, so memory
+//! stays bounded by the row group being encoded plus a few upload parts, never a whole file.
+
+use std::io::{self, Write};
+
+use arrow::datatypes::SchemaRef;
+use arrow::record_batch::RecordBatch;
+use bytes::Bytes;
+use object_store::buffered::BufWriter;
+use parquet::arrow::ArrowWriter;
+use parquet::file::properties::WriterProperties;
+use tokio::io::AsyncWriteExt;
+use tokio::runtime::Handle;
+
+use super::commit::{UploadedFile, UploadedSnapshot};
+use crate::write::location::ObjectStoreOutput;
+use crate::write::SinkError;
+use crate::write::parquet::{ParquetSinkConfig, PartitionTarget};
+
+/// Encoded bytes collected before they are handed to the upload (the writer calls with small
+/// slices; handing over fewer, larger chunks keeps the async hand-offs cheap).
+const HANDOFF_BYTES: usize = 1 << 20;
+
+/// Upload parts in flight per file.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// Writes one partition's files for one run straight to the object store.
+///
+/// Files are named `part-<run_id>-00000.parquet`, `-00001`, ... under `relative_dir` and rotate
+/// like the local sink's. Dropping the writer without [`finish`](Self::finish) aborts the open
+/// upload and deletes the files already uploaded (best effort; leftovers are removed by the
+/// next commit of the partition).
+pub struct ObjectSnapshotWriter {
+    output: ObjectStoreOutput,
+    runtime: Handle,
+    target: PartitionTarget,
+    relative_dir: String,
+    run_id: String,
+    schema: SchemaRef,
+    properties: WriterProperties,
+    max_rows_per_file: u64,
+    max_bytes_per_file: u64,
+    current: Option<OpenObject>,
+    closed: Vec<UploadedFile>,
+    /// False once `finish` handed the files to an [`UploadedSnapshot`].
+    owns_files: bool,
+}
+
+/// The file being uploaded.
+struct OpenObject {
+    file_name: String,
+    writer: ArrowWriter<UploadStream>,
+    rows: u64,
+}
+
+impl ObjectSnapshotWriter {
+    /// Prepares a writer for `target` whose files go under `relative_dir` (relative to the
+    /// output's prefix). Must be called inside a Tokio runtime: uploads run on it.
+    pub fn create(
+        output: &ObjectStoreOutput,
+        target: PartitionTarget,
+        relative_dir: String,
+        run_id: &str,
+        schema: SchemaRef,
+        metadata: Vec<(String, String)>,
+        config: &ParquetSinkConfig,
+    ) -> Result<Self, SinkError> {
+        let runtime = Handle::try_current().map_err(|_| SinkError::ObjectStore {
+            action: "start uploads to",
+            location: output.display(&relative_dir),
+            error: object_store::Error::Generic {
+                store: "S3",
+                source: "no async runtime to run uploads on (a bug in the caller)".into(),
+            },
+        })?;
+        Ok(Self {
+            output: output.clone(),
+            runtime,
+            target,
+            relative_dir,
+            run_id: run_id.to_owned(),
+            schema,
+            properties: config.writer_properties(&metadata)?,
+            max_rows_per_file: config.max_rows_per_file,
+            max_bytes_per_file: config.max_bytes_per_file,
+            current: None,
+            closed: Vec::new(),
+            owns_files: true,
+        })
+    }
+
+    /// The partition this writer uploads.
+    pub fn target(&self) -> &PartitionTarget {
+        &self.target
+    }
+
+    /// Appends a batch, splitting it across files when it crosses `max_rows_per_file`.
+    /// Blocks while the upload catches up; call it from a blocking thread.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), SinkError> {
+        let total = batch.num_rows();
+        let mut offset = 0;
+        while offset < total {
+            let (max_rows, max_bytes) = (self.max_rows_per_file, self.max_bytes_per_file);
+            let part = self.open_part()?;
+            let room =
+                usize::try_from(max_rows.saturating_sub(part.rows).max(1)).unwrap_or(usize::MAX);
+            let take = room.min(total - offset);
+            if let Err(error) = part.writer.write(&batch.slice(offset, take)) {
+                let error = part.writer.inner_mut().explain(error);
+                return Err(self.failure(error));
+            }
+            part.rows += take as u64;
+            offset += take;
+            let bytes = (part.writer.bytes_written() + part.writer.in_progress_size()) as u64;
+            if part.rows >= max_rows || bytes >= max_bytes {
+                self.close_part()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Completes every upload and hands the files over for the catalog commit. A snapshot
+    /// without rows still gets one file holding just the schema, as locally.
+    pub fn finish(mut self) -> Result<UploadedSnapshot, SinkError> {
+        if self.closed.is_empty() {
+            self.open_part()?;
+        }
+        self.close_part()?;
+        self.owns_files = false;
+        Ok(UploadedSnapshot::new(
+            self.output.clone(),
+            self.relative_dir.clone(),
+            std::mem::take(&mut self.closed),
+        ))
+    }
+
+    fn open_part(&mut self) -> Result<&mut OpenObject, SinkError> {
+        let part = match self.current.take() {
+            Some(part) => part,
+            None => self.new_part()?,
+        };
+        Ok(self.current.insert(part))
+    }
+
+    fn new_part(&self) -> Result<OpenObject, SinkError> {
+        let index = u32::try_from(self.closed.len()).unwrap_or(u32::MAX);
+        let file_name = format!("part-{}-{index:05}.parquet", self.run_id);
+        let relative = format!("{}/{file_name}", self.relative_dir);
+        let key = self.output.key(&relative);
+        let upload = BufWriter::with_capacity(
+            self.output.store.clone(),
+            key,
+            self.output.multipart_threshold,
+        )
+        .with_max_concurrency(PARTS_IN_FLIGHT);
+        let stream = UploadStream {
+            runtime: self.runtime.clone(),
+            upload: Some(upload),
+            pending: Vec::with_capacity(HANDOFF_BYTES),
+            failure: None,
+            location: self.output.display(&relative),
+        };
+        let writer =
+            ArrowWriter::try_new(stream, self.schema.clone(), Some(self.properties.clone()))
+                .map_err(|error| SinkError::Parquet {
+                    path: relative.into(),
+                    error,
+                })?;
+        Ok(OpenObject {
+            file_name,
+            writer,
+            rows: 0,
+        })
+    }
+
+    /// Writes the footer of the open file (if any) and completes its upload.
+    fn close_part(&mut self) -> Result<(), SinkError> {
+        let Some(mut part) = self.current.take() else {
+            return Ok(());
+        };
+        if let Err(error) = part.writer.finish() {
+            let error = part.writer.inner_mut().explain(error);
+            self.current = Some(part);
+            return Err(self.failure(error));
+        }
+        let bytes = part.writer.bytes_written() as u64;
+        if let Err(error) = part.writer.inner_mut().complete() {
+            self.current = Some(part);
+            return Err(self.failure(error));
+        }
+        self.closed.push(UploadedFile {
+            file_name: part.file_name,
+            rows: part.rows,
+            bytes,
+        });
+        Ok(())
+    }
+
+    /// Reports `error` after aborting the open upload, so no part lingers in the bucket.
+    fn failure(&mut self, error: SinkError) -> SinkError {
+        if let Some(mut part) = self.current.take() {
+            part.writer.inner_mut().abort();
+        }
+        error
+    }
+}
+
+impl Drop for ObjectSnapshotWriter {
+    fn drop(&mut self) {
+        if !self.owns_files {
+            return;
+        }
+        if let Some(mut part) = self.current.take() {
+            part.writer.inner_mut().abort();
+        }
+        let files = std::mem::take(&mut self.closed);
+        if !files.is_empty() {
+            UploadedSnapshot::new(self.output.clone(), self.relative_dir.clone(), files)
+                .delete_in_background(&self.runtime);
+        }
+    }
+}
+
+/// `std::io::Write` over an object-store upload, for the synchronous Parquet writer.
+///
+/// Hand-written because parquet's async writer would run the CPU-heavy encoding on the async
+/// runtime; this keeps encoding on the caller's blocking thread and only the uploads async.
+struct UploadStream {
+    runtime: Handle,
+    upload: Option<BufWriter>,
+    pending: Vec<u8>,
+    /// The store's error behind an `io::Error` returned to the Parquet writer, kept to report it
+    /// with its real cause.
+    failure: Option<SinkError>,
+    location: String,
+}
+
+impl UploadStream {
+    fn hand_off(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let Some(upload) = self.upload.as_mut() else {
+            return Err(io::Error::other(
+                "the upload was already completed or aborted",
+            ));
+        };
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.pending,
+            Vec::with_capacity(HANDOFF_BYTES),
+        ));
+        match self.runtime.block_on(upload.put(chunk)) {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                let message = error.to_string();
+                self.failure = Some(SinkError::ObjectStore {
+                    action: "upload",
+                    location: self.location.clone(),
+                    error,
+                });
+                Err(io::Error::other(message))
+            }
+        }
+    }
+
+    /// Sends what is left and completes the upload (single PUT or multipart completion).
+    fn complete(&mut self) -> Result<(), SinkError> {
+        if self.hand_off().is_err() {
+            return Err(self.take_failure("upload"));
+        }
+        let Some(mut upload) = self.upload.take() else {
+            return Ok(());
+        };
+        match self.runtime.block_on(upload.shutdown()) {
+            Ok(()) => Ok(()),
+            Err(error) => Err(SinkError::ObjectStore {
+                action: "complete the upload of",
+                location: self.location.clone(),
+                error: store_error(error),
+            }),
+        }
+    }
+
+    /// Aborts a multipart upload in progress (best effort: an abandoned upload is also
+    /// expired by the bucket's lifecycle rules, if any).
+    fn abort(&mut self) {
+        if let Some(mut upload) = self.upload.take() {
+            let _ = self.runtime.block_on(upload.abort());
+        }
+    }
+
+    /// The error to report for a Parquet error raised while writing into this stream.
+    fn explain(&mut self, error: parquet::errors::ParquetError) -> SinkError {
+        self.failure.take().unwrap_or_else(|| SinkError::Parquet {
+            path: self.location.clone().into(),
+            error,
+        })
+    }
+
+    fn take_failure(&mut self, action: &'static str) -> SinkError {
+        self.failure
+            .take()
+            .unwrap_or_else(|| SinkError::ObjectStore {
+                action,
+                location: self.location.clone(),
+                error: object_store::Error::Generic {
+                    store: "S3",
+                    source: "the upload failed".into(),
+                },
+            })
+    }
+}
+
+impl Write for UploadStream {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.pending.extend_from_slice(data);
+        if self.pending.len() >= HANDOFF_BYTES {
+            self.hand_off()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        // Parts go out as they fill; `complete` sends the rest.
+        Ok(())
+    }
+}
+
+/// The object_store error inside an `io::Error` from the async writer, or a generic one.
+fn store_error(error: io::Error) -> object_store::Error {
+    match error.into_inner() {
+        Some(inner) => match inner.downcast::<object_store::Error>() {
+            Ok(store) => *store,
+            Err(other) => object_store::Error::Generic {
+                store: "S3",
+                source: other,
+            },
+        },
+        None => object_store::Error::Generic {
+            store: "S3",
+            source: "the upload failed".into(),
+        },
+    }
+}

@@ -1,0 +1,229 @@
+//! The publishing half of a snapshot: a finished, fsynced staging folder is swapped in place of
+//! the live partition in one step, or thrown away. This is what guarantees that readers never see
+//! a half-written snapshot or files of two runs, and that a failed run leaves the last good
+//! snapshot untouched.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::layout::{self, PartitionTarget, STAGING_DIR};
+use super::swap::{SwapMethod, swap_into_place};
+use crate::write::SinkError;
+use crate::write::durable::sync_dir;
+
+/// One closed, fsynced file in the staging folder.
+#[derive(Debug, Clone)]
+pub(crate) struct StagedFile {
+    pub(crate) file_name: String,
+    pub(crate) rows: u64,
+    pub(crate) bytes: u64,
+}
+
+/// A complete snapshot waiting in staging: the pipeline commits it once its source finished
+/// without error, and aborts it otherwise.
+///
+/// Dropping it without either deletes the staged files, like [`abort`](Self::abort).
+#[must_use = "a staged snapshot is invisible until committed; call commit() or abort()"]
+#[derive(Debug)]
+pub struct StagedSnapshot {
+    out_root: PathBuf,
+    target: PartitionTarget,
+    run_id: String,
+    staging_dir: PathBuf,
+    files: Vec<StagedFile>,
+    /// False once commit or abort has taken responsibility for the staging folder.
+    owns_staging: bool,
+}
+
+impl StagedSnapshot {
+    pub(crate) fn new(
+        out_root: PathBuf,
+        target: PartitionTarget,
+        run_id: String,
+        staging_dir: PathBuf,
+        files: Vec<StagedFile>,
+    ) -> Self {
+        Self {
+            out_root,
+            target,
+            run_id,
+            staging_dir,
+            files,
+            owns_staging: true,
+        }
+    }
+
+    /// The partition this snapshot will replace.
+    pub fn target(&self) -> &PartitionTarget {
+        &self.target
+    }
+
+    /// Rows across all staged files.
+    pub fn rows(&self) -> u64 {
+        self.files.iter().map(|file| file.rows).sum()
+    }
+
+    /// Where the files wait until commit.
+    pub fn staging_dir(&self) -> &Path {
+        &self.staging_dir
+    }
+
+    /// Makes this snapshot the live partition `<out>/<dataset>/source=<s>/tenant=<t>/`,
+    /// replacing the previous one as a whole.
+    ///
+    /// On Linux the staged and live folders are exchanged atomically with
+    /// `renameat2(RENAME_EXCHANGE)` and the previous snapshot (now in staging) is deleted. Without
+    /// a previous snapshot the staged folder is simply renamed. Where the file system cannot
+    /// exchange (`EINVAL`/`ENOSYS`, and on other systems) the previous snapshot is renamed aside
+    /// and the new one renamed in: readers may then briefly find the partition missing, but
+    /// never a mix, and [`CommittedSnapshot::swap`] says so. The affected folders are fsynced, so
+    /// a committed snapshot survives a crash.
+    ///
+    /// On error before the swap the previous snapshot is untouched and the staged files are
+    /// deleted. An error after it (only syncing the partition's parent folder can fail there)
+    /// means the new snapshot is in place but may not survive a crash.
+    pub fn commit(mut self) -> Result<CommittedSnapshot, SinkError> {
+        let live = self.target.live_dir(&self.out_root);
+        let partition_parents = live
+            .ancestors()
+            .skip(1)
+            .take_while(|dir| dir.starts_with(&self.out_root) && *dir != self.out_root)
+            .map(Path::to_path_buf)
+            .collect::<Vec<_>>();
+        if let Some(parent) = partition_parents.first() {
+            fs::create_dir_all(parent)
+                .map_err(|error| SinkError::io("create folder", parent, error))?;
+        }
+        // Make the (possibly new) `dataset/source=..` chain durable before anything points into it.
+        for dir in partition_parents
+            .iter()
+            .chain(std::iter::once(&self.out_root))
+        {
+            sync_dir(dir)?;
+        }
+
+        let aside = self.target.aside_dir(&self.out_root, &self.run_id);
+        let swap = swap_into_place(&self.staging_dir, &live, &aside)?;
+        self.owns_staging = false;
+
+        if let Some(parent) = live.parent() {
+            sync_dir(parent)?;
+        }
+        // The previous snapshot now sits at the staging path (exchange) or at `aside`
+        // (fallback). It is no longer visible, so failing to delete it only wastes space until
+        // `remove_run_staging` runs; the commit itself has succeeded.
+        let _ = fs::remove_dir_all(&self.staging_dir);
+        if swap == SwapMethod::RenamedAside {
+            let _ = fs::remove_dir_all(&aside);
+        }
+
+        let relative_dir = self.target.relative_dir();
+        let files = self
+            .files
+            .iter()
+            .map(|file| CommittedFile {
+                path: relative_dir.join(&file.file_name),
+                rows: file.rows,
+                bytes: file.bytes,
+            })
+            .collect();
+        Ok(CommittedSnapshot {
+            target: self.target.clone(),
+            run_id: std::mem::take(&mut self.run_id),
+            files,
+            swap,
+        })
+    }
+
+    /// Deletes the staged files; the live partition is not touched.
+    pub fn abort(mut self) -> Result<(), SinkError> {
+        self.owns_staging = false;
+        remove_if_present(&self.staging_dir)
+    }
+}
+
+impl Drop for StagedSnapshot {
+    fn drop(&mut self) {
+        if self.owns_staging {
+            let _ = fs::remove_dir_all(&self.staging_dir);
+        }
+    }
+}
+
+/// What a commit published: the manifest lists these files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedSnapshot {
+    /// The partition that was replaced.
+    pub target: PartitionTarget,
+    /// The run that wrote it.
+    pub run_id: String,
+    /// Its files, in write order.
+    pub files: Vec<CommittedFile>,
+    /// How it was put in place.
+    pub swap: SwapMethod,
+}
+
+impl CommittedSnapshot {
+    /// Rows across all files.
+    pub fn rows(&self) -> u64 {
+        self.files.iter().map(|file| file.rows).sum()
+    }
+
+    /// Bytes across all files.
+    pub fn bytes(&self) -> u64 {
+        self.files.iter().map(|file| file.bytes).sum()
+    }
+}
+
+/// One published Parquet file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommittedFile {
+    /// Path relative to the output root, e.g.
+    /// `customers/source=yonyou_u8/tenant=east/part-<run_id>-00000.parquet`.
+    pub path: PathBuf,
+    /// Rows in the file.
+    pub rows: u64,
+    /// Size of the file in bytes.
+    pub bytes: u64,
+}
+
+/// Deletes `<out>/.staging/<run_id>` (and `.staging` itself once empty).
+///
+/// A previous snapshot that a failed fallback swap could not restore (see
+/// [`SinkError::SwapIncomplete`]) is kept elsewhere and survives this.
+///
+/// The pipeline calls it once at the end of a run, after every snapshot is committed or aborted:
+/// it removes what crashed writers or failed deletions left behind. Per-snapshot commit and
+/// abort do not remove the shared run folder, because other writers of the same run may still
+/// be creating folders in it.
+pub fn remove_run_staging(out_root: &Path, run_id: &str) -> Result<(), SinkError> {
+    layout::validate_run_id(run_id)?;
+    remove_if_present(&layout::run_staging_dir(out_root, run_id))?;
+    let staging_root = out_root.join(STAGING_DIR);
+    remove_empty_dirs(&staging_root.join(layout::ASIDE_DIR));
+    // Fails while other runs still stage here, which is fine.
+    let _ = fs::remove_dir(&staging_root);
+    Ok(())
+}
+
+fn remove_if_present(dir: &Path) -> Result<(), SinkError> {
+    match fs::remove_dir_all(dir) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(SinkError::io("remove folder", dir, error)),
+    }
+}
+
+/// Removes the empty folders of a tree bottom-up and leaves any folder that still holds a file.
+fn remove_empty_dirs(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                remove_empty_dirs(&entry.path());
+            }
+        }
+    }
+    // Fails when something is left inside (or the folder is gone), both fine.
+    let _ = fs::remove_dir(dir);
+}
