@@ -234,7 +234,11 @@ pub(crate) fn mask(src: &str) -> String {
             out.push(chars[i]);
             i += 1;
         } else {
-            out.extend(chars[i..end].iter().map(|&c| if c == '\n' { '\n' } else { ' ' }));
+            out.extend(
+                chars[i..end]
+                    .iter()
+                    .map(|&c| if c == '\n' { '\n' } else { ' ' }),
+            );
             i = end;
         }
     }
@@ -249,7 +253,9 @@ fn is_ident_char(c: char) -> bool {
 fn literal_or_comment_end(chars: &[char], i: usize) -> usize {
     let at = |k: usize| chars.get(k).copied().unwrap_or('\0');
     match (chars[i], at(i + 1)) {
-        ('/', '/') => (i..chars.len()).find(|&k| chars[k] == '\n').unwrap_or(chars.len()),
+        ('/', '/') => (i..chars.len())
+            .find(|&k| chars[k] == '\n')
+            .unwrap_or(chars.len()),
         ('/', '*') => block_comment_end(chars, i),
         ('"', _) => quoted_end(chars, i + 1, '"'),
         ('\'', '\\') => quoted_end(chars, i + 1, '\''),
@@ -279,7 +285,13 @@ fn raw_string_end(chars: &[char], i: usize) -> Option<usize> {
     }
     let mut k = open + 1;
     while k < chars.len() {
-        if chars[k] == '"' && chars[k + 1..].iter().take(hashes).filter(|&&c| c == '#').count() == hashes
+        if chars[k] == '"'
+            && chars[k + 1..]
+                .iter()
+                .take(hashes)
+                .filter(|&&c| c == '#')
+                .count()
+                == hashes
         {
             return Some(k + 1 + hashes);
         }
@@ -366,7 +378,10 @@ fn tokenize(code: &str) -> Vec<Token> {
             let len = chars[i..].iter().take_while(|&&c| is_ident_char(c)).count();
             (Tok::Ident(chars[i..i + len].iter().collect()), len)
         } else if c == '\'' && is_ident_char(next) {
-            let len = 1 + chars[i + 1..].iter().take_while(|&&c| is_ident_char(c)).count();
+            let len = 1 + chars[i + 1..]
+                .iter()
+                .take_while(|&&c| is_ident_char(c))
+                .count();
             (Tok::Lifetime, len)
         } else if c == ':' && next == ':' {
             (Tok::PathSep, 2)
@@ -429,7 +444,11 @@ fn crate_refs(src: &str) -> Vec<CrateRef> {
                 tokens.get(i + 2).map(|t| &t.tok),
             ) {
                 let line = tokens[i + 2].line;
-                refs.push(CrateRef { module: module.clone(), line, via: Via::Path });
+                refs.push(CrateRef {
+                    module: module.clone(),
+                    line,
+                    via: Via::Path,
+                });
             }
         }
         i += 1;
@@ -516,10 +535,15 @@ struct Edge {
 /// The references between distinct top-level modules, sorted by file and line, plus the
 /// references to `crate::` names that are no top-level module (facade re-exports).
 fn module_edges(files: &[SourceFile]) -> (Vec<Edge>, Vec<Edge>) {
-    let modules: BTreeSet<&str> = files.iter().filter_map(SourceFile::top_level_module).collect();
+    let modules: BTreeSet<&str> = files
+        .iter()
+        .filter_map(SourceFile::top_level_module)
+        .collect();
     let (mut edges, mut facade) = (BTreeSet::new(), BTreeSet::new());
     for file in files {
-        let Some(from) = file.top_level_module() else { continue };
+        let Some(from) = file.top_level_module() else {
+            continue;
+        };
         for r in crate_refs(&file.text) {
             let edge = Edge {
                 from: from.to_owned(),
@@ -550,7 +574,9 @@ fn layer_violations(files: &[SourceFile]) -> Vec<Violation> {
     let mut violations = Vec::new();
     let mut unlisted = BTreeSet::new();
     for file in files {
-        let Some(module) = file.top_level_module() else { continue };
+        let Some(module) = file.top_level_module() else {
+            continue;
+        };
         if rank_of(module).is_none() && unlisted.insert(module.to_owned()) {
             violations.push(Violation {
                 file: file.path.clone(),
@@ -575,12 +601,22 @@ fn layer_violations(files: &[SourceFile]) -> Vec<Violation> {
         });
     }
     for edge in &edges {
-        let (Some(from), Some(to)) = (rank_of(&edge.from), rank_of(&edge.to)) else { continue };
+        let (Some(from), Some(to)) = (rank_of(&edge.from), rank_of(&edge.to)) else {
+            continue;
+        };
         if to == 0 || to < from {
             continue;
         }
-        let verb = if edge.by_path { "names a path into" } else { "imports" };
-        let which = if to == from { "the same layer" } else { "a higher layer" };
+        let verb = if edge.by_path {
+            "names a path into"
+        } else {
+            "imports"
+        };
+        let which = if to == from {
+            "the same layer"
+        } else {
+            "a higher layer"
+        };
         violations.push(Violation {
             file: edge.file.clone(),
             line: edge.line,
@@ -601,7 +637,11 @@ fn cycle_violations(files: &[SourceFile]) -> Vec<Violation> {
     let (edges, _) = module_edges(files);
     let mut graph: BTreeMap<&str, BTreeMap<&str, &Edge>> = BTreeMap::new();
     for edge in &edges {
-        graph.entry(&edge.from).or_default().entry(&edge.to).or_insert(edge);
+        graph
+            .entry(&edge.from)
+            .or_default()
+            .entry(&edge.to)
+            .or_insert(edge);
     }
     let mut covered = BTreeSet::new();
     let mut violations = Vec::new();
@@ -610,7 +650,9 @@ fn cycle_violations(files: &[SourceFile]) -> Vec<Violation> {
             if covered.contains(&(from, to)) {
                 continue;
             }
-            let Some(back) = shortest_path(&graph, to, from) else { continue };
+            let Some(back) = shortest_path(&graph, to, from) else {
+                continue;
+            };
             let cycle: Vec<&str> = std::iter::once(from).chain(back).collect();
             let steps: Vec<&Edge> = cycle.windows(2).map(|w| graph[w[0]][w[1]]).collect();
             covered.extend(cycle.windows(2).map(|w| (w[0], w[1])));
@@ -686,7 +728,9 @@ fn functions(src: &str) -> Vec<FnItem> {
 /// The `fn` item whose keyword is at `at`; `None` for a `fn(…)` pointer type, a `fn $name`
 /// macro pattern or anything else that does not parse.
 fn parse_fn(tokens: &[Token], at: usize) -> Option<FnItem> {
-    let Tok::Ident(name) = &tokens.get(at + 1)?.tok else { return None };
+    let Tok::Ident(name) = &tokens.get(at + 1)?.tok else {
+        return None;
+    };
     let mut pos = at + 2;
     if tokens.get(pos)?.is('<') {
         pos = skip_generics(tokens, pos)?;
@@ -697,7 +741,12 @@ fn parse_fn(tokens: &[Token], at: usize) -> Option<FnItem> {
     let close = matching_close(tokens, pos)?;
     let params = count_params(&tokens[pos + 1..close]);
     let end_line = body_end_line(tokens, close + 1)?;
-    Some(FnItem { name: name.clone(), line: tokens[at].line, end_line, params })
+    Some(FnItem {
+        name: name.clone(),
+        line: tokens[at].line,
+        end_line,
+        params,
+    })
 }
 
 /// The index just after the `>` closing the generics opened at `open`.
@@ -793,7 +842,9 @@ fn long_functions(files: &[SourceFile]) -> Vec<Violation> {
     let mut violations = Vec::new();
     for file in files.iter().filter(|f| !f.is_generated()) {
         for f in functions(&file.text) {
-            let Some(lines) = f.lines().filter(|&n| n > MAX_FN_LINES) else { continue };
+            let Some(lines) = f.lines().filter(|&n| n > MAX_FN_LINES) else {
+                continue;
+            };
             violations.push(Violation {
                 file: file.path.clone(),
                 line: f.line,
@@ -812,7 +863,10 @@ fn long_functions(files: &[SourceFile]) -> Vec<Violation> {
 fn wide_functions(files: &[SourceFile]) -> Vec<Violation> {
     let mut violations = Vec::new();
     for file in files.iter().filter(|f| !f.is_generated()) {
-        for f in functions(&file.text).into_iter().filter(|f| f.params > MAX_FN_PARAMS) {
+        for f in functions(&file.text)
+            .into_iter()
+            .filter(|f| f.params > MAX_FN_PARAMS)
+        {
             violations.push(Violation {
                 file: file.path.clone(),
                 line: f.line,
@@ -913,12 +967,18 @@ mod tests {
     #[test]
     fn no_too_many_arguments_allows() {
         let files = real_tree(&[PIPELINE_SRC, CLI_SRC]);
-        assert_clean("too_many_arguments allow(s)", too_many_arguments_allows(&files));
+        assert_clean(
+            "too_many_arguments allow(s)",
+            too_many_arguments_allows(&files),
+        );
     }
 
     #[test]
     fn every_file_starts_with_a_module_doc() {
-        assert_clean("file(s) without a module doc", missing_module_docs(&real_tree(&["crates"])));
+        assert_clean(
+            "file(s) without a module doc",
+            missing_module_docs(&real_tree(&["crates"])),
+        );
     }
 
     // ---- the parser, on inline snippets -----------------------------------------------------
@@ -932,7 +992,10 @@ mod tests {
     }
 
     fn used(src: &str) -> Vec<(String, usize)> {
-        crate_refs(src).into_iter().map(|r| (r.module, r.line)).collect()
+        crate_refs(src)
+            .into_iter()
+            .map(|r| (r.module, r.line))
+            .collect()
     }
 
     fn pairs(list: &[(&str, usize)]) -> Vec<(String, usize)> {
@@ -945,14 +1008,25 @@ mod tests {
                    use crate::{config::Config, sources};\n\
                    use crate::{a::{b, c}, d};\n\
                    use std::collections::HashMap;\n";
-        let expected = [("fetch", 1), ("config", 2), ("sources", 2), ("a", 3), ("a", 3), ("d", 3)];
+        let expected = [
+            ("fetch", 1),
+            ("config", 2),
+            ("sources", 2),
+            ("a", 3),
+            ("a", 3),
+            ("d", 3),
+        ];
         assert_eq!(used(src), pairs(&expected));
     }
 
     #[test]
     fn reads_multi_line_groups_at_the_line_of_each_module() {
-        let src = "use crate::{\n    config::{\n        A,\n        B,\n    },\n    write::W,\n};\n";
-        assert_eq!(used(src), pairs(&[("config", 2), ("config", 2), ("write", 6)]));
+        let src =
+            "use crate::{\n    config::{\n        A,\n        B,\n    },\n    write::W,\n};\n";
+        assert_eq!(
+            used(src),
+            pairs(&[("config", 2), ("config", 2), ("write", 6)])
+        );
     }
 
     #[test]
@@ -974,8 +1048,13 @@ mod tests {
 fn sig() -> impl Sized + use<> {}
 macro_rules! m { () => { $crate::hidden::X } }
 "#;
-        let expected =
-            [("model", 1), ("layout", 2), ("config", 8), ("write", 12), ("commit", 13)];
+        let expected = [
+            ("model", 1),
+            ("layout", 2),
+            ("config", 8),
+            ("write", 12),
+            ("commit", 13),
+        ];
         assert_eq!(used(src), pairs(&expected));
     }
 
@@ -983,13 +1062,23 @@ macro_rules! m { () => { $crate::hidden::X } }
     fn reads_paths_written_out_in_code() {
         let src = "fn f() {\n    crate::resume::spool::raw_texts(r);\n}\npub(crate) fn g() {}\n";
         let refs = crate_refs(src);
-        assert_eq!(refs, vec![CrateRef { module: "resume".into(), line: 2, via: Via::Path }]);
+        assert_eq!(
+            refs,
+            vec![CrateRef {
+                module: "resume".into(),
+                line: 2,
+                via: Via::Path
+            }]
+        );
     }
 
     #[test]
     fn a_higher_layer_import_is_named_with_file_and_line() {
         let files = [
-            file("fetch/retry.rs", "//! Retry.\n\nuse crate::write::Writer;\nuse crate::config::C;\n"),
+            file(
+                "fetch/retry.rs",
+                "//! Retry.\n\nuse crate::write::Writer;\nuse crate::config::C;\n",
+            ),
             file("write/mod.rs", "//! Write.\nuse crate::fetch::Budget;\n"),
             file("config/mod.rs", "//! Config.\n"),
         ];
@@ -997,24 +1086,41 @@ macro_rules! m { () => { $crate::hidden::X } }
         assert_eq!(violations.len(), 1, "{violations:?}");
         assert_eq!(violations[0].file, "crates/pipeline/src/fetch/retry.rs");
         assert_eq!(violations[0].line, 3);
-        assert!(violations[0].message.contains("`crate::write` (layer 5), a higher layer"));
+        assert!(
+            violations[0]
+                .message
+                .contains("`crate::write` (layer 5), a higher layer")
+        );
     }
 
     #[test]
     fn same_layer_unlisted_and_facade_imports_fail_while_vocabulary_is_free() {
         let files = [
-            file("resume/mod.rs", "use crate::incremental::Mark;\nuse crate::resume::X;\n"),
+            file(
+                "resume/mod.rs",
+                "use crate::incremental::Mark;\nuse crate::resume::X;\n",
+            ),
             file("incremental.rs", "use crate::ExportError;\n"),
-            file("model.rs", "use crate::layout::Names;\nuse crate::progress::P;\n"),
+            file(
+                "model.rs",
+                "use crate::layout::Names;\nuse crate::progress::P;\n",
+            ),
             file("layout.rs", "use crate::model::Entity;\n"),
             file("progress.rs", ""),
             file("helpers.rs", ""),
             file("lib.rs", "use crate::run::Anything;\n"),
         ];
-        let messages: Vec<String> = layer_violations(&files).iter().map(|v| v.to_string()).collect();
+        let messages: Vec<String> = layer_violations(&files)
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
         assert_eq!(messages.len(), 3, "{messages:#?}");
-        assert!(messages[0].starts_with("crates/pipeline/src/helpers.rs:1: top-level module `helpers`"));
-        assert!(messages[1].starts_with("crates/pipeline/src/incremental.rs:1: `crate::ExportError`"));
+        assert!(
+            messages[0].starts_with("crates/pipeline/src/helpers.rs:1: top-level module `helpers`")
+        );
+        assert!(
+            messages[1].starts_with("crates/pipeline/src/incremental.rs:1: `crate::ExportError`")
+        );
         assert!(messages[2].starts_with("crates/pipeline/src/resume/mod.rs:1: `resume` (layer 7)"));
         assert!(messages[2].contains("the same layer"));
     }
@@ -1065,9 +1171,14 @@ macro_rules! m { () => { $crate::hidden::X } }
 fn after() {}
 "##;
         let fns = functions(src);
-        let spans: Vec<(&str, usize, Option<usize>)> =
-            fns.iter().map(|f| (f.name.as_str(), f.line, f.end_line)).collect();
-        assert_eq!(spans, vec![("tricky", 1, Some(11)), ("after", 12, Some(12))]);
+        let spans: Vec<(&str, usize, Option<usize>)> = fns
+            .iter()
+            .map(|f| (f.name.as_str(), f.line, f.end_line))
+            .collect();
+        assert_eq!(
+            spans,
+            vec![("tricky", 1, Some(11)), ("after", 12, Some(12))]
+        );
     }
 
     #[test]
@@ -1079,13 +1190,18 @@ fn after() {}
                    fn d(a: u8, b: u8, c: u8, d: u8, e: u8, f: u8, g: u8,) -> Result<(), E>;\n\
                    fn e(&'a mut self,) where T: Fn() -> u8 { let h: fn(u8, u8) = x; }\n\
                    }\n";
-        let counts: Vec<(String, usize)> =
-            functions(src).into_iter().map(|f| (f.name, f.params)).collect();
+        let counts: Vec<(String, usize)> = functions(src)
+            .into_iter()
+            .map(|f| (f.name, f.params))
+            .collect();
         let expected = [("a", 2), ("b", 2), ("c", 0), ("d", 7), ("e", 0)];
         assert_eq!(counts, pairs(&expected));
         let wide = wide_functions(&[file("x.rs", src)]);
         assert_eq!(wide.len(), 1);
-        assert_eq!((wide[0].line, wide[0].message.contains("`d` takes 7")), (5, true));
+        assert_eq!(
+            (wide[0].line, wide[0].message.contains("`d` takes 7")),
+            (5, true)
+        );
     }
 
     #[test]
@@ -1104,7 +1220,10 @@ fn after() {}
         let src = "// allow(clippy::too_many_arguments) is banned\n\
                    #[allow(clippy::too_many_arguments)]\nfn f() {}\n";
         let violations = too_many_arguments_allows(&[file("x.rs", src)]);
-        assert_eq!(violations.iter().map(|v| v.line).collect::<Vec<_>>(), vec![2]);
+        assert_eq!(
+            violations.iter().map(|v| v.line).collect::<Vec<_>>(),
+            vec![2]
+        );
     }
 
     #[test]

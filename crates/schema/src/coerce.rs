@@ -7,8 +7,15 @@
 //! can call them for every field of every record.
 //!
 //! Date parsing is hand-written rather than chrono's format strings because the vendors mix
-//! forms (`2023-01-05`, `2023/1/5`, `2023-01-05 08:30:00`, `2023-01-05T08:30:00.000`) and
-//! trying one format string after another would cost several failed parses per value.
+//! forms (`2023-01-05`, `2023/1/5`, `20230105`, `2023-01-05 08:30:00`,
+//! `2023-01-05T08:30:00.000`) and trying one format string after another would cost several
+//! failed parses per value.
+//!
+//! U8 servers backed by old MySQL-style gateways send the **zero date** `0000-00-00` (also
+//! `0000-00-00 00:00:00`, `0000-00-00T00:00:00`, `0000/00/00` and the compact `00000000`) for
+//! "no date". It is read as null, like an empty string, without a reject: it is the vendor's
+//! way of saying nothing, not a bad value. A zero date with a time other than midnight is not
+//! that convention and is rejected.
 
 use chrono::{
     DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
@@ -31,12 +38,18 @@ pub enum CoerceError {
     Boolean,
     /// Text that is not a valid calendar date in an accepted form.
     #[error(
-        "not a valid date: expected YYYY-MM-DD or YYYY/MM/DD, optionally followed by HH:MM[:SS]"
+        "not a valid date: expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD, optionally followed by \
+         HH:MM[:SS]"
     )]
     Date,
     /// Text that is not an integer within the int64 range.
     #[error("not a whole number within the int64 range")]
     Integer,
+    /// Text that is not a row version (see [`crate::row_version`]).
+    #[error(
+        "not a row version: expected a non-negative whole number in decimal or 0x-prefixed hex"
+    )]
+    RowVersion,
     /// Text that is none of the accepted gender spellings.
     #[error("unknown gender: expected 男/女/不详, male/female/unknown or M/F")]
     Gender,
@@ -88,8 +101,9 @@ pub fn boolean(value: &LooseString) -> Result<Option<bool>, CoerceError> {
     }
 }
 
-/// A calendar date from `YYYY-MM-DD` or `YYYY/MM/DD` (month and day may have one digit),
-/// optionally followed by a time part, which is checked and then dropped.
+/// A calendar date from `YYYY-MM-DD`, `YYYY/MM/DD` (month and day may have one digit) or
+/// `YYYYMMDD`, optionally followed by a time part, which is checked and then dropped. The zero
+/// date (`0000-00-00`, `00000000`, see the module docs) is `Ok(None)`.
 pub fn date(value: &LooseString) -> Result<Option<NaiveDate>, CoerceError> {
     if value.kind() == LooseKind::Bool {
         return Err(CoerceError::UnexpectedBoolean("a date"));
@@ -97,13 +111,16 @@ pub fn date(value: &LooseString) -> Result<Option<NaiveDate>, CoerceError> {
     let Some(text) = scalar_text(value)? else {
         return Ok(None);
     };
-    parse_date_time(text)
-        .map(|parsed| Some(parsed.date))
-        .ok_or(CoerceError::Date)
+    match parse_date_time(text) {
+        Some(DateText::At(parsed)) => Ok(Some(parsed.date)),
+        Some(DateText::Zero) => Ok(None),
+        None => Err(CoerceError::Date),
+    }
 }
 
 /// A point in time from a vendor's local date-time (`YYYY-MM-DD HH:MM:SS`, or a date alone,
-/// read as midnight), interpreted in `timezone` and returned in UTC.
+/// read as midnight; the date in any form [`date`] accepts), interpreted in `timezone` and
+/// returned in UTC. The zero date (`0000-00-00 00:00:00`) is `Ok(None)`.
 ///
 /// A value that carries its own offset (`Z`, `+08:00`) is read with that offset instead. In a
 /// daylight-saving fold the earlier instant is taken; a time inside a daylight-saving gap is
@@ -118,7 +135,11 @@ pub fn local_date_time(
     let Some(text) = scalar_text(value)? else {
         return Ok(None);
     };
-    let parsed = parse_date_time(text).ok_or(CoerceError::Date)?;
+    let parsed = match parse_date_time(text) {
+        Some(DateText::At(parsed)) => parsed,
+        Some(DateText::Zero) => return Ok(None),
+        None => return Err(CoerceError::Date),
+    };
     let naive = NaiveDateTime::new(parsed.date, parsed.time);
     if let Some(offset_seconds) = parsed.offset_seconds {
         let offset = FixedOffset::east_opt(offset_seconds).ok_or(CoerceError::Date)?;
@@ -251,23 +272,54 @@ struct ParsedDateTime {
     offset_seconds: Option<i32>,
 }
 
-/// Parses `Y-M-D` or `Y/M/D` (4-digit year, 1–2 digit month and day), then optionally a space
-/// or `T`, `H:MM[:SS[.fraction]]`, then optionally `Z` or `±HH[:MM]`.
-fn parse_date_time(text: &str) -> Option<ParsedDateTime> {
+/// What a vendor's date text says: a point in time, or the zero date ("no date").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DateText {
+    At(ParsedDateTime),
+    Zero,
+}
+
+/// Parses a date (`Y-M-D` or `Y/M/D` with a 4-digit year and 1–2 digit month and day, or
+/// `YYYYMMDD`), then optionally a space or `T`, `H:MM[:SS[.fraction]]`, then optionally `Z` or
+/// `±HH[:MM]`. An all-zero date followed by nothing or by a midnight time without offset is
+/// the zero date.
+fn parse_date_time(text: &str) -> Option<DateText> {
     let mut cursor = Cursor::new(text.as_bytes());
-    let year = cursor.digits(4, 4)?;
-    let separator = cursor.next_if(|b| b == b'-' || b == b'/')?;
-    let month = cursor.digits(1, 2)?;
-    cursor.expect(separator)?;
-    let day = cursor.digits(1, 2)?;
+    let (year, month, day) = date_fields(&mut cursor)?;
+    let (time, offset_seconds) = time_and_offset(&mut cursor)?;
+    if (year, month, day) == (0, 0, 0) {
+        return (time == NaiveTime::MIN && offset_seconds.is_none()).then_some(DateText::Zero);
+    }
     let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
-    let mut parsed = ParsedDateTime {
+    Some(DateText::At(ParsedDateTime {
         date,
-        time: NaiveTime::MIN,
-        offset_seconds: None,
-    };
+        time,
+        offset_seconds,
+    }))
+}
+
+/// Year, month and day of `Y-M-D`, `Y/M/D` or `YYYYMMDD`, not yet checked as a calendar date.
+fn date_fields(cursor: &mut Cursor<'_>) -> Option<(u32, u32, u32)> {
+    let start = cursor.pos;
+    let lead = cursor.digits(4, 8)?;
+    match cursor.pos - start {
+        8 => Some((lead / 10_000, lead / 100 % 100, lead % 100)),
+        4 => {
+            let separator = cursor.next_if(|b| b == b'-' || b == b'/')?;
+            let month = cursor.digits(1, 2)?;
+            cursor.expect(separator)?;
+            let day = cursor.digits(1, 2)?;
+            Some((lead, month, day))
+        }
+        _ => None,
+    }
+}
+
+/// The optional time part after a date, up to the end of the text: midnight and no offset when
+/// there is none.
+fn time_and_offset(cursor: &mut Cursor<'_>) -> Option<(NaiveTime, Option<i32>)> {
     if cursor.at_end() {
-        return Some(parsed);
+        return Some((NaiveTime::MIN, None));
     }
     if cursor.next_if(|b| b == b'T').is_none() {
         cursor.next_if(|b| b == b' ')?;
@@ -284,31 +336,35 @@ fn parse_date_time(text: &str) -> Option<ParsedDateTime> {
             micro = cursor.fraction_micros()?;
         }
     }
-    parsed.time = NaiveTime::from_hms_micro_opt(hour, minute, second, micro)?;
+    let time = NaiveTime::from_hms_micro_opt(hour, minute, second, micro)?;
     if cursor.at_end() {
-        return Some(parsed);
+        return Some((time, None));
     }
+    let offset = utc_offset(cursor)?;
+    cursor.at_end().then_some((time, Some(offset)))
+}
+
+/// `Z` or `±HH[:MM]` (after optional blanks), in seconds east of UTC.
+fn utc_offset(cursor: &mut Cursor<'_>) -> Option<i32> {
     while cursor.next_if(|b| b == b' ').is_some() {}
     if cursor.next_if(|b| b == b'Z' || b == b'z').is_some() {
-        parsed.offset_seconds = Some(0);
-    } else {
-        let sign = match cursor.next_if(|b| b == b'+' || b == b'-')? {
-            b'-' => -1,
-            _ => 1,
-        };
-        let hours = cursor.digits(2, 2)?;
-        cursor.next_if(|b| b == b':');
-        let minutes = if cursor.at_end() {
-            0
-        } else {
-            cursor.digits(2, 2)?
-        };
-        if hours > 23 || minutes > 59 {
-            return None;
-        }
-        parsed.offset_seconds = Some(sign * i32::try_from(hours * 3600 + minutes * 60).ok()?);
+        return Some(0);
     }
-    cursor.at_end().then_some(parsed)
+    let sign = match cursor.next_if(|b| b == b'+' || b == b'-')? {
+        b'-' => -1,
+        _ => 1,
+    };
+    let hours = cursor.digits(2, 2)?;
+    cursor.next_if(|b| b == b':');
+    let minutes = if cursor.at_end() {
+        0
+    } else {
+        cursor.digits(2, 2)?
+    };
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    Some(sign * i32::try_from(hours * 3600 + minutes * 60).ok()?)
 }
 
 /// A byte cursor for the date parser.
@@ -461,18 +517,86 @@ mod tests {
             "2023-01/05",
             "23-01-05",
             "2023-01-05x",
-            "20230105",
             "yesterday",
             "2023-01-05 12:00:00 +25:00",
         ] {
             assert_eq!(date(&s(bad)), Err(CoerceError::Date), "{bad:?}");
         }
-        assert_eq!(date(&json("20230105")), Err(CoerceError::Date));
         assert_eq!(
             date(&json("true")),
             Err(CoerceError::UnexpectedBoolean("a date"))
         );
         assert_eq!(date(&json("{}")), Err(CoerceError::NotScalar("object")));
+    }
+
+    #[test]
+    fn compact_dates_are_dates() {
+        for d in [
+            "20150101",
+            " 20150101 ",
+            "20150101 00:00:00",
+            "20150101 12:30:00",
+            "20150101T12:30:00",
+            "20150101 12:30",
+        ] {
+            assert_eq!(date(&s(d)), Ok(Some(ymd(2015, 1, 1))), "{d:?}");
+        }
+        // The same digits as a JSON number, as U8 sends numbers for strings elsewhere.
+        assert_eq!(date(&json("20150101")), Ok(Some(ymd(2015, 1, 1))));
+        assert_eq!(date(&s("20240229")), Ok(Some(ymd(2024, 2, 29))));
+        for bad in [
+            "20151301", // month 13
+            "20150230", // 30 February
+            "20150001", // month 0
+            "20150100", // day 0
+            "20230229", // not a leap year
+            "2015011",  // 7 digits
+            "201501011",
+            "20150101 25:00:00",
+            "20150101 1230",
+            "2015 0101",
+        ] {
+            assert_eq!(date(&s(bad)), Err(CoerceError::Date), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_zero_date_is_no_date_without_a_reject() {
+        // `00000000` is the compact spelling of the same zero date, so it is read the same way.
+        for zero in [
+            "0000-00-00",
+            "0000-00-00 00:00:00",
+            "0000-00-00T00:00:00",
+            "0000-00-00 00:00",
+            "0000-00-00 00:00:00.000",
+            "0000/00/00",
+            "00000000",
+            " 0000-00-00 ",
+        ] {
+            assert_eq!(date(&s(zero)), Ok(None), "{zero:?}");
+            assert_eq!(
+                local_date_time(&s(zero), chrono_tz::Asia::Shanghai),
+                Ok(None),
+                "{zero:?}"
+            );
+        }
+        // Only the all-zero date at midnight is the convention; anything else is a bad value.
+        for bad in [
+            "0000-00-00 12:30:00",
+            "0000-00-00 00:00:00Z",
+            "0000-00-01",
+            "0000-01-00",
+            "2015-02-30",
+            "0000-00-00x",
+            "000-00-00",
+        ] {
+            assert_eq!(date(&s(bad)), Err(CoerceError::Date), "{bad:?}");
+            assert_eq!(
+                local_date_time(&s(bad), chrono_tz::Asia::Shanghai),
+                Err(CoerceError::Date),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
@@ -507,6 +631,10 @@ mod tests {
         assert_eq!(
             local_date_time(&s("2023-13-45"), shanghai),
             Err(CoerceError::Date)
+        );
+        assert_eq!(
+            local_date_time(&s("20230105 08:30:00"), shanghai),
+            Ok(Some(utc("2023-01-05T00:30:00Z")))
         );
     }
 

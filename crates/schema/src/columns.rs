@@ -209,8 +209,8 @@ pub(crate) const CUSTOMERS: &[ColumnSpec] = &[
     col(
         "source_version",
         Int64,
-        "The source's row version, for incremental exports. U8: timestamp (a number or numeric \
-         text); YCM: none.",
+        "The source's row version, for incremental exports. U8: timestamp (a number, decimal text \
+         or 0x-prefixed hex text); YCM: none.",
     ),
     col("remark", Utf8, "Free-text remark. U8: memo; YCM: remark."),
     col(

@@ -26,6 +26,7 @@ mod u8_customers;
 mod ycm_customers;
 
 pub mod coerce;
+pub mod row_version;
 
 pub use contacts::{ContactRow, ContactsBuilder};
 pub use context::{DEFAULT_TIMEZONE, MapContext, MapStats, MappedBatches};
@@ -36,6 +37,7 @@ pub use datasets::{
 };
 pub use describe::{describe_json, pyarrow_type};
 pub use rejects::{RejectRow, RejectsBuilder};
+pub use row_version::RowVersion;
 pub use u8_contacts::{map_u8_contacts, u8_contact_key};
 pub use u8_customers::{map_u8_customers, u8_customer_key};
 pub use ycm_customers::{map_ycm_customers, ycm_customer_key};

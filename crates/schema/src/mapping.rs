@@ -207,13 +207,13 @@ impl<'b, 'r> FieldReader<'b, 'r> {
         self.coerce(field, value, |v| coerce::local_date_time(v, timezone))
     }
 
-    /// An int64.
-    pub(crate) fn int64(
+    /// A row version's integer value (decimal or `0x` hex, see [`crate::row_version`]).
+    pub(crate) fn row_version(
         &mut self,
         field: &'static str,
         value: &Option<LooseString>,
     ) -> Option<i64> {
-        self.coerce(field, value, coerce::int64)
+        self.coerce(field, value, crate::row_version::value_of)
     }
 
     /// A normalized gender.

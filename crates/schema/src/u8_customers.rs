@@ -74,7 +74,7 @@ pub fn map_u8_customers(ctx: &MapContext, records: &[VendorRecord<U8Customer>]) 
                 established_on: f.date("seed_date", &c.seed_date),
                 deactivated_on: f.date("end_date", &c.end_date),
                 source_modified_at: f.local_date_time("ModifyDate", &c.modify_date),
-                source_version: f.int64("timestamp", &c.timestamp),
+                source_version: f.row_version("timestamp", &c.timestamp),
                 remark: f.text("memo", &c.memo),
                 custom_fields: None,
                 raw,

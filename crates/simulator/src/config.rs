@@ -31,6 +31,8 @@ pub struct SimConfig {
     /// When set, YCM envelopes carry this Unix time in `time` instead of the clock, so whole
     /// responses are byte-identical across runs.
     pub frozen_time: Option<i64>,
+    /// How U8 customers' `timestamp` (row version) is written (default: decimal numbers).
+    pub u8_timestamp_format: U8TimestampFormat,
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
 }
@@ -74,6 +76,7 @@ impl SimConfig {
             tokens: TokenConfig::default(),
             u8_max_rows_per_page: 500,
             frozen_time: None,
+            u8_timestamp_format: U8TimestampFormat::default(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
@@ -145,6 +148,17 @@ pub const DEMO_U8_APP_SECRET: &str = "demo-u8-secret";
 pub const DEMO_YCM_CLIENT_ID: &str = "ycm-demo-client";
 /// client_secret of the demo YCM client.
 pub const DEMO_YCM_CLIENT_SECRET: &str = "demo-ycm-secret";
+
+/// How a U8 server writes customers' `timestamp` (SQL Server's rowversion).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum U8TimestampFormat {
+    /// A JSON number (`1000007`); with type-swap messiness sometimes decimal text.
+    #[default]
+    Decimal,
+    /// `0x`-prefixed hex text, 16 upper-case digits (`"0x00000000000F4247"`), as accounts whose
+    /// gateway renders the `binary(8)` column as SQL Server shows it send it.
+    Hex,
+}
 
 /// One U8 enterprise data source and the app allowed to read it.
 #[derive(Clone, Debug)]

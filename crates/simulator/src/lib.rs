@@ -20,8 +20,12 @@
 //!   `POST /_sim/change/{tenant}?count=N`): edited U8 customers get a higher `timestamp`, a later
 //!   `ModifyDate` and a new `memo`, and customer/batch_get honours `timestamp_begin`/`_end` and
 //!   `ModifyDate_begin`/`_end`, so incremental exports can be tested.
+//! * Row versions as the account sends them ([`SimConfig::u8_timestamp_format`],
+//!   `--u8-timestamp-format decimal|hex`): `timestamp` as a JSON number or as `0x`-prefixed hex
+//!   text; `timestamp_begin`/`_end` accept either form.
 //! * Ground truth ([`SimHandle::ground_truth`], `GET /_sim/ground_truth/{tenant}/{entity}`) and
-//!   statistics ([`SimHandle::stats`], `GET /_sim/stats`).
+//!   statistics ([`SimHandle::stats`], `GET /_sim/stats`), including the query strings of the
+//!   latest U8 list requests without their secrets ([`SimStats::request_log`]).
 //!
 //! # Error codes
 //!
@@ -83,12 +87,12 @@ pub use codes::{
 pub use config::{
     DEMO_U8_APP_KEY, DEMO_U8_APP_SECRET, DEMO_U8_FROM_ACCOUNT, DEMO_YCM_CLIENT_ID,
     DEMO_YCM_CLIENT_SECRET, FaultConfig, MessinessConfig, RateLimitConfig, SimConfig,
-    StaleTokenAnswer, TokenConfig, U8TenantConfig, YcmClientConfig,
+    StaleTokenAnswer, TokenConfig, U8TenantConfig, U8TimestampFormat, YcmClientConfig,
 };
 pub use error::SimError;
 pub use ground_truth::{Entity, EntitySet, GroundTruth, GroundTruthRecord};
 pub use server::{SimHandle, start};
-pub use stats::SimStats;
+pub use stats::{REQUEST_LOG_LIMIT, SimStats};
 
 /// Serialization throughput hooks for the benchmark (`examples/throughput.rs`); not a stable
 /// API.

@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use custlake_simulator::{
     FaultConfig, MessinessConfig, RateLimitConfig, SimConfig, StaleTokenAnswer, TokenConfig,
-    U8TenantConfig, YcmClientConfig,
+    U8TenantConfig, U8TimestampFormat, YcmClientConfig,
 };
 
 /// A server that behaves like Yonyou U8 OpenAPI and Yeastar YCM, on one base URL, with
@@ -50,6 +50,10 @@ struct Args {
     /// Fix YCM's `time` field to this Unix time (byte-identical answers across runs).
     #[arg(long)]
     frozen_time: Option<i64>,
+    /// How U8 customers' `timestamp` (row version) is sent: JSON numbers, or 0x-prefixed hex
+    /// text as some accounts send SQL Server's rowversion.
+    #[arg(long, value_enum, default_value_t = TimestampFormat::Decimal)]
+    u8_timestamp_format: TimestampFormat,
 
     /// U8 token lifetime in seconds.
     #[arg(long, default_value_t = 7200)]
@@ -153,6 +157,24 @@ enum Messiness {
     Heavy,
 }
 
+/// `--u8-timestamp-format` values.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TimestampFormat {
+    /// JSON numbers (`1000007`).
+    Decimal,
+    /// `"0x00000000000F4247"`.
+    Hex,
+}
+
+impl From<TimestampFormat> for U8TimestampFormat {
+    fn from(format: TimestampFormat) -> Self {
+        match format {
+            TimestampFormat::Decimal => U8TimestampFormat::Decimal,
+            TimestampFormat::Hex => U8TimestampFormat::Hex,
+        }
+    }
+}
+
 impl Args {
     fn messiness(&self) -> MessinessConfig {
         let mut m = match self.messiness {
@@ -184,6 +206,7 @@ impl Args {
         config.listen = self.listen;
         config.frozen_time = self.frozen_time;
         config.u8_max_rows_per_page = self.u8_max_rows_per_page;
+        config.u8_timestamp_format = self.u8_timestamp_format.into();
         config.messiness = self.messiness();
         let template = config.u8_tenants[0].clone();
         config.u8_tenants = (0..self.u8_tenants)
@@ -320,5 +343,11 @@ mod tests {
         let args = Args::parse_from(["custlake-sim"]);
         assert!(args.config().validate().is_ok());
         assert_eq!(args.config().u8_tenants[0].name, "u8_demo_a");
+        assert_eq!(
+            args.config().u8_timestamp_format,
+            U8TimestampFormat::Decimal
+        );
+        let hex = Args::parse_from(["custlake-sim", "--u8-timestamp-format", "hex"]);
+        assert_eq!(hex.config().u8_timestamp_format, U8TimestampFormat::Hex);
     }
 }

@@ -88,7 +88,8 @@ impl SimState {
                     t.customers,
                     t.contacts_per_customer,
                     config.messiness.clone(),
-                );
+                )
+                .with_timestamp_format(config.u8_timestamp_format);
                 U8Tenant {
                     customers: Dataset::new(t.customers, U8_MAX_SLOTS),
                     contacts: Dataset::new(data.contact_count(), U8_MAX_SLOTS),

@@ -1,4 +1,5 @@
-//! Request statistics: per path, the busiest 1-second window, tokens, faults, drift.
+//! Request statistics: per path, the busiest 1-second window, tokens, faults, drift, and a log of
+//! the latest U8 list requests' query strings.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
@@ -40,13 +41,22 @@ pub struct SimStats {
     /// The most vendor requests being answered at the same moment, by route: proof that a
     /// client's concurrency is real (and bounded) without timing anything.
     pub max_in_flight_by_path: BTreeMap<String, u64>,
+    /// The latest U8 list requests (customer and customercontacts batch_get) as received,
+    /// oldest first, as `path?query` with the secret parameters (`token`) left out: what a
+    /// client asked for, e.g. the `timestamp_begin` of an incremental export. Holds the last
+    /// [`REQUEST_LOG_LIMIT`] requests.
+    pub request_log: Vec<String>,
 }
+
+/// How many requests [`SimStats::request_log`] keeps.
+pub const REQUEST_LOG_LIMIT: usize = 1000;
 
 #[derive(Debug, Default)]
 struct Inner {
     stats: SimStats,
     window: VecDeque<Instant>,
     in_flight: BTreeMap<String, u64>,
+    request_log: VecDeque<String>,
 }
 
 /// Counts a request as in flight until dropped (see [`StatsCollector::enter`]).
@@ -119,6 +129,18 @@ impl StatsCollector {
         });
     }
 
+    /// Logs a request as `path?query` (the query without secrets), keeping the latest
+    /// [`REQUEST_LOG_LIMIT`].
+    pub(crate) fn log_request(&self, path: &str, query: &str) {
+        let entry = format!("{path}?{query}");
+        self.with(|inner| {
+            if inner.request_log.len() == REQUEST_LOG_LIMIT {
+                inner.request_log.pop_front();
+            }
+            inner.request_log.push_back(entry);
+        });
+    }
+
     /// Counts an injected fault.
     pub(crate) fn fault(&self, name: &str) {
         self.with(|inner| {
@@ -160,7 +182,11 @@ impl StatsCollector {
 
     /// The statistics so far; `tokens` are the (U8, YCM) issue counts.
     pub(crate) fn snapshot(&self, tokens: (u64, u64)) -> SimStats {
-        let mut stats = self.with(|inner| inner.stats.clone());
+        let mut stats = self.with(|inner| {
+            let mut stats = inner.stats.clone();
+            stats.request_log = inner.request_log.iter().cloned().collect();
+            stats
+        });
         stats.u8_tokens_issued = tokens.0;
         stats.ycm_tokens_issued = tokens.1;
         stats
@@ -186,5 +212,20 @@ mod tests {
         assert_eq!(s.total_requests, 8);
         assert_eq!(s.requests_by_path["/b"], 3);
         assert_eq!(s.ycm_tokens_issued, 2);
+    }
+
+    #[test]
+    fn the_request_log_keeps_the_latest_requests_in_order() {
+        let stats = StatsCollector::default();
+        for i in 0..REQUEST_LOG_LIMIT + 5 {
+            stats.log_request("/p", &format!("page_index={i}"));
+        }
+        let log = stats.snapshot((0, 0)).request_log;
+        assert_eq!(log.len(), REQUEST_LOG_LIMIT);
+        assert_eq!(log[0], "/p?page_index=5");
+        assert_eq!(
+            log.last().map(String::as_str),
+            Some(format!("/p?page_index={}", REQUEST_LOG_LIMIT + 4).as_str())
+        );
     }
 }

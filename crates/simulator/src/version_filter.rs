@@ -3,7 +3,9 @@
 //! possible.
 //!
 //! All bounds are inclusive, as in U8's own query pages: a `ModifyDate_end` given as a bare date
-//! includes that whole day. A filtered listing is computed once per (filter, record set, edits)
+//! includes that whole day. Row-version bounds are read in decimal or as `0x`-prefixed hex
+//! (either case), the two forms servers send `timestamp` in, so a client can hand back the
+//! form it received. A filtered listing is computed once per (filter, record set, edits)
 //! and cached, so paging through it costs what paging the full list costs.
 
 use std::sync::Arc;
@@ -25,14 +27,15 @@ pub(crate) struct VersionFilter {
 
 impl VersionFilter {
     /// Reads the four parameters through `get`; `Ok(None)` when none is set, `Err(name)` for a
-    /// value that is not a whole number (timestamps) or `YYYY-MM-DD[ HH:MM:SS]` (dates).
+    /// value that is not a whole number in decimal or `0x` hex (timestamps) or
+    /// `YYYY-MM-DD[ HH:MM:SS]` (dates).
     pub(crate) fn from_params<'a>(
         get: impl Fn(&str) -> Option<&'a str>,
     ) -> Result<Option<Self>, &'static str> {
         let number = |name: &'static str| -> Result<Option<i64>, &'static str> {
             match get(name).map(str::trim).filter(|v| !v.is_empty()) {
                 None => Ok(None),
-                Some(text) => text.parse().map(Some).map_err(|_| name),
+                Some(text) => parse_row_version(text).map(Some).ok_or(name),
             }
         };
         let date = |name: &'static str, end: bool| -> Result<Option<i64>, &'static str> {
@@ -92,6 +95,17 @@ impl VersionFilter {
             }
             _ => None,
         }
+    }
+}
+
+/// A row version in decimal or `0x`/`0X` hex.
+fn parse_row_version(text: &str) -> Option<i64> {
+    match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) if !hex.is_empty() && hex.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            i64::from_str_radix(hex, 16).ok()
+        }
+        Some(_) => None,
+        None => text.parse().ok(),
     }
 }
 
@@ -170,6 +184,14 @@ mod tests {
         assert_eq!(f.decide_by_version_range(120, 127), Some(true));
         assert_eq!(f.decide_by_version_range(40, 47), Some(false));
         assert_eq!(f.decide_by_version_range(96, 103), None);
+        let hex = filter(&[
+            ("timestamp_begin", "0x0000000000000064"),
+            ("timestamp_end", "0XC8"),
+        ]);
+        assert_eq!(hex, Ok(Some(f)), "hex bounds mean the same numbers");
+        for bad in ["0x", "0xZZ", "0x+1", "0x8000000000000000"] {
+            assert_eq!(filter(&[("timestamp_begin", bad)]), Err("timestamp_begin"));
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use custlake_schema::RowVersion;
 use serde::{Deserialize, Serialize};
 
 use crate::write::location::OutputLocation;
@@ -132,18 +133,67 @@ pub struct SourceState {
 
 /// The newest change an entity's committed data includes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredMark", into = "StoredMark")]
 pub struct EntityMark {
     /// The entity (`customers`).
     pub entity: String,
-    /// Highest row version (U8 `timestamp`) seen, if the records carry one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_timestamp: Option<i64>,
+    /// Highest row version (U8 `timestamp`) seen, as the server sent it, if the records carry
+    /// one.
+    pub max_timestamp: Option<RowVersion>,
     /// Latest modification time (U8 `ModifyDate`, `YYYY-MM-DD HH:MM:SS` local time) seen; the
     /// fallback when records carry no `timestamp`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_modify_date: Option<String>,
     /// The run whose data established the mark.
     pub run_id: String,
+}
+
+/// [`EntityMark`] as `_current.json` holds it: the row version's integer value in
+/// `max_timestamp` (what catalogs written before custlake kept the text hold, and what they
+/// still read) and the vendor's text beside it in `max_timestamp_text`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredMark {
+    entity: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_timestamp: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_timestamp_text: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_modify_date: Option<String>,
+    run_id: String,
+}
+
+impl From<StoredMark> for EntityMark {
+    fn from(stored: StoredMark) -> Self {
+        let text = stored
+            .max_timestamp_text
+            .as_deref()
+            .and_then(|t| RowVersion::from_text(t).ok());
+        // The integer is authoritative: a text that names another number (an edited catalog)
+        // is replaced by the decimal form of the integer.
+        let max_timestamp = match (stored.max_timestamp, text) {
+            (Some(value), Some(text)) if text.value() == value => Some(text),
+            (Some(value), _) => Some(RowVersion::from_value(value)),
+            (None, text) => text,
+        };
+        Self {
+            entity: stored.entity,
+            max_timestamp,
+            max_modify_date: stored.max_modify_date,
+            run_id: stored.run_id,
+        }
+    }
+}
+
+impl From<EntityMark> for StoredMark {
+    fn from(mark: EntityMark) -> Self {
+        Self {
+            entity: mark.entity,
+            max_timestamp: mark.max_timestamp.as_ref().map(RowVersion::value),
+            max_timestamp_text: mark.max_timestamp.map(|v| v.text().to_owned()),
+            max_modify_date: mark.max_modify_date,
+            run_id: mark.run_id,
+        }
+    }
 }
 
 /// What a `_SUCCESS` marker holds: the partition and the content committed into it.
@@ -506,7 +556,7 @@ mod tests {
             "t",
             EntityMark {
                 entity: "customers".into(),
-                max_timestamp: Some(7),
+                max_timestamp: Some(RowVersion::from_value(7)),
                 max_modify_date: None,
                 run_id: "r2".into(),
             },
@@ -542,7 +592,8 @@ mod tests {
         assert_eq!(
             loaded
                 .mark("yonyou_u8", "t", "customers")
-                .and_then(|m| m.max_timestamp),
+                .and_then(|m| m.max_timestamp.as_ref())
+                .map(RowVersion::value),
             Some(7)
         );
 
@@ -573,5 +624,49 @@ mod tests {
             content: content("r3"),
         });
         assert_eq!(record.latest_full("contacts").run_id, "r2");
+    }
+
+    #[test]
+    fn marks_keep_the_vendor_text_and_old_integer_marks_still_load()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let hex = EntityMark {
+            entity: "customers".into(),
+            max_timestamp: Some(RowVersion::from_text("0x00000000000F4247")?),
+            max_modify_date: Some("2024-01-02 03:04:05".into()),
+            run_id: "r1".into(),
+        };
+        let json = serde_json::to_value(&hex)?;
+        assert_eq!(json["max_timestamp"], 1_000_007);
+        assert_eq!(json["max_timestamp_text"], "0x00000000000F4247");
+        assert_eq!(serde_json::from_value::<EntityMark>(json)?, hex);
+
+        // What custlake wrote before it kept the text: the integer alone, read as decimal.
+        let old: Catalog = serde_json::from_str(
+            r#"{"format_version":1,"sources":[{"source":"yonyou_u8","tenant":"t",
+                "marks":[{"entity":"customers","max_timestamp":1000007,"run_id":"r0"}]}]}"#,
+        )?;
+        let mark = old.mark("yonyou_u8", "t", "customers").ok_or("mark")?;
+        let version = mark.max_timestamp.as_ref().ok_or("version")?;
+        assert_eq!((version.value(), version.text()), (1_000_007, "1000007"));
+        assert_eq!(mark.max_modify_date, None);
+
+        // A text that disagrees with the integer loses to it; a text alone is enough.
+        let edited: EntityMark = serde_json::from_str(
+            r#"{"entity":"customers","max_timestamp":8,"max_timestamp_text":"0x09","run_id":"r"}"#,
+        )?;
+        assert_eq!(edited.max_timestamp, Some(RowVersion::from_value(8)));
+        let text_only: EntityMark = serde_json::from_str(
+            r#"{"entity":"customers","max_timestamp_text":"0x09","run_id":"r"}"#,
+        )?;
+        assert_eq!(
+            text_only.max_timestamp,
+            Some(RowVersion::from_text("0x09")?)
+        );
+        let dated: EntityMark = serde_json::from_str(
+            r#"{"entity":"customers","max_modify_date":"2024-01-02 03:04:05","run_id":"r"}"#,
+        )?;
+        assert_eq!(dated.max_timestamp, None);
+        assert!(!serde_json::to_string(&dated)?.contains("max_timestamp"));
+        Ok(())
     }
 }

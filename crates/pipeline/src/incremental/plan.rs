@@ -2,15 +2,18 @@
 //! changed since the last committed run and write them as a delta beside the snapshot.
 //!
 //! * **High-water mark.** Every U8 run watches the customers it fetches and records, per source,
-//!   the highest row version (`timestamp`, SQL Server's rowversion) and the latest `ModifyDate`
-//!   (the fallback for accounts whose records carry no `timestamp`). The mark is stored in the
-//!   catalog (`_current.json`, `sources[]`) and so commits atomically with the data. It only
-//!   advances when the run saw a consistent listing (no records moved between pages); otherwise
-//!   the next run fetches the same range again.
-//! * **Request.** With a mark, customer/batch_get gets `timestamp_begin = <mark>` (or
-//!   `ModifyDate_begin = <date of the mark>`). Bounds are inclusive, so the boundary records come
-//!   again: a re-fetched record is harmless (compaction keeps one row per key), a skipped one
-//!   would be lost.
+//!   the highest row version (`timestamp`, SQL Server's rowversion, read by
+//!   [`custlake_schema::RowVersion`]: a number, decimal text or `0x` hex text) and the latest
+//!   `ModifyDate` (the fallback for accounts whose records carry no `timestamp`). The mark is
+//!   stored in the catalog (`_current.json`, `sources[]`) and so commits atomically with the
+//!   data. It only advances when the run saw a consistent listing (no records moved between
+//!   pages); otherwise the next run fetches the same range again. When an incremental source's
+//!   run sees neither (no customer carried a readable `timestamp` or `ModifyDate`), no mark can
+//!   be recorded and the run says so in a warning instead of silently staying full.
+//! * **Request.** With a mark, customer/batch_get gets `timestamp_begin = <mark>` in the form
+//!   the server sent it (hex stays hex, with its width and case), or `ModifyDate_begin = <date
+//!   of the mark>`. Bounds are inclusive, so the boundary records come again: a re-fetched
+//!   record is harmless (compaction keeps one row per key), a skipped one would be lost.
 //! * **Layout.** The run writes `_deltas/run_id=<run>/<dataset>/source=yonyou_u8/tenant=<t>/`:
 //!   the changed customers, the contacts (customercontacts/batch_get has no change filter, so
 //!   they are fetched in full and only written when their content changed), and the run's
@@ -27,6 +30,9 @@ use std::sync::{Arc, Mutex};
 
 use ::yonyou_u8::U8CustomerFilter;
 use chrono::NaiveDateTime;
+use custlake_client_kit::LooseString;
+use custlake_schema::RowVersion;
+use custlake_schema::row_version::value_of;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serde::Deserialize;
@@ -47,6 +53,8 @@ pub struct SourcePlan {
     pub tenant: String,
     /// The run.
     pub run_id: String,
+    /// The source's configured mode.
+    pub mode: ExportMode,
     /// `Some` when this run fetches changes only and writes deltas.
     pub incremental: Option<IncrementalRun>,
     /// Whether the run watches U8 customers for a new high-water mark.
@@ -104,6 +112,7 @@ pub fn plan_source(source: &ValidatedSource, catalog: &Catalog, run_id: &str) ->
         source: kind.as_str(),
         tenant: source.name.clone(),
         run_id: run_id.to_owned(),
+        mode: source.mode,
         incremental: None,
         watch_marks: tracks,
     };
@@ -127,8 +136,8 @@ pub fn plan_source(source: &ValidatedSource, catalog: &Catalog, run_id: &str) ->
         return plan;
     }
     let mut filter = U8CustomerFilter::default();
-    if let Some(version) = mark.max_timestamp {
-        filter.timestamp_begin = Some(version.to_string());
+    if let Some(version) = &mark.max_timestamp {
+        filter.timestamp_begin = Some(version.text().to_owned());
     } else if let Some(date) = mark.max_modify_date.as_deref().and_then(|d| d.get(..10)) {
         filter.modify_date_begin = Some(date.to_owned());
     } else {
@@ -154,9 +163,36 @@ pub fn plan_source(source: &ValidatedSource, catalog: &Catalog, run_id: &str) ->
 /// how many of them are newer than the mark the run started from.
 #[derive(Debug, Default)]
 pub struct MarkWatcher {
-    seen: Mutex<(Option<i64>, Option<NaiveDateTime>)>,
+    seen: Mutex<Seen>,
     since: Option<EntityMark>,
     newer: AtomicU64,
+}
+
+/// What a [`MarkWatcher`] saw so far (or on one page).
+#[derive(Debug, Default, Clone)]
+struct Seen {
+    /// Customers that decoded.
+    customers: u64,
+    /// The highest row version, as sent.
+    version: Option<RowVersion>,
+    /// The latest modification time.
+    modified: Option<NaiveDateTime>,
+    /// Customers whose `timestamp` was there but not a row version.
+    unreadable_versions: u64,
+    /// The first such value, for the warning.
+    unreadable_example: Option<String>,
+}
+
+impl Seen {
+    fn merge(&mut self, page: Seen) {
+        self.customers += page.customers;
+        self.version = self.version.take().max(page.version);
+        self.modified = self.modified.max(page.modified);
+        self.unreadable_versions += page.unreadable_versions;
+        if self.unreadable_example.is_none() {
+            self.unreadable_example = page.unreadable_example;
+        }
+    }
 }
 
 impl MarkWatcher {
@@ -174,12 +210,19 @@ impl MarkWatcher {
         self.newer.load(Ordering::Relaxed)
     }
 
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        match self.seen.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
     /// Whether a record with this version and modification time is newer than `since`.
     fn is_newer(&self, version: Option<i64>, modified: Option<NaiveDateTime>) -> bool {
         let Some(since) = &self.since else {
             return true;
         };
-        match (since.max_timestamp, version) {
+        match (since.max_timestamp.as_ref().map(RowVersion::value), version) {
             (Some(mark), Some(version)) => version > mark,
             // A record without a version cannot be proven old.
             (Some(_), None) => true,
@@ -197,47 +240,56 @@ impl MarkWatcher {
         let PageRecords::U8Customers(records) = &page.records else {
             return;
         };
-        let mut max_version = None::<i64>;
-        let mut max_date = None::<NaiveDateTime>;
+        let mut seen = Seen::default();
+        // The page's newest version is tracked as (integer, value as sent); only that one
+        // becomes a `RowVersion` (which copies the text), so no record costs an allocation.
+        let mut newest: Option<(i64, &LooseString)> = None;
         let mut newer = 0;
         for record in records {
             let Ok(customer) = record.decoded() else {
                 newer += 1;
                 continue;
             };
-            let version = customer
-                .timestamp
-                .as_ref()
-                .and_then(|t| t.as_str().trim().parse::<i64>().ok());
+            seen.customers += 1;
+            let version = match customer.timestamp.as_ref().map(|t| (t, value_of(t))) {
+                Some((sent, Ok(Some(version)))) => {
+                    if newest.is_none_or(|(highest, _)| version > highest) {
+                        newest = Some((version, sent));
+                    }
+                    Some(version)
+                }
+                Some((sent, Err(_))) => {
+                    seen.unreadable_versions += 1;
+                    seen.unreadable_example
+                        .get_or_insert_with(|| sent.as_str().to_owned());
+                    None
+                }
+                _ => None,
+            };
             let modified = customer
                 .modify_date
                 .as_ref()
                 .and_then(|d| parse_local_time(d.as_str()));
-            max_version = max_version.max(version);
-            max_date = max_date.max(modified);
+            seen.modified = seen.modified.max(modified);
             if self.is_newer(version, modified) {
                 newer += 1;
             }
         }
+        seen.version = newest.and_then(|(_, sent)| RowVersion::parse(sent).ok().flatten());
         self.newer.fetch_add(newer, Ordering::Relaxed);
-        let mut seen = match self.seen.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        seen.0 = seen.0.max(max_version);
-        seen.1 = seen.1.max(max_date);
+        self.seen().merge(seen);
     }
 
     /// The mark after this run: the newer of `previous` and what was seen.
     pub fn mark(&self, previous: Option<&EntityMark>, run_id: &str) -> Option<EntityMark> {
-        let (version, date) = match self.seen.lock() {
-            Ok(guard) => *guard,
-            Err(poisoned) => *poisoned.into_inner(),
+        let (version, date) = {
+            let seen = self.seen();
+            (seen.version.clone(), seen.modified)
         };
         let previous_date = previous
             .and_then(|m| m.max_modify_date.as_deref())
             .and_then(parse_local_time);
-        let max_timestamp = version.max(previous.and_then(|m| m.max_timestamp));
+        let max_timestamp = version.max(previous.and_then(|m| m.max_timestamp.clone()));
         let max_date = date.max(previous_date);
         if max_timestamp.is_none() && max_date.is_none() {
             return None;
@@ -249,6 +301,43 @@ impl MarkWatcher {
             run_id: run_id.to_owned(),
         })
     }
+
+    /// The warning of an incremental source whose run could derive no mark (see
+    /// [`missing_mark_warning`]).
+    fn no_mark_warning(&self, plan: &SourcePlan) -> String {
+        let seen = self.seen().clone();
+        let mut warning = format!(
+            "{} {}: no high-water mark could be recorded for mode = \"incremental\": none of the \
+             {} customers fetched carried a readable `timestamp` (row version) or `ModifyDate`, \
+             so the next run exports a full snapshot again",
+            plan.source, plan.tenant, seen.customers
+        );
+        if let Some(example) = &seen.unreadable_example {
+            warning.push_str(&format!(
+                "; {} `timestamp` values are not row versions (a whole number, or 0x-prefixed \
+                 hex), e.g. {example:?}",
+                seen.unreadable_versions
+            ));
+        }
+        warning
+    }
+}
+
+/// The warning when `plan`'s source is configured `mode = "incremental"` but its run found no
+/// version to derive a mark from, so every run would silently stay a full export; `None` for
+/// full-mode sources, which need no mark.
+pub fn missing_mark_warning(plan: &SourcePlan, watcher: &MarkWatcher) -> Option<String> {
+    if plan.mode != ExportMode::Incremental {
+        return None;
+    }
+    let warning = watcher.no_mark_warning(plan);
+    tracing::warn!(
+        source = plan.source,
+        tenant = %plan.tenant,
+        fields = "timestamp, ModifyDate",
+        "{warning}"
+    );
+    Some(warning)
 }
 
 /// Whether an entity's fetch saw one consistent listing, so its mark may advance: nothing
@@ -258,7 +347,7 @@ pub fn listing_was_consistent(report: &EntityReport) -> bool {
 }
 
 /// The mark to record once `report`'s source committed: `Ok(None)` when nothing carried a
-/// version, `Err(warning)` when the customers listing moved while paging (the mark stays where
+/// version (see [`missing_mark_warning`]), `Err(warning)` when the customers listing moved while paging (the mark stays where
 /// it was, so the next run fetches the same range again).
 pub fn next_mark(
     watcher: &MarkWatcher,
@@ -359,12 +448,12 @@ mod tests {
         assert_eq!(watcher.mark(None, "r1"), None);
         let previous = EntityMark {
             entity: "customers".into(),
-            max_timestamp: Some(50),
+            max_timestamp: Some(RowVersion::from_value(50)),
             max_modify_date: Some("2024-01-02 03:04:05".into()),
             run_id: "r0".into(),
         };
         let kept = watcher.mark(Some(&previous), "r1").expect("mark");
-        assert_eq!(kept.max_timestamp, Some(50));
+        assert_eq!(kept.max_timestamp, Some(RowVersion::from_value(50)));
         assert_eq!(kept.max_modify_date.as_deref(), Some("2024-01-02 03:04:05"));
         assert_eq!(kept.run_id, "r1");
     }
@@ -413,7 +502,7 @@ mod tests {
 
         let mark = EntityMark {
             entity: "customers".into(),
-            max_timestamp: Some(1_000_007),
+            max_timestamp: Some(RowVersion::from_value(1_000_007)),
             max_modify_date: Some("2024-05-06 07:08:09".into()),
             run_id: "r0".into(),
         };
@@ -427,6 +516,18 @@ mod tests {
                 .delta
         );
         assert_eq!(plan.delta_entities("rejects").len(), 2);
+
+        let hex = EntityMark {
+            max_timestamp: RowVersion::from_text("0x00000000000f4247").ok(),
+            ..mark.clone()
+        };
+        let plan = plan_source(&u8, &catalog_with(hex), "r1");
+        let run = plan.incremental.as_ref().expect("incremental");
+        assert_eq!(
+            run.filter.timestamp_begin.as_deref(),
+            Some("0x00000000000f4247"),
+            "the mark goes back in the form the server sent"
+        );
 
         let dated = EntityMark {
             max_timestamp: None,
@@ -459,7 +560,7 @@ mod tests {
     fn only_records_above_the_mark_count_as_new() {
         let watcher = MarkWatcher::new(Some(EntityMark {
             entity: "customers".into(),
-            max_timestamp: Some(10),
+            max_timestamp: Some(RowVersion::from_value(10)),
             max_modify_date: None,
             run_id: "r0".into(),
         }));
@@ -479,5 +580,81 @@ mod tests {
         assert!(parse_local_time("2024-01-02T03:04:05").is_some());
         assert!(parse_local_time("").is_none());
         assert!(parse_local_time("02/01/2024").is_none());
+    }
+
+    fn customers_page(raws: &[&str]) -> FetchedPage {
+        FetchedPage {
+            page: 1,
+            announced_records: raws.len() as u64,
+            announced_pages: 1,
+            records: PageRecords::U8Customers(
+                raws.iter()
+                    .map(|r| ::yonyou_u8::U8CustomerRecord::from_json(r).expect("valid JSON"))
+                    .collect(),
+            ),
+        }
+    }
+
+    #[test]
+    fn hex_row_versions_make_a_mark_in_the_form_sent() {
+        let watcher = MarkWatcher::new(Some(EntityMark {
+            entity: "customers".into(),
+            max_timestamp: RowVersion::from_text("0x000000000000000A").ok(),
+            max_modify_date: None,
+            run_id: "r0".into(),
+        }));
+        watcher.observe(&customers_page(&[
+            r#"{"code":"1","timestamp":"0x000000000000000A"}"#,
+            r#"{"code":"2","timestamp":"0x00000000000000FF"}"#,
+            r#"{"code":"3","timestamp":"0x0000000000000010"}"#,
+        ]));
+        watcher.observe(&customers_page(&[
+            r#"{"code":"4","timestamp":254}"#,
+            r#"{"code":"5","timestamp":"0x000000000000000B"}"#,
+        ]));
+        assert_eq!(watcher.newer(), 4, "all but the boundary record are new");
+        let mark = watcher.mark(None, "r1").expect("a mark");
+        let version = mark.max_timestamp.expect("a row version");
+        assert_eq!(
+            (version.value(), version.text()),
+            (255, "0x00000000000000FF")
+        );
+    }
+
+    #[test]
+    fn incremental_sources_without_any_version_get_a_warning() -> Result<(), crate::ConfigError> {
+        let watcher = MarkWatcher::new(None);
+        watcher.observe(&customers_page(&[
+            r#"{"code":"1","timestamp":"AAAAAAAPQkA=","ModifyDate":"yesterday"}"#,
+            r#"{"code":"2","timestamp":"","ModifyDate":"0000-00-00 00:00:00"}"#,
+            r#"{"code":"3"}"#,
+        ]));
+        assert_eq!(watcher.mark(None, "r1"), None);
+
+        let incremental = plan_source(
+            &source("yonyou_u8", "incremental")?,
+            &Catalog::default(),
+            "r1",
+        );
+        let warning = missing_mark_warning(&incremental, &watcher).expect("a warning");
+        for part in [
+            "yonyou_u8 east",
+            "incremental",
+            "3 customers",
+            "`timestamp`",
+            "`ModifyDate`",
+            "full snapshot",
+            "1 `timestamp` values",
+            "\"AAAAAAAPQkA=\"",
+        ] {
+            assert!(warning.contains(part), "{part:?} in {warning}");
+        }
+        let full = plan_source(&source("yonyou_u8", "full")?, &Catalog::default(), "r1");
+        assert_eq!(
+            missing_mark_warning(&full, &watcher),
+            None,
+            "full mode needs no mark"
+        );
+        Ok(())
     }
 }

@@ -21,7 +21,7 @@ use crate::commit::catalog::{
 };
 use crate::config::ValidatedSource;
 use crate::run::error::ExportError;
-use crate::incremental::{MarkWatcher, SourcePlan, next_mark, plan_source};
+use crate::incremental::{MarkWatcher, SourcePlan, missing_mark_warning, next_mark, plan_source};
 use crate::commit::manifest::{MANIFEST_DIR, ManifestFile, RunManifest, SourceReport};
 use crate::write::location::{ObjectStoreOutput, OutputLocation};
 use crate::write::SinkError;
@@ -257,7 +257,8 @@ impl RunOutput {
     }
 
     /// After `report`'s source committed: records the new high-water mark `watcher` saw, or
-    /// returns the warning explaining why the mark stays.
+    /// returns the warning explaining why the mark stays (or why an incremental source has
+    /// none).
     pub fn advance_mark(
         &self,
         plan: &SourcePlan,
@@ -271,7 +272,7 @@ impl RunOutput {
                 self.record_mark(plan.source, &plan.tenant, mark);
                 None
             }
-            Ok(None) => None,
+            Ok(None) => missing_mark_warning(plan, watcher),
             Err(warning) => Some(warning),
         }
     }

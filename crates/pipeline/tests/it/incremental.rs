@@ -1,7 +1,8 @@
 //! Incremental exports against the simulator, in a local folder: a full export, 1% of the U8
 //! customers edited at the source, an incremental export that fetches only those (≤ 2% of the
 //! customer pages), and `compact` output that equals a fresh full export; YCM and the unchanged
-//! contacts keep their files by content hash.
+//! contacts keep their files by content hash. Also: an account that sends row versions as `0x`
+//! hex gets its mark back in hex, and one that sends no versions at all gets a warning.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -15,7 +16,8 @@ use custlake_pipeline::{
     ExportConfig, ExportOptions, NoProgress, OutputLocation, RunManifest, RunStatus, export,
 };
 use custlake_simulator::{
-    Entity, MessinessConfig, SimConfig, SimHandle, U8TenantConfig, YcmClientConfig,
+    Entity, MessinessConfig, SimConfig, SimHandle, U8TenantConfig, U8TimestampFormat,
+    YcmClientConfig,
 };
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -178,6 +180,46 @@ fn parquet_files(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+/// The values of a string column across the Parquet files of `dir`.
+fn string_column(dir: &Path, column: &str) -> Vec<Option<String>> {
+    let mut values = Vec::new();
+    for file in parquet_files(dir) {
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&file).expect("open"))
+                .expect("parquet")
+                .build()
+                .expect("reader");
+        for batch in reader {
+            let batch = batch.expect("batch");
+            let array = batch.column_by_name(column).expect("column");
+            values.extend(
+                array
+                    .as_string::<i32>()
+                    .iter()
+                    .map(|v| v.map(str::to_owned)),
+            );
+        }
+    }
+    values
+}
+
+/// The query parameters of every U8 customer/batch_get request in the simulator's request log
+/// (its recent requests, oldest first, without secrets).
+fn customer_queries(sim: &SimHandle) -> Vec<BTreeMap<String, String>> {
+    sim.stats()
+        .request_log
+        .iter()
+        .filter_map(|entry| entry.strip_prefix("/api/customer/batch_get?"))
+        .map(|query| {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        })
+        .collect()
+}
+
 async fn catalog(out: &Path) -> Catalog {
     Catalog::load(&OutputLocation::Local(out.to_path_buf()))
         .await
@@ -325,5 +367,172 @@ async fn incremental_fetches_only_changes_and_compact_equals_a_full_export() {
             .all(|p| p.deltas.is_empty())
     );
     assert!(!out.join("_deltas").exists());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hex_row_versions_go_back_in_hex_and_the_mark_advances() {
+    let mut sim_config = sim_config();
+    sim_config.u8_timestamp_format = U8TimestampFormat::Hex;
+    let tenant = sim_config.u8_tenants[0].name.clone();
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+    let is_sql_server_hex = |text: &str| {
+        text.strip_prefix("0x").is_some_and(|digits| {
+            digits.len() == 16 && digits.bytes().all(|b| b.is_ascii_hexdigit())
+        })
+    };
+
+    // 1. The full run records a mark from the hex row versions, as text and integer.
+    let first = run(&sim_config, &sim, out, "incremental").await;
+    assert_eq!(fetched(&first, "yonyou_u8", "customers").1, CUSTOMERS);
+    let mark = catalog(out)
+        .await
+        .mark("yonyou_u8", &tenant, "customers")
+        .cloned()
+        .expect("a high-water mark after the full run");
+    let version = mark.max_timestamp.clone().expect("a row-version mark");
+    assert!(is_sql_server_hex(version.text()), "{version:?}");
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(CATALOG_FILE)).expect("catalog file"))
+            .expect("catalog JSON");
+    let stored_mark = &stored["sources"][0]["marks"][0];
+    assert_eq!(
+        stored_mark["max_timestamp_text"],
+        version.text(),
+        "{stored_mark}"
+    );
+    assert_eq!(
+        stored_mark["max_timestamp"],
+        version.value(),
+        "{stored_mark}"
+    );
+    let rejects_dir = out.join(format!("rejects/source=yonyou_u8/tenant={tenant}"));
+    let rejected_fields = string_column(&rejects_dir, "field");
+    assert!(
+        !rejected_fields.iter().flatten().any(|f| f == "timestamp"),
+        "hex row versions are not rejected"
+    );
+    assert!(
+        customer_queries(&sim)
+            .iter()
+            .all(|q| !q.contains_key("timestamp_begin")),
+        "the full run sends no change filter"
+    );
+
+    // 2. Some customers change at the source.
+    let changed = sim
+        .change_u8_customers(&tenant, CUSTOMERS / 200)
+        .expect("tenant");
+    let changed: BTreeSet<String> = changed.iter().map(|c| c.trim().to_owned()).collect();
+
+    // 3. The incremental run asks from the mark in hex and fetches only the changed customers
+    // (and the boundary record of the inclusive filter).
+    let second = run(&sim_config, &sim, out, "incremental").await;
+    let begins: Vec<String> = customer_queries(&sim)
+        .into_iter()
+        .filter_map(|q| q.get("timestamp_begin").cloned())
+        .collect();
+    assert!(!begins.is_empty(), "run 2 sent no timestamp_begin");
+    assert!(
+        begins.iter().all(|b| b == version.text()),
+        "timestamp_begin {begins:?}, mark {version:?}"
+    );
+    let (_, records) = fetched(&second, "yonyou_u8", "customers");
+    let n = changed.len() as u64;
+    assert!(
+        (n..=n + 1).contains(&records),
+        "fetched {records} for {n} changes"
+    );
+    let delta_dir = out.join(format!(
+        "_deltas/run_id={}/customers/source=yonyou_u8/tenant={tenant}",
+        second.run_id
+    ));
+    let delta_keys: BTreeSet<String> = string_column(&delta_dir, "customer_id")
+        .into_iter()
+        .flatten()
+        .collect();
+    assert!(delta_keys.is_superset(&changed), "{delta_keys:?}");
+    assert!(delta_keys.len() as u64 <= n + 1, "{delta_keys:?}");
+
+    // 4. The mark advanced and is still in the server's form.
+    let new_mark = catalog(out)
+        .await
+        .mark("yonyou_u8", &tenant, "customers")
+        .cloned()
+        .expect("mark");
+    let new_version = new_mark.max_timestamp.expect("a row-version mark");
+    assert!(
+        new_version.value() > version.value(),
+        "{new_version:?} after {version:?}"
+    );
+    assert!(is_sql_server_hex(new_version.text()), "{new_version:?}");
+    assert_eq!(new_mark.run_id, second.run_id);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incremental_source_without_versions_warns_instead_of_staying_full_silently() {
+    let mut sim_config = sim_config();
+    sim_config.u8_tenants[0].customers = 1_000;
+    // Every field but the key is left out, so no customer carries `timestamp` or `ModifyDate`.
+    sim_config.messiness = MessinessConfig {
+        missing_field_rate: 1.0,
+        ..MessinessConfig::none()
+    };
+    let tenant = sim_config.u8_tenants[0].name.clone();
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+
+    for round in 1..=2 {
+        let manifest = run(&sim_config, &sim, out, "incremental").await;
+        assert_eq!(
+            fetched(&manifest, "yonyou_u8", "customers").1,
+            1_000,
+            "run {round} is a full export"
+        );
+        let warnings: Vec<&String> = manifest
+            .warnings
+            .iter()
+            .filter(|w| w.contains("no high-water mark"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "run {round}: {:?}", manifest.warnings);
+        for part in [
+            format!("yonyou_u8 {tenant}"),
+            "`timestamp`".to_owned(),
+            "`ModifyDate`".to_owned(),
+            "1000 customers".to_owned(),
+        ] {
+            assert!(warnings[0].contains(&part), "{part:?} in {}", warnings[0]);
+        }
+        // The manifest on disk (what the run summary is printed from) carries it too.
+        let path = out.join(format!("_manifests/{}.json", manifest.run_id));
+        let on_disk: RunManifest =
+            serde_json::from_slice(&std::fs::read(&path).expect("manifest file"))
+                .expect("manifest JSON");
+        assert!(
+            on_disk.warnings.contains(warnings[0]),
+            "{:?}",
+            on_disk.warnings
+        );
+        assert!(
+            catalog(out)
+                .await
+                .mark("yonyou_u8", &tenant, "customers")
+                .is_none()
+        );
+        assert!(
+            customer_queries(&sim)
+                .iter()
+                .all(|q| !q.contains_key("timestamp_begin") && !q.contains_key("ModifyDate_begin")),
+            "run {round} sent a change filter without a mark"
+        );
+    }
     sim.shutdown().await;
 }

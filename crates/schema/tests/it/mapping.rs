@@ -111,7 +111,7 @@ fn u8_customer_values_are_coerced_and_bad_ones_rejected() {
             reject(
                 "seed_date",
                 "2023-13-45",
-                "not a valid date: expected YYYY-MM-DD or YYYY/MM/DD, optionally followed by HH:MM[:SS]"
+                "not a valid date: expected YYYY-MM-DD, YYYY/MM/DD or YYYYMMDD, optionally followed by HH:MM[:SS]"
             ),
             reject(
                 "self_define3",
@@ -128,6 +128,42 @@ fn u8_customer_values_are_coerced_and_bad_ones_rejected() {
         assert_eq!(row["extracted_at"], common::EXTRACTED_AT);
         assert_eq!(row["raw"], MESSY_U8_CUSTOMER);
     }
+}
+
+#[test]
+fn hex_row_versions_compact_and_zero_dates_map_without_rejects() {
+    let input = records::<U8Customer>(&[
+        r#"{"code":"H1","timestamp":"0x00000000000F4247","seed_date":"20150101","end_date":"0000-00-00","ModifyDate":"0000-00-00 00:00:00"}"#,
+        r#"{"code":"H2","timestamp":"0X1A","seed_date":"00000000","end_date":"0000-00-00T00:00:00","ModifyDate":"20240229 08:30:00"}"#,
+        r#"{"code":"H3","timestamp":"AAAAAAAPQkA=","seed_date":"20151301"}"#,
+    ]);
+    let mapped = map_u8_customers(&ctx(SourceKind::YonyouU8, "t"), &input);
+    assert_eq!(mapped.stats.field_rejects, 2, "only H3's two bad values");
+    let rows = rows_json(mapped.customers.as_ref().expect("rows"));
+    assert_eq!(rows[0]["source_version"], 1_000_007);
+    assert_eq!(rows[0]["established_on"], "2015-01-01");
+    assert_eq!(rows[0]["deactivated_on"], Value::Null);
+    assert_eq!(rows[0]["source_modified_at"], Value::Null);
+    assert_eq!(rows[1]["source_version"], 26);
+    assert_eq!(rows[1]["established_on"], Value::Null);
+    assert_eq!(rows[1]["deactivated_on"], Value::Null);
+    assert_eq!(rows[1]["source_modified_at"], "2024-02-29T00:30:00Z");
+    assert_eq!(rows[2]["source_version"], Value::Null);
+    let rejects: Vec<Value> = reject_rows(&mapped.rejects)
+        .iter()
+        .map(reject_summary)
+        .collect();
+    let fields: Vec<(&Value, &Value)> = rejects
+        .iter()
+        .map(|r| (&r["record_key"], &r["field"]))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            (&json!("H3"), &json!("seed_date")),
+            (&json!("H3"), &json!("timestamp"))
+        ]
+    );
 }
 
 #[test]

@@ -144,6 +144,17 @@ impl<'a> MessyRecord<'a> {
         }
     }
 
+    /// A documented number the server renders as `0x`-prefixed hex text (U8 `timestamp` on
+    /// some accounts): always a string, 16 upper-case digits. Draws the same mess as
+    /// [`MessyRecord::number`], so the fields after it do not change with the form.
+    pub(crate) fn hex_number(&mut self, key: &str, value: i64) {
+        let _swap = self.rng.chance(self.cfg.type_swap_rate);
+        if !self.begin_value(key) {
+            return;
+        }
+        self.obj.str(key, &format!("0x{value:016X}"));
+    }
+
     /// A boolean, usually `"1"`/`"0"`, sometimes `true`, `1`, `"是"`, `"True"`.
     pub(crate) fn boolean(&mut self, key: &str, value: bool) {
         let variant = if self.rng.chance(self.cfg.bool_variant_rate) {

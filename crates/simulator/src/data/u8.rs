@@ -19,7 +19,7 @@ use super::words::{
 };
 use super::{ItemId, item_code};
 use crate::changes::ChangeLog;
-use crate::config::MessinessConfig;
+use crate::config::{MessinessConfig, U8TimestampFormat};
 use crate::hash::{Stream, hash_str, key};
 
 /// Salespeople per tenant (专管业务员 / 负责人).
@@ -48,6 +48,8 @@ pub(crate) struct U8Data {
     contacts_per_customer: u32,
     /// Customers edited since the server started (`SimHandle::change_u8_customers`).
     changes: Arc<ChangeLog>,
+    /// How `timestamp` is written.
+    timestamp_format: U8TimestampFormat,
 }
 
 impl U8Data {
@@ -66,7 +68,14 @@ impl U8Data {
             customers,
             contacts_per_customer,
             changes: Arc::default(),
+            timestamp_format: U8TimestampFormat::default(),
         }
+    }
+
+    /// The same generator writing `timestamp` in `format`.
+    pub(crate) fn with_timestamp_format(mut self, format: U8TimestampFormat) -> Self {
+        self.timestamp_format = format;
+        self
     }
 
     /// The edits applied to this tenant's customers.
@@ -241,7 +250,10 @@ impl U8Data {
         let (op_code, op_name) = self.operator_of(item);
         rec.text("spec_operator", &op_code);
         rec.text("spec_operator_name", &op_name);
-        rec.number("timestamp", version);
+        match self.timestamp_format {
+            U8TimestampFormat::Decimal => rec.number("timestamp", version),
+            U8TimestampFormat::Hex => rec.hex_number("timestamp", version),
+        }
         for n in 1..=16u64 {
             let value = if rng.below(20) == 0 {
                 rng.pick(ZH_CUSTOM_VALUES)
@@ -472,5 +484,37 @@ mod tests {
         }
         assert_eq!(a, b, "every other field is unchanged");
         assert_eq!(parse(ItemId::Base(8)), parse(ItemId::Base(8)));
+    }
+
+    #[test]
+    fn hex_row_versions_change_only_the_timestamp_text() {
+        let decimal = data(MessinessConfig::mild());
+        let hex = data(MessinessConfig::mild()).with_timestamp_format(U8TimestampFormat::Hex);
+        let mut hex_seen = 0;
+        for i in 0..100 {
+            let parse = |d: &U8Data| {
+                let mut out = Vec::new();
+                d.write_customer(ItemId::Base(i), &mut out);
+                serde_json::from_slice::<serde_json::Value>(&out).expect("JSON")
+            };
+            let (mut a, mut b) = (parse(&decimal), parse(&hex));
+            if let Some(text) = b["timestamp"].as_str() {
+                let digits = text.strip_prefix("0x").expect("0x prefix");
+                assert_eq!(digits.len(), 16, "{text}");
+                assert_eq!(digits.to_uppercase(), digits);
+                let value = i64::from_str_radix(digits, 16).expect("hex");
+                let sent = &a["timestamp"];
+                let want = sent.as_i64().or_else(|| sent.as_str()?.parse().ok());
+                assert_eq!(Some(value), want, "record {i}");
+                hex_seen += 1;
+            }
+            a["timestamp"] = serde_json::Value::Null;
+            b["timestamp"] = serde_json::Value::Null;
+            assert_eq!(a, b, "record {i}: every other field is unchanged");
+        }
+        assert!(
+            hex_seen > 90,
+            "{hex_seen} of 100 records carried a timestamp"
+        );
     }
 }

@@ -115,6 +115,18 @@ impl Params {
         }
         text
     }
+
+    /// The query in its original order without the secret parameters, form-encoded again (for
+    /// the request log).
+    pub(crate) fn public_query(&self) -> String {
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &self.0 {
+            if !SECRET_PARAMS.contains(&k.as_str()) {
+                query.append_pair(k, v);
+            }
+        }
+        query.finish()
+    }
 }
 
 /// Runs one vendor call: counts it, decides its fault, waits its latency, then answers with
@@ -237,6 +249,12 @@ mod tests {
         let b = Params::parse(b"to_account=x&token=zzz&page_index=2");
         assert_eq!(a.identity("/p", "c"), b.identity("/p", "c"));
         assert_ne!(a.identity("/p", "c"), a.identity("/p", "d"));
+    }
+
+    #[test]
+    fn public_queries_keep_order_and_drop_secrets() {
+        let params = Params::parse(b"page_index=2&token=abc&timestamp_begin=0x0A&app_secret=s");
+        assert_eq!(params.public_query(), "page_index=2&timestamp_begin=0x0A");
     }
 
     #[test]

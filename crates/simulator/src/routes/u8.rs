@@ -242,6 +242,7 @@ async fn batch_get(state: Arc<SimState>, query: Option<String>, list: List) -> R
         List::Contacts => CONTACT_BATCH_PATH,
     };
     let identity = params.identity(path, "");
+    state.stats.log_request(path, &params.public_query());
     vendor_call(&state, Vendor::U8, path, &identity, |call| {
         let tenant = match authorize(&state, &params, call) {
             Ok(tenant) => tenant,
