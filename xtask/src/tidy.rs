@@ -426,30 +426,32 @@ fn crate_refs(src: &str) -> Vec<CrateRef> {
     let mut i = 0;
     while i < tokens.len() {
         let after_path_sep = i > 0 && matches!(tokens[i - 1].tok, Tok::PathSep | Tok::Punct('$'));
-        if tokens[i].is_ident("use") && !after_path_sep {
-            if let Some((paths, end)) = parse_use(&tokens, i + 1) {
-                let to_crate = paths.iter().filter(|p| p.len() >= 2 && p[0].0 == "crate");
-                refs.extend(to_crate.map(|p| CrateRef {
-                    module: p[1].0.clone(),
-                    line: p[1].1,
-                    via: Via::Use,
-                }));
-                i = end + 1;
-                continue;
-            }
+        if tokens[i].is_ident("use")
+            && !after_path_sep
+            && let Some((paths, end)) = parse_use(&tokens, i + 1)
+        {
+            let to_crate = paths.iter().filter(|p| p.len() >= 2 && p[0].0 == "crate");
+            refs.extend(to_crate.map(|p| CrateRef {
+                module: p[1].0.clone(),
+                line: p[1].1,
+                via: Via::Use,
+            }));
+            i = end + 1;
+            continue;
         }
-        if tokens[i].is_ident("crate") && !after_path_sep {
-            if let (Some(Tok::PathSep), Some(Tok::Ident(module))) = (
+        if tokens[i].is_ident("crate")
+            && !after_path_sep
+            && let (Some(Tok::PathSep), Some(Tok::Ident(module))) = (
                 tokens.get(i + 1).map(|t| &t.tok),
                 tokens.get(i + 2).map(|t| &t.tok),
-            ) {
-                let line = tokens[i + 2].line;
-                refs.push(CrateRef {
-                    module: module.clone(),
-                    line,
-                    via: Via::Path,
-                });
-            }
+            )
+        {
+            let line = tokens[i + 2].line;
+            refs.push(CrateRef {
+                module: module.clone(),
+                line,
+                via: Via::Path,
+            });
         }
         i += 1;
     }

@@ -27,7 +27,10 @@ use crate::write::location::OutputLocation;
 use crate::write::SinkError;
 use crate::write::durable::write_file_atomically;
 use crate::write::object_store::commit::{get_object, put_object};
-use crate::write::parquet::PartitionTarget;
+use crate::layout::PartitionTarget;
+use crate::layout::slash;
+use crate::layout::MARKER_FILE;
+use crate::layout::CATALOG_FILE;
 
 /// Version of the catalog format this build writes and reads.
 const FORMAT_VERSION: u32 = 1;

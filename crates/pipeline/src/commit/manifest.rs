@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::write::SinkError;
 use crate::write::durable::write_file_atomically;
 use crate::write::parquet::CommittedSnapshot;
+use crate::layout::MANIFEST_DIR;
 
 
 /// Everything a run reports about itself, serialized as the manifest JSON.
@@ -208,7 +209,7 @@ impl RunManifest {
     /// Writes the manifest as pretty JSON so that it appears whole or not at all: temp file,
     /// fsync, rename, fsync of the folder. Returns the path written.
     pub fn write_atomically(&self, out_root: &Path) -> Result<PathBuf, SinkError> {
-        crate::write::parquet::validate_run_id(&self.run_id)?;
+        crate::layout::validate_run_id(&self.run_id)?;
         let path = self.path(out_root);
         let dir = out_root.join(MANIFEST_DIR);
         std::fs::create_dir_all(&dir)
@@ -235,7 +236,8 @@ fn slash_path(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::write::parquet::{CommittedFile, PartitionTarget, SwapMethod};
+    use crate::write::parquet::{CommittedFile, SwapMethod};
+    use crate::layout::PartitionTarget;
 
     fn manifest() -> RunManifest {
         let at = DateTime::<Utc>::from_timestamp(1_750_000_000, 0).unwrap_or_default();

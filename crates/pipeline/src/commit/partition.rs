@@ -119,9 +119,12 @@ mod tests {
 
     use arrow::array::{ArrayRef, StringArray};
     use arrow::datatypes::{DataType, Field, Schema};
+    use arrow::record_batch::RecordBatch;
     use object_store::memory::InMemory;
 
     use super::*;
+    use crate::write::location::OutputLocation;
+    use crate::write::partition::PartitionWriter;
     use crate::write::location::ObjectStoreOutput;
     use crate::write::object_store::commit::list_relative;
 

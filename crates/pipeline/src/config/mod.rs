@@ -4,14 +4,18 @@
 //! turns it into checked, vendor-specific settings and names the source, the setting and the fix
 //! for every problem, before anything is fetched.
 
+mod parquet;
+
+pub use parquet::ParquetSinkConfig;
+
 use std::time::Duration;
 
 use custlake_client_kit::Secret;
 use serde::Deserialize;
 
-use crate::incremental::ExportMode;
-use crate::config::ParquetSinkConfig;
-use crate::sources::Entity;
+use crate::model::ExportMode;
+use crate::model::Entity;
+use crate::model::VendorKind;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, Deserialize)]

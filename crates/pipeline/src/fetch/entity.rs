@@ -13,7 +13,7 @@ use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
 use crate::fetch::budget::RequestBudget;
-use crate::resume::checkpoint::PageSet;
+use crate::fetch::page_set::PageSet;
 use crate::config::FetchSettings;
 use crate::fetch::page_guard::RepeatedPageGuard;
 use crate::progress::{EntityLabel, ProgressObserver};

@@ -12,7 +12,7 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::fetch::FetchFailure;
 use crate::sources::FetchedPage;
-use crate::resume::spool::raw_texts;
+use crate::sources::raw_texts;
 
 /// Identical pages tolerated before the entity is stopped. Above 1 because records that move
 /// between pages while paging can, with tiny page sizes, make two pages look alike once.

@@ -35,14 +35,16 @@ use custlake_schema::RowVersion;
 use custlake_schema::row_version::value_of;
 use futures::FutureExt;
 use futures::future::BoxFuture;
-use serde::Deserialize;
 
 use crate::commit::catalog::{Catalog, DeltaKind, EntityMark};
-use crate::config::{ValidatedSource, VendorKind};
+use crate::config::ValidatedSource;
 use crate::commit::manifest::{EntityReport, SourceReport};
-use crate::write::parquet::PartitionTarget;
+use crate::layout::PartitionTarget;
 use crate::write::partition::PartitionPlace;
-use crate::sources::{Entity, FetchError, FetchedPage, PageRecords, PageSource};
+use crate::sources::{FetchError, FetchedPage, PageRecords, PageSource};
+use crate::model::Entity;
+use crate::model::VendorKind;
+use crate::model::ExportMode;
 
 /// What one source does in this run.
 #[derive(Debug, Clone)]

@@ -160,7 +160,7 @@ impl MapperStage {
 }
 
 fn raw_bytes(records: &PageRecords) -> usize {
-    crate::resume::spool::raw_texts(records)
+    crate::sources::raw_texts(records)
         .iter()
         .map(|t| t.len())
         .sum()

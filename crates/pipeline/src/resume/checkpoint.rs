@@ -26,10 +26,13 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::{ValidatedSource, VendorSettings};
-use crate::commit::manifest::MANIFEST_DIR;
+use crate::layout::MANIFEST_DIR;
 use crate::write::SinkError;
 use crate::write::durable::write_file_atomically;
-use crate::write::parquet::{STAGING_DIR, validate_run_id};
+use crate::layout::validate_run_id;
+use crate::layout::STAGING_DIR;
+use crate::fetch::page_set::PageSet;
+use crate::layout::CHECKPOINT_DIR;
 
 
 /// Version of the checkpoint files; a run written by another version is not resumed.

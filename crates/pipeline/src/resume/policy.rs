@@ -22,17 +22,17 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::fetch::budget::RequestBudget;
-use crate::resume::checkpoint::{
-    CHECKPOINT_FORMAT, CheckpointError, EntityCheckpoint, PageSet, RunLock, RunMarker, begin_run,
-    checkpoints_dir, interrupted_runs, newest_finished_run, source_settings,
-};
-use crate::config::{ValidatedSource, VendorKind};
-use crate::run::export::new_run_id;
+use crate::resume::checkpoint::{CHECKPOINT_FORMAT, CheckpointError, EntityCheckpoint, RunLock, RunMarker, begin_run, checkpoints_dir, interrupted_runs, newest_finished_run, source_settings};
+use crate::config::ValidatedSource;
+use crate::model::new_run_id;
 use crate::fetch::retry::fetch_page_with_retries;
 use crate::write::SinkError;
 use crate::write::parquet::remove_run_staging;
-use crate::sources::{Entity, FetchedPage, PageSource};
+use crate::sources::{FetchedPage, PageSource};
 use crate::resume::spool::{RecordKind, SpoolError, SpoolWriter, read_frames};
+use crate::fetch::page_set::PageSet;
+use crate::model::Entity;
+use crate::model::VendorKind;
 
 /// Pages appended before the spool is fsynced and the checkpoint rewritten, at the latest.
 const SYNC_EVERY_PAGES: usize = 64;
@@ -501,7 +501,7 @@ impl EntitySpool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commit::manifest::MANIFEST_DIR;
+    use crate::layout::MANIFEST_DIR;
 
     fn interrupted(out: &Path, run_id: &str, seconds: i64) -> Result<RunLock, CheckpointError> {
         let started_at =

@@ -28,6 +28,7 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use crate::write::SinkError;
 use crate::sources::{FetchedPage, PageRecords};
+use crate::sources::raw_texts;
 
 /// Longest header line accepted when reading.
 const MAX_HEADER_BYTES: u64 = 4096;

@@ -34,7 +34,7 @@ use tokio::sync::mpsc;
 
 use crate::commit::catalog::{DeltaKind, PartitionRecord};
 use crate::run::error::ExportError;
-use crate::run::export::new_run_id;
+use crate::model::new_run_id;
 use crate::write::location::OutputLocation;
 use crate::run::output::RunOutput;
 use crate::write::SinkError;

@@ -15,8 +15,8 @@ use custlake_schema::{Dataset, MapContext, SCHEMA_VERSION, SourceKind};
 use tokio::sync::mpsc;
 
 use crate::fetch::budget::RequestBudget;
-use crate::resume::checkpoint::PageSet;
-use crate::config::{ValidatedSource, VendorKind, VendorSettings};
+use crate::fetch::page_set::PageSet;
+use crate::config::{ValidatedSource, VendorSettings};
 use crate::run::error::ExportError;
 use crate::fetch::{FetchFailure, authenticate_source, fetch_entity_except};
 use crate::incremental::watch_customers;
@@ -27,12 +27,15 @@ use crate::progress::{EntityLabel, ProgressObserver};
 use crate::resume::{EntitySpool, Replayed, RunRecovery, SourceSpools, prepare_source};
 use crate::run::output::RunOutput;
 use crate::write::SinkError;
-use crate::write::parquet::{ParquetSinkConfig, PartitionTarget};
+use crate::config::ParquetSinkConfig;
 use crate::write::partition::StagedPartition;
 use crate::sources::build::build_filtered_page_sources;
-use crate::sources::{Entity, PageSource};
+use crate::sources::PageSource;
 use crate::resume::spool::SpoolError;
 use crate::write::writers::{DatasetWriter, spawn_writer};
+use crate::layout::PartitionTarget;
+use crate::model::Entity;
+use crate::model::VendorKind;
 
 /// How a run writes its output.
 #[derive(Debug, Clone)]

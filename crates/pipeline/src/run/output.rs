@@ -15,23 +15,24 @@ use std::sync::{Mutex, MutexGuard};
 use arrow::datatypes::SchemaRef;
 use chrono::Utc;
 
-use crate::commit::catalog::{
-    Catalog, Content, DELTAS_DIR, DeltaKind, DeltaRecord, EntityMark, MARKER_FILE, Marker,
-    marker_json,
-};
+use crate::commit::catalog::{Catalog, Content, DeltaKind, DeltaRecord, EntityMark, Marker, marker_json};
 use crate::config::ValidatedSource;
 use crate::run::error::ExportError;
 use crate::incremental::{MarkWatcher, SourcePlan, missing_mark_warning, next_mark, plan_source};
-use crate::commit::manifest::{MANIFEST_DIR, ManifestFile, RunManifest, SourceReport};
+use crate::commit::manifest::{ManifestFile, RunManifest, SourceReport};
 use crate::write::location::{ObjectStoreOutput, OutputLocation};
 use crate::write::SinkError;
 use crate::write::object_store::commit::{
     check_access, delete_all, put_object, remove_unreferenced,
 };
-use crate::write::parquet::{ParquetSinkConfig, PartitionTarget, remove_run_staging};
-use crate::write::partition::{
-    CommittedPartition, PartitionPlace, PartitionWriter, StagedPartition,
-};
+use crate::write::parquet::remove_run_staging;
+use crate::write::partition::{PartitionPlace, PartitionWriter, StagedPartition};
+use crate::commit::partition::CommittedPartition;
+use crate::config::ParquetSinkConfig;
+use crate::layout::DELTAS_DIR;
+use crate::layout::MANIFEST_DIR;
+use crate::layout::MARKER_FILE;
+use crate::layout::PartitionTarget;
 
 /// The output of one run.
 pub struct RunOutput {
@@ -367,8 +368,8 @@ impl RunOutput {
                 .map(|_| ())
                 .map_err(ExportError::Manifest),
             OutputLocation::ObjectStore(store) => {
-                crate::write::parquet::validate_run_id(&manifest.run_id)
-                    .map_err(ExportError::Manifest)?;
+                crate::layout::validate_run_id(&manifest.run_id)
+                    .map_err(|e| ExportError::Manifest(e.into()))?;
                 let mut json = serde_json::to_vec_pretty(manifest).map_err(|error| {
                     ExportError::Manifest(SinkError::ManifestEncode {
                         path: format!("{MANIFEST_DIR}/{}.json", manifest.run_id).into(),

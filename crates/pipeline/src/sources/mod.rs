@@ -13,9 +13,8 @@ use ::yeastar_ycm::YcmCustomerRecord;
 use ::yonyou_u8::{U8ContactRecord, U8CustomerRecord};
 use custlake_client_kit::Retryability;
 use futures::future::BoxFuture;
-use serde::Deserialize;
 
-use crate::config::VendorKind;
+use crate::model::Entity;
 
 /// The raw JSON texts of a page's records, in page order.
 pub fn raw_texts(records: &PageRecords) -> Vec<&str> {

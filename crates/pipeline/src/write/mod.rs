@@ -1,12 +1,15 @@
-//! Sinks: where mapped Arrow batches end up: local Parquet snapshots ([`parquet`]) or an
-//! S3-compatible object store ([`object_store`]), behind one per-partition writer and commit
-//! ([`partition`]) that hashes the rows ([`content_hash`]) so unchanged snapshots are kept.
+//! Layer 4, write: where mapped Arrow batches end up — local Parquet snapshots ([`parquet`]) or
+//! an S3-compatible object store ([`object_store`]) at an [`location::OutputLocation`], behind
+//! one per-partition writer ([`partition`]) that hashes the rows ([`content_hash`]) so unchanged
+//! snapshots are kept, and the writer threads of a run ([`writers`]).
 
-pub mod content_hash;
+pub(crate) mod content_hash;
 pub(crate) mod durable;
-pub mod error;
-pub mod object_store;
-pub mod parquet;
-pub mod partition;
+pub(crate) mod error;
+pub(crate) mod location;
+pub(crate) mod object_store;
+pub(crate) mod parquet;
+pub(crate) mod partition;
+pub(crate) mod writers;
 
-pub use error::SinkError;
+pub(crate) use error::SinkError;

@@ -11,15 +11,16 @@ use std::path::{Path, PathBuf};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 
-use crate::commit::catalog::{Content, DELTAS_DIR, FileRecord, MARKER_FILE, Marker, marker_json, slash};
 use crate::write::location::OutputLocation;
 use crate::write::SinkError;
 use crate::write::content_hash::ContentHasher;
-use crate::write::durable::write_file_atomically;
 use crate::write::object_store::{ObjectSnapshotWriter, UploadedSnapshot};
-use crate::write::parquet::{
-    ParquetSinkConfig, PartitionTarget, SnapshotWriter, StagedSnapshot, validate_run_id,
-};
+use crate::write::parquet::{SnapshotWriter, StagedSnapshot};
+use crate::config::ParquetSinkConfig;
+use crate::layout::DELTAS_DIR;
+use crate::layout::PartitionTarget;
+use crate::layout::slash;
+use crate::layout::validate_run_id;
 
 /// Where one run writes one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,8 @@ use ::yeastar_ycm::YcmClient;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use crate::sources::{Entity, FetchError, FetchedPage, PageRecords, PageSource};
+use crate::sources::{FetchError, FetchedPage, PageRecords, PageSource};
+use crate::model::Entity;
 
 /// YCM customers of one OpenAPI client.
 pub struct YcmCustomersSource {

@@ -6,6 +6,6 @@ pub mod commit;
 mod reader;
 mod sink;
 
-pub use commit::{UploadedFile, UploadedSnapshot};
+pub use commit::UploadedSnapshot;
 pub use reader::ObjectFileReader;
 pub use sink::ObjectSnapshotWriter;

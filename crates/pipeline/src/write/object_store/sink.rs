@@ -22,7 +22,8 @@ use tokio::runtime::Handle;
 use super::commit::{UploadedFile, UploadedSnapshot};
 use crate::write::location::ObjectStoreOutput;
 use crate::write::SinkError;
-use crate::write::parquet::{ParquetSinkConfig, PartitionTarget};
+use crate::config::ParquetSinkConfig;
+use crate::layout::PartitionTarget;
 
 /// Encoded bytes collected before they are handed to the upload (the writer calls with small
 /// slices; handing over fewer, larger chunks keeps the async hand-offs cheap).

@@ -7,7 +7,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::layout::{self, PartitionTarget, STAGING_DIR};
+use crate::layout::{self, PartitionTarget, STAGING_DIR};
 use super::swap::{SwapMethod, swap_into_place};
 use crate::write::SinkError;
 use crate::write::durable::sync_dir;

@@ -11,8 +11,8 @@ use parquet::arrow::ArrowWriter;
 use parquet::file::properties::WriterProperties;
 
 use super::commit::{StagedFile, StagedSnapshot};
-use super::config::ParquetSinkConfig;
-use super::layout::{self, PartitionTarget};
+use crate::config::ParquetSinkConfig;
+use crate::layout::{self, PartitionTarget};
 use crate::write::SinkError;
 use crate::write::durable::sync_dir;
 
