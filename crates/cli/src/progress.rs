@@ -1,21 +1,48 @@
 //! Progress display: indicatif bars on a terminal, periodic log lines otherwise.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use custlake_pipeline::{EntityLabel, ProgressObserver};
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 fn key(label: EntityLabel<'_>) -> String {
     format!("{} {} {}", label.source, label.tenant, label.entity)
 }
 
-/// One bar per source × entity: pages done/total, records, rate, ETA, retries.
+/// One bar per source × entity: pages done/total, records, rate, ETA, retries. Until page 1
+/// announces the total (a resumed run reports replayed pages first) the bar is a spinner
+/// saying so, never `0/0`.
 pub struct BarsProgress {
     multi: MultiProgress,
     bars: Mutex<HashMap<String, (ProgressBar, u64, u64)>>,
+}
+
+/// The bar once the number of pages is known.
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template(
+        "{prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} pages {msg} {rate} eta {eta}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar())
+    .with_key("rate", |state: &ProgressState, w: &mut dyn fmt::Write| {
+        let _ = w.write_str(&pages_per_second(state.per_sec()));
+    })
+    .progress_chars("=> ")
+}
+
+/// The spinner shown before page 1 has said how many pages there are.
+fn waiting_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix:.bold} {spinner} waiting for page 1 {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+}
+
+/// `15.3 pages/s`: one decimal is as precise as a rate that moves every second can be.
+fn pages_per_second(rate: f64) -> String {
+    let rate = if rate.is_finite() { rate.max(0.0) } else { 0.0 };
+    format!("{rate:.1} pages/s")
 }
 
 impl BarsProgress {
@@ -32,28 +59,32 @@ impl BarsProgress {
             return;
         };
         let entry = bars.entry(key(label)).or_insert_with(|| {
-            let bar = self.multi.add(ProgressBar::new(0));
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{prefix:.bold} [{bar:30.cyan/blue}] {pos}/{len} pages {msg} {per_sec} eta {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-            );
+            let bar = self.multi.add(ProgressBar::no_length());
+            bar.set_style(waiting_style());
             bar.set_prefix(key(label));
             (bar, 0, 0)
         });
         f(entry);
     }
+
+    /// Sets the number of pages, turning the spinner into a bar the first time.
+    fn plan(&self, label: EntityLabel<'_>, pages: u64) {
+        self.with_bar(label, |(bar, _, _)| {
+            if bar.length().is_none() {
+                bar.set_style(bar_style());
+            }
+            bar.set_length(pages);
+        });
+    }
 }
 
 impl ProgressObserver for BarsProgress {
     fn entity_planned(&self, label: EntityLabel<'_>, pages: u64, _records: u64) {
-        self.with_bar(label, |(bar, _, _)| bar.set_length(pages));
+        self.plan(label, pages);
     }
 
     fn entity_replanned(&self, label: EntityLabel<'_>, pages: u64) {
-        self.with_bar(label, |(bar, _, _)| bar.set_length(pages));
+        self.plan(label, pages);
     }
 
     fn page_fetched(&self, label: EntityLabel<'_>, records: u64) {
@@ -226,4 +257,44 @@ pub fn terminal_bars(no_progress: bool) -> Option<MultiProgress> {
         return None;
     }
     Some(MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_read_as_pages_per_second_with_one_decimal() {
+        assert_eq!(pages_per_second(15.304_7), "15.3 pages/s");
+        assert_eq!(pages_per_second(0.0), "0.0 pages/s");
+        assert_eq!(pages_per_second(f64::NAN), "0.0 pages/s");
+        assert_eq!(pages_per_second(f64::INFINITY), "0.0 pages/s");
+    }
+
+    #[test]
+    fn a_bar_waits_for_page_1_before_it_has_a_length() {
+        let multi = MultiProgress::with_draw_target(ProgressDrawTarget::hidden());
+        let bars = BarsProgress::new(multi);
+        let label = EntityLabel {
+            tenant: "t",
+            source: "yonyou_u8",
+            entity: "customers",
+        };
+        bars.pages_replayed(label, 3, 30);
+        let length = |bars: &BarsProgress| {
+            bars.bars
+                .lock()
+                .ok()
+                .and_then(|b| b[&key(label)].0.length())
+        };
+        assert_eq!(length(&bars), None, "no total before page 1");
+        bars.entity_planned(label, 60, 3000);
+        assert_eq!(length(&bars), Some(60));
+        let position = bars.bars.lock().ok().map(|b| b[&key(label)].0.position());
+        assert_eq!(
+            position,
+            Some(3),
+            "replayed pages count once the bar has a length"
+        );
+    }
 }

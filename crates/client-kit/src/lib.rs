@@ -12,7 +12,9 @@ mod token;
 
 pub use loose::{LooseKind, LooseString};
 pub use record::VendorRecord;
-pub use redact::{SENSITIVE_QUERY_KEYS, TransportFailure, TransportFailureKind, redact_url};
+pub use redact::{
+    SENSITIVE_QUERY_KEYS, TransportFailure, TransportFailureKind, body_preview, redact_url,
+};
 pub use retry::{Retryability, parse_retry_after};
 pub use secret::Secret;
 pub use token::{

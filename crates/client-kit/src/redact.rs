@@ -42,6 +42,48 @@ pub fn redact_url(url: &str) -> String {
     out
 }
 
+/// How much of an answer's body an error message quotes.
+const PREVIEW_BYTES: usize = 120;
+
+/// The start of an answer's body, for an error message about it (e.g. a body that does not
+/// decode). A token endpoint's answer is never quoted — a garbled one may still carry a live
+/// token in its first bytes — and in any other body the values of sensitive JSON keys and URL
+/// query parameters are replaced with `***`.
+pub fn body_preview(operation: &str, body: &[u8]) -> String {
+    if operation.to_ascii_lowercase().contains("token") {
+        return format!(
+            "<{} bytes, not shown: token answers carry credentials>",
+            body.len()
+        );
+    }
+    let text = String::from_utf8_lossy(&body[..body.len().min(PREVIEW_BYTES)]);
+    format!("{:?}", mask_json_secrets(&redact_url(&text)))
+}
+
+/// Replaces the string value of every `"<sensitive key>": "..."` pair with `***` (also a value
+/// cut off by the end of the text).
+fn mask_json_secrets(text: &str) -> String {
+    let mut out = text.to_owned();
+    for key in SENSITIVE_QUERY_KEYS {
+        let quoted = format!("\"{key}\"");
+        let mut from = 0;
+        while let Some(found) = out[from..].find(&quoted) {
+            let after_key = from + found + quoted.len();
+            let rest = &out[after_key..];
+            let trimmed = rest.trim_start_matches([' ', ':']);
+            let Some(value) = trimmed.strip_prefix('"') else {
+                from = after_key;
+                continue;
+            };
+            let value_start = out.len() - value.len();
+            let value_end = value.find('"').map_or(out.len(), |end| value_start + end);
+            out.replace_range(value_start..value_end, "***");
+            from = value_start + 3;
+        }
+    }
+    out
+}
+
 /// Why a request got no usable HTTP answer, sorted for the retry policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TransportFailureKind {
@@ -122,5 +164,22 @@ mod tests {
             redact_url("http://h/?TOKEN=x#frag"),
             "http://h/?TOKEN=***#frag"
         );
+    }
+
+    #[test]
+    fn body_previews_never_show_tokens() {
+        let token_answer = br#"{"errcode":"0","token":{"id":"6bc639ccadcc5087","appKey":"k"}}"#;
+        let shown = body_preview("system/token", token_answer);
+        assert!(!shown.contains("6bc639"), "{shown}");
+        assert!(shown.contains("not shown"), "{shown}");
+        let page = br#"{"status":"Failed","access_token": "abc123", "refresh_token":"def"#;
+        let shown = body_preview("customers", page);
+        assert!(
+            !shown.contains("abc123") && !shown.contains("def\""),
+            "{shown}"
+        );
+        assert!(shown.contains("Failed"), "{shown}");
+        let url = br#"<a href="/x?token=sekrit&page=2">"#;
+        assert!(!body_preview("customer/batch_get", url).contains("sekrit"));
     }
 }

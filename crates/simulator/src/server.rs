@@ -92,6 +92,12 @@ impl SimHandle {
         self.state.stats()
     }
 
+    /// Every access and refresh token this server has issued, expired ones included, so tests
+    /// can check that none of them appears in anything a client printed or wrote.
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.state.tokens().issued_values()
+    }
+
     /// The configuration the server runs with.
     pub fn config(&self) -> &SimConfig {
         &self.state.config

@@ -176,6 +176,15 @@ impl TokenStore {
         TokenCheck::Valid(info.owner.clone())
     }
 
+    /// Every access and refresh token issued so far (tests scan output for them).
+    pub(crate) fn issued_values(&self) -> Vec<String> {
+        self.access
+            .keys()
+            .chain(self.refresh.keys())
+            .cloned()
+            .collect()
+    }
+
     /// (U8 tokens, YCM token pairs) issued so far.
     pub(crate) fn issued(&self) -> (u64, u64) {
         (self.issued_u8, self.issued_ycm)
@@ -206,5 +215,17 @@ mod tests {
         assert_eq!(store.use_token(&t2, None), TokenCheck::Expired);
         assert_eq!(store.use_token("nope", None), TokenCheck::Unknown);
         assert_eq!(store.issued(), (2, 0));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn issued_values_list_access_and_refresh_tokens() {
+        let mut store = TokenStore::new(1);
+        let u8 = store.issue_u8("k", Duration::from_secs(10));
+        let pair = store.issue_ycm(0, Duration::from_secs(10), Duration::from_secs(20));
+        let mut values = store.issued_values();
+        values.sort();
+        let mut want = vec![u8, pair.access, pair.refresh];
+        want.sort();
+        assert_eq!(values, want);
     }
 }

@@ -6,7 +6,9 @@
 
 use std::time::Duration;
 
-use custlake_client_kit::{Retryability, TransportFailure, parse_retry_after, redact_url};
+use custlake_client_kit::{
+    Retryability, TransportFailure, body_preview, parse_retry_after, redact_url,
+};
 use progenitor_client::Error as ProgenitorError;
 
 /// A failed YCM call.
@@ -150,10 +152,7 @@ impl YcmError {
             ),
             ProgenitorError::InvalidResponsePayload(body, e) => YcmError::Decode {
                 operation,
-                message: format!(
-                    "{e}; body starts with {:?}",
-                    redact_url(&String::from_utf8_lossy(&body[..body.len().min(120)]))
-                ),
+                message: format!("{e}; body starts with {}", body_preview(operation, &body)),
             },
             ProgenitorError::InvalidRequest(message) | ProgenitorError::Custom(message) => {
                 YcmError::Request {

@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
-use custlake_client_kit::{Retryability, TransportFailure, parse_retry_after, redact_url};
+use custlake_client_kit::{
+    Retryability, TransportFailure, body_preview, parse_retry_after, redact_url,
+};
 use progenitor_client::Error as ProgenitorError;
 
 /// A failed U8 call.
@@ -138,7 +140,7 @@ impl U8Error {
             },
             ProgenitorError::InvalidResponsePayload(body, e) => U8Error::Decode {
                 operation,
-                message: format!("{e}; body starts with {:?}", body_preview(&body)),
+                message: format!("{e}; body starts with {}", body_preview(operation, &body)),
             },
             ProgenitorError::InvalidRequest(message) | ProgenitorError::Custom(message) => {
                 U8Error::Request {
@@ -148,10 +150,4 @@ impl U8Error {
             }
         }
     }
-}
-
-/// The first characters of a body, for error messages, with secret query values removed.
-fn body_preview(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&body[..body.len().min(120)]);
-    redact_url(&text)
 }

@@ -19,6 +19,8 @@ use arrow::record_batch::RecordBatch;
 use custlake_simulator::{SimConfig, SimHandle};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use crate::leaks::{Needles, assert_no_leaks};
+
 const SECRET_U8: &str = "u8-secret-for-resume-tests";
 const SECRET_YCM: &str = "ycm-secret-for-resume-tests";
 const PAGE_SIZE: u64 = 50;
@@ -195,27 +197,11 @@ fn kill_when(mut child: Child, log: &Path, mut ready: impl FnMut() -> bool) {
     let _ = child.wait();
 }
 
-/// No configured secret and nothing that looks like a token in any byte under `dir` or in the
-/// logs of the runs.
-fn assert_no_secrets(dir: &Path) {
-    let mut everything = Vec::new();
-    for file in files_under(dir) {
-        everything.extend(std::fs::read(&file).expect("read file"));
-    }
-    let text = String::from_utf8_lossy(&everything);
-    for secret in [SECRET_U8, SECRET_YCM] {
-        assert!(!text.contains(secret), "secret {secret} leaked");
-    }
-    for pattern in ["token=", "Bearer ", "access_token", "app_secret="] {
-        for (i, _) in text.match_indices(pattern) {
-            let next = text[i + pattern.len()..].chars().next();
-            assert!(
-                matches!(next, Some('*') | Some('"') | None),
-                "possible token after {pattern:?}: {}",
-                &text[i..(i + 60).min(text.len())]
-            );
-        }
-    }
+/// No configured secret and no token the simulator issued so far in any byte under `dir`:
+/// outputs, staging (spools, checkpoints, markers, lock) and the runs' logs.
+fn assert_no_secrets(dir: &Path, sim: &SimHandle) {
+    let needles = Needles::new(&[SECRET_U8, SECRET_YCM], sim.issued_tokens());
+    assert_no_leaks(&needles, &[], &[dir]);
 }
 
 /// Every published row per partition, as JSON lines without `run_id` and `extracted_at`,
@@ -329,6 +315,23 @@ fn manifest_of(out: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(last).expect("manifest")).expect("JSON")
 }
 
+/// Pages replayed from the interrupted run's spools, per tenant, from a run manifest.
+fn replayed_pages(manifest: &serde_json::Value) -> BTreeMap<String, u64> {
+    let mut replayed = BTreeMap::new();
+    for source in manifest["sources"].as_array().into_iter().flatten() {
+        let tenant = source["tenant"].as_str().expect("tenant").to_owned();
+        let pages: u64 = source["entities"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            // Left out of the manifest when zero.
+            .map(|e| e["pages_replayed"].as_u64().unwrap_or(0))
+            .sum();
+        replayed.insert(tenant, pages);
+    }
+    replayed
+}
+
 fn start_sim(runtime: &tokio::runtime::Runtime, config: SimConfig) -> SimHandle {
     runtime
         .block_on(custlake_simulator::start(config))
@@ -384,7 +387,7 @@ fn killed_five_times_then_resumed_equals_an_uninterrupted_run() {
         out.join(".staging").is_dir(),
         "the killed run left its staging"
     );
-    assert_no_secrets(dir.path());
+    assert_no_secrets(dir.path(), &sim);
 
     // Kills 2..5: at seeded fractions of all pages, some beyond what is saved already.
     for (i, fraction) in fractions.iter().enumerate() {
@@ -403,14 +406,14 @@ fn killed_five_times_then_resumed_equals_an_uninterrupted_run() {
                 false
             }
         });
-        assert_no_secrets(dir.path());
+        assert_no_secrets(dir.path(), &sim);
     }
 
     let (ok, stdout, stderr) = export_to_end(&config, true, &logs.join("final.log"));
     assert!(ok, "{stderr}");
     assert!(stdout.contains("resumed interrupted run"), "{stdout}");
     assert!(!out.join(".staging").exists(), "staging removed at the end");
-    assert_no_secrets(dir.path());
+    assert_no_secrets(dir.path(), &sim);
     runtime.block_on(sim.shutdown());
 
     let got = published_rows(&out);
@@ -509,16 +512,29 @@ fn a_resume_with_a_changed_config_restarts_that_source_only() {
         !stdout.contains("u8_demo_b: the configuration changed"),
         "{stdout}"
     );
-    let manifest = manifest_of(&out);
-    for source in manifest["sources"].as_array().expect("sources") {
-        let replayed: u64 = source["entities"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e["pages_replayed"].as_u64())
-            .sum();
-        if source["tenant"] == "u8_demo_a" {
-            assert_eq!(replayed, 0, "restarted from page 1");
+    // The changed source fetched every page anew; the others replayed what the killed run
+    // saved (the manifest counts replayed pages per entity, the log says so per entity).
+    let replayed = replayed_pages(&manifest_of(&out));
+    assert_eq!(
+        replayed.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["u8_demo_a", "u8_demo_b", "ycm_demo"],
+        "{replayed:?}"
+    );
+    for (tenant, pages) in &replayed {
+        if tenant == "u8_demo_a" {
+            assert_eq!(*pages, 0, "u8_demo_a restarted from page 1: {replayed:?}");
+        } else {
+            assert!(
+                *pages > 0,
+                "{tenant} replayed its saved pages: {replayed:?}"
+            );
+            let logged = format!("tenant=\"{tenant}\"");
+            assert!(
+                stderr.lines().any(|l| {
+                    l.contains("replayed pages saved by the interrupted run") && l.contains(&logged)
+                }),
+                "{tenant}: the log says it replayed pages: {stderr}"
+            );
         }
     }
     assert_u8_customers_match(&sim, &out);
@@ -583,6 +599,6 @@ fn no_secret_or_token_in_the_checkpoints_spools_and_logs_of_a_killed_faulty_run(
     );
     let stderr = std::fs::read_to_string(&log).unwrap_or_default();
     assert!(stderr.contains("retrying page"), "faults were logged");
-    assert_no_secrets(dir.path());
+    assert_no_secrets(dir.path(), &sim);
     runtime.block_on(sim.shutdown());
 }

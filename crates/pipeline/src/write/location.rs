@@ -149,6 +149,10 @@ impl fmt::Debug for ObjectStoreOutput {
 
 impl ObjectStoreOutput {
     /// An output on `store` under `prefix` (in-memory stores in tests, or a configured client).
+    /// `url` names the output in messages and keys its local work folder
+    /// ([`Self::local_work_dir`]), so two stores need two URLs; tests hand the pipeline an
+    /// `object_store::memory::InMemory` as `memory://<unique>/<prefix>` (test-only: `--out`
+    /// does not parse that scheme).
     pub fn new(store: Arc<dyn ObjectStore>, prefix: &str, url: impl Into<String>) -> Self {
         Self {
             store,

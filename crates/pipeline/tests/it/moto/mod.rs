@@ -1,17 +1,20 @@
 //! A moto S3 server for tests: started on 127.0.0.1 on a free port, stopped when dropped.
 //!
 //! Found through `MOTO_SERVER` (path of `moto_server`) or `VENV` (`$VENV/bin/moto_server`, the
-//! virtualenv `.ci/run` creates from tests/requirements.txt). Without either the tests that need
-//! it skip with a message, so `cargo test` passes on a bare machine; with
-//! `CUSTLAKE_REQUIRE_MOTO=1` (set by `.ci/run`) a missing server fails them instead.
+//! virtualenv `.ci/run` creates from tests/requirements.txt). Without either, the test crates'
+//! build scripts set `moto_missing` and the tests that need moto carry
+//! `#[cfg_attr(moto_missing, ignore = "...")]`, so a bare `cargo test` reports them as ignored;
+//! under `CI=true` (exported by `.ci/run`) or `CUSTLAKE_REQUIRE_MOTO=1` they run and a missing
+//! server fails them (see [`detect`]).
 
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+pub mod detect;
 
 /// Access key and secret moto accepts (it does not check them); never real credentials.
 pub const ACCESS_KEY: &str = "custlake-test-key";
@@ -25,18 +28,15 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts moto, or returns `None` (after saying why) when it is not installed.
-    pub fn start(test: &str) -> Option<Self> {
-        let Some(binary) = moto_binary() else {
-            let message = format!(
-                "{test}: skipped, no moto S3 server: set MOTO_SERVER to the moto_server binary or \
-                 VENV to a virtualenv with tests/requirements.txt installed (bash .ci/run does both)"
+    /// Starts moto; panics with the fix when it is not installed (the test runs only when
+    /// the build found moto, or under CI where a missing prerequisite is a failure).
+    pub fn start(test: &str) -> Self {
+        let Some(binary) = detect::moto_binary(&|name| std::env::var_os(name)) else {
+            panic!(
+                "{test}: {} (this run requires it: CI or CUSTLAKE_REQUIRE_MOTO is set, or the \
+                 ignored test was asked for)",
+                detect::MOTO_MISSING
             );
-            if std::env::var_os("CUSTLAKE_REQUIRE_MOTO").is_some() {
-                panic!("{message} (CUSTLAKE_REQUIRE_MOTO is set)");
-            }
-            eprintln!("{message}");
-            return None;
         };
         let port = free_port();
         let child = Command::new(&binary)
@@ -52,7 +52,7 @@ impl Moto {
             assert!(Instant::now() < deadline, "moto did not answer within 30 s");
             std::thread::sleep(Duration::from_millis(100));
         }
-        Some(moto)
+        moto
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -97,14 +97,6 @@ impl Drop for Moto {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn moto_binary() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var_os("MOTO_SERVER").map(PathBuf::from),
-        std::env::var_os("VENV").map(|v| PathBuf::from(v).join("bin").join("moto_server")),
-    ];
-    candidates.into_iter().flatten().find(|p| p.is_file())
 }
 
 fn free_port() -> u16 {
