@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use custlake_pipeline::ExportConfig;
-use custlake_pipeline::config::{VendorKind, env_name};
+use custlake_pipeline::{VendorKind, env_name};
 use toml::Value;
 
 /// Loads, interpolates and deserializes the configuration file.

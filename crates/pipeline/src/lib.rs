@@ -28,10 +28,33 @@ mod run;
 mod sources;
 mod write;
 
-pub use config::{ConfigError, ExportConfig, ValidatedSource};
+pub use commit::manifest::{RunManifest, RunStatus};
+pub use config::{ConfigError, ExportConfig, ParquetSinkConfig, ValidatedSource, env_name};
 pub use model::{Entity, ExportMode, VendorKind};
 pub use progress::{EntityLabel, NoProgress, ProgressObserver};
+pub use run::check::{EntityCheck, check_sources};
+pub use run::compact::{CompactOptions, CompactReport, CompactedPartition, compact, compact_at};
 pub use run::error::ExportError;
 pub use run::export::{ExportOptions, export, export_to};
-pub use commit::manifest::{RunManifest, RunStatus};
+pub use sources::build::fetch_one_customer;
 pub use write::location::OutputLocation;
+
+/// The building blocks this crate's own integration tests and benchmarks drive directly (the
+/// Parquet and object-store sinks, the catalog, spools). Not a stable API: the CLI and other
+/// callers use the items above.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::commit::catalog::Catalog;
+    pub use crate::config::ParquetSinkConfig;
+    pub use crate::fetch::page_set::PageSet;
+    pub use crate::layout::{CATALOG_FILE, MARKER_FILE, PartitionTarget, STAGING_DIR};
+    pub use crate::resume::spool::{RecordKind, SpoolWriter, read_frames_from};
+    pub use crate::sources::{FetchedPage, PageRecords, raw_texts};
+    pub use crate::write::SinkError;
+    pub use crate::write::content_hash::ContentHasher;
+    pub use crate::write::location::{ObjectStoreOutput, object_store};
+    pub use crate::write::parquet::{
+        SnapshotWriter, StagedSnapshot, SwapMethod, remove_run_staging,
+    };
+    pub use crate::write::partition::{PartitionPlace, PartitionWriter};
+}

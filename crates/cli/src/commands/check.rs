@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use custlake_pipeline::check::check_sources;
+use custlake_pipeline::check_sources;
 
 use crate::cli::ConfigArgs;
 use crate::commands::load_sources;

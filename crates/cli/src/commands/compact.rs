@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use custlake_pipeline::ExportError;
-use custlake_pipeline::compact::{CompactOptions, compact};
-use custlake_pipeline::sinks::parquet::ParquetSinkConfig;
+use custlake_pipeline::ParquetSinkConfig;
+use custlake_pipeline::{CompactOptions, compact};
 
 use crate::UsageError;
 use crate::cli::CompactArgs;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
-use custlake_pipeline::incremental::ExportMode;
+use custlake_pipeline::ExportMode;
 use custlake_pipeline::{ExportOptions, ProgressObserver, RunStatus, export};
 
 use crate::cli::ExportArgs;

@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
-use custlake_pipeline::config::VendorKind;
-use custlake_pipeline::sources::build::fetch_one_customer;
+use custlake_pipeline::VendorKind;
+use custlake_pipeline::fetch_one_customer;
 
 use crate::UsageError;
 use crate::cli::{GetArgs, GetTarget};

@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use arrow::array::AsArray;
 use assert_cmd::Command;
 use custlake_pipeline::OutputLocation;
-use custlake_pipeline::catalog::{Catalog, MARKER_FILE};
-use custlake_pipeline::output::object_store::ObjectStoreExt;
+use custlake_pipeline::internals::object_store::ObjectStoreExt;
+use custlake_pipeline::internals::{Catalog, MARKER_FILE};
 use custlake_simulator::{Entity, SimConfig};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 

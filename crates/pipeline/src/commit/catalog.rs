@@ -23,14 +23,14 @@ use chrono::{DateTime, Utc};
 use custlake_schema::RowVersion;
 use serde::{Deserialize, Serialize};
 
-use crate::write::location::OutputLocation;
-use crate::write::SinkError;
-use crate::write::durable::write_file_atomically;
-use crate::write::object_store::commit::{get_object, put_object};
+use crate::layout::CATALOG_FILE;
+use crate::layout::MARKER_FILE;
 use crate::layout::PartitionTarget;
 use crate::layout::slash;
-use crate::layout::MARKER_FILE;
-use crate::layout::CATALOG_FILE;
+use crate::write::SinkError;
+use crate::write::durable::write_file_atomically;
+use crate::write::location::OutputLocation;
+use crate::write::object_store::commit::{get_object, put_object};
 
 /// Version of the catalog format this build writes and reads.
 const FORMAT_VERSION: u32 = 1;
@@ -363,12 +363,6 @@ impl Catalog {
             .max()
             .unwrap_or(0)
             + 1
-    }
-
-    /// Forgets a source's marks (its next incremental run starts with a full snapshot).
-    pub fn clear_marks(&mut self, source: &str, tenant: &str) {
-        self.sources
-            .retain(|s| !(s.source == source && s.tenant == tenant));
     }
 
     fn sort(&mut self) {

@@ -8,11 +8,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::layout::MANIFEST_DIR;
 use crate::write::SinkError;
 use crate::write::durable::write_file_atomically;
-use crate::write::parquet::CommittedSnapshot;
-use crate::layout::MANIFEST_DIR;
-
 
 /// Everything a run reports about itself, serialized as the manifest JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -162,19 +160,6 @@ pub struct RunTotals {
 }
 
 impl RunManifest {
-    /// Adds the files of a committed snapshot to [`files`](Self::files).
-    pub fn add_committed(&mut self, snapshot: &CommittedSnapshot) {
-        self.files
-            .extend(snapshot.files.iter().map(|file| ManifestFile {
-                dataset: snapshot.target.dataset.clone(),
-                source: snapshot.target.source.clone(),
-                tenant: snapshot.target.tenant.clone(),
-                path: slash_path(&file.path),
-                rows: file.rows,
-                bytes: file.bytes,
-            }));
-    }
-
     /// Recomputes [`totals`](Self::totals) from `sources` and `files`.
     pub fn compute_totals(&mut self) {
         let mut totals = RunTotals {
@@ -225,19 +210,9 @@ impl RunManifest {
     }
 }
 
-/// `a/b/c` on every system, so manifests compare equal across platforms.
-fn slash_path(path: &Path) -> String {
-    path.components()
-        .map(|part| part.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::write::parquet::{CommittedFile, SwapMethod};
-    use crate::layout::PartitionTarget;
 
     fn manifest() -> RunManifest {
         let at = DateTime::<Utc>::from_timestamp(1_750_000_000, 0).unwrap_or_default();
@@ -296,15 +271,13 @@ mod tests {
     #[test]
     fn totals_and_files_are_derived() {
         let mut manifest = manifest();
-        manifest.add_committed(&CommittedSnapshot {
-            target: PartitionTarget::new("customers", "yonyou_u8", "east"),
-            run_id: manifest.run_id.clone(),
-            files: vec![CommittedFile {
-                path: PathBuf::from("customers/source=yonyou_u8/tenant=east/part-r-00000.parquet"),
-                rows: 245,
-                bytes: 4096,
-            }],
-            swap: SwapMethod::Exchanged,
+        manifest.files.push(ManifestFile {
+            dataset: "customers".into(),
+            source: "yonyou_u8".into(),
+            tenant: "east".into(),
+            path: "customers/source=yonyou_u8/tenant=east/part-r-00000.parquet".into(),
+            rows: 245,
+            bytes: 4096,
         });
         manifest.compute_totals();
         assert_eq!(manifest.files[0].tenant, "east");

@@ -123,10 +123,12 @@ mod tests {
     use object_store::memory::InMemory;
 
     use super::*;
-    use crate::write::location::OutputLocation;
-    use crate::write::partition::PartitionWriter;
+    use crate::config::ParquetSinkConfig;
+    use crate::layout::PartitionTarget;
     use crate::write::location::ObjectStoreOutput;
+    use crate::write::location::OutputLocation;
     use crate::write::object_store::commit::list_relative;
+    use crate::write::partition::PartitionWriter;
 
     fn batch(ids: &[&str]) -> Result<RecordBatch, Box<dyn std::error::Error>> {
         let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Utf8, false)]));
@@ -163,8 +165,9 @@ mod tests {
         .commit(None)?;
         assert!(!first.unchanged);
         assert_eq!(first.content.files.len(), 2, "rotated at 2 rows");
-        let marker = crate::commit::catalog::read_local_marker(&out.path().join(target.relative_dir()))?
-            .ok_or("marker")?;
+        let marker =
+            crate::commit::catalog::read_local_marker(&out.path().join(target.relative_dir()))?
+                .ok_or("marker")?;
         assert_eq!(marker.content, first.content);
 
         let second = write(

@@ -13,8 +13,8 @@ use std::time::Duration;
 use custlake_client_kit::Secret;
 use serde::Deserialize;
 
-use crate::model::ExportMode;
 use crate::model::Entity;
+use crate::model::ExportMode;
 use crate::model::VendorKind;
 
 /// The whole configuration file.

@@ -12,12 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
-use crate::fetch::budget::RequestBudget;
-use crate::fetch::page_set::PageSet;
 use crate::config::FetchSettings;
+use crate::fetch::budget::RequestBudget;
 use crate::fetch::page_guard::RepeatedPageGuard;
-use crate::progress::{EntityLabel, ProgressObserver};
+use crate::fetch::page_set::PageSet;
 use crate::fetch::retry::fetch_page_with_retries;
+use crate::progress::{EntityLabel, ProgressObserver};
 use crate::sources::{FetchError, FetchedPage, PageSource};
 
 /// What fetching an entity observed.
@@ -71,28 +71,6 @@ pub enum FetchFailure {
         /// The last page that did.
         page: u64,
     },
-}
-
-/// Fetches every page of `source` into `pages`.
-pub async fn fetch_entity(
-    source: Arc<dyn PageSource>,
-    settings: &FetchSettings,
-    budget: Arc<RequestBudget>,
-    pages: mpsc::Sender<FetchedPage>,
-    progress: &dyn ProgressObserver,
-    label: EntityLabel<'_>,
-) -> Result<FetchSummary, FetchFailure> {
-    let nothing_done = PageSet::default();
-    fetch_entity_except(
-        source,
-        settings,
-        budget,
-        pages,
-        progress,
-        label,
-        &nothing_done,
-    )
-    .await
 }
 
 /// Logs in once for a whole source, before any of its entities fetches: every entity's page

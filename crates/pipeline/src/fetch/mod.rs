@@ -8,4 +8,4 @@ pub(crate) mod page_guard;
 pub(crate) mod page_set;
 pub(crate) mod retry;
 
-pub(crate) use entity::{FetchFailure, authenticate_source, fetch_entity_except};
+pub use entity::{FetchFailure, authenticate_source, fetch_entity_except};

@@ -8,8 +8,8 @@ use std::time::Duration;
 use backon::{ExponentialBuilder, Retryable};
 use custlake_client_kit::Retryability;
 
-use crate::fetch::budget::RequestBudget;
 use crate::config::RetryConfig;
+use crate::fetch::budget::RequestBudget;
 use crate::sources::{FetchError, FetchedPage, PageSource};
 
 /// Fetches one page, retrying passing failures per `policy`. Every attempt waits for the

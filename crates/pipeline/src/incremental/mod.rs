@@ -3,4 +3,4 @@
 
 pub(crate) mod plan;
 
-pub(crate) use plan::*;
+pub use plan::*;

@@ -37,14 +37,14 @@ use futures::FutureExt;
 use futures::future::BoxFuture;
 
 use crate::commit::catalog::{Catalog, DeltaKind, EntityMark};
-use crate::config::ValidatedSource;
 use crate::commit::manifest::{EntityReport, SourceReport};
+use crate::config::ValidatedSource;
 use crate::layout::PartitionTarget;
-use crate::write::partition::PartitionPlace;
-use crate::sources::{FetchError, FetchedPage, PageRecords, PageSource};
 use crate::model::Entity;
-use crate::model::VendorKind;
 use crate::model::ExportMode;
+use crate::model::VendorKind;
+use crate::sources::{FetchError, FetchedPage, PageRecords, PageSource};
+use crate::write::partition::PartitionPlace;
 
 /// What one source does in this run.
 #[derive(Debug, Clone)]

@@ -27,6 +27,7 @@ pub struct KeyHashSet {
 
 impl KeyHashSet {
     /// An empty set with room for `keys` keys before it grows.
+    #[cfg(test)]
     pub fn with_capacity(keys: usize) -> Self {
         let mut set = Self::default();
         set.reserve(keys);
@@ -46,12 +47,8 @@ impl KeyHashSet {
         self.stored + usize::from(self.holds_zero)
     }
 
-    /// Whether the set holds no key.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Keys the set holds before it grows (0 before the first reserve or insert).
+    #[cfg(test)]
     pub fn capacity(&self) -> usize {
         self.slots.len() * LOAD_NUMERATOR / LOAD_DENOMINATOR
     }

@@ -105,11 +105,6 @@ impl RecordKeySet {
             .sum();
         in_bitmaps + self.hashes.len()
     }
-
-    /// Whether the set holds no key.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 impl Family {

@@ -26,14 +26,13 @@ use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::config::{ValidatedSource, VendorSettings};
-use crate::layout::MANIFEST_DIR;
-use crate::write::SinkError;
-use crate::write::durable::write_file_atomically;
-use crate::layout::validate_run_id;
-use crate::layout::STAGING_DIR;
 use crate::fetch::page_set::PageSet;
 use crate::layout::CHECKPOINT_DIR;
-
+use crate::layout::MANIFEST_DIR;
+use crate::layout::STAGING_DIR;
+use crate::layout::validate_run_id;
+use crate::write::SinkError;
+use crate::write::durable::write_file_atomically;
 
 /// Version of the checkpoint files; a run written by another version is not resumed.
 pub const CHECKPOINT_FORMAT: u32 = 1;

@@ -21,18 +21,21 @@ use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::fetch::budget::RequestBudget;
-use crate::resume::checkpoint::{CHECKPOINT_FORMAT, CheckpointError, EntityCheckpoint, RunLock, RunMarker, begin_run, checkpoints_dir, interrupted_runs, newest_finished_run, source_settings};
 use crate::config::ValidatedSource;
-use crate::model::new_run_id;
-use crate::fetch::retry::fetch_page_with_retries;
-use crate::write::SinkError;
-use crate::write::parquet::remove_run_staging;
-use crate::sources::{FetchedPage, PageSource};
-use crate::resume::spool::{RecordKind, SpoolError, SpoolWriter, read_frames};
+use crate::fetch::budget::RequestBudget;
 use crate::fetch::page_set::PageSet;
+use crate::fetch::retry::fetch_page_with_retries;
 use crate::model::Entity;
 use crate::model::VendorKind;
+use crate::model::new_run_id;
+use crate::resume::checkpoint::{
+    CHECKPOINT_FORMAT, CheckpointError, EntityCheckpoint, RunLock, RunMarker, begin_run,
+    checkpoints_dir, interrupted_runs, newest_finished_run, source_settings,
+};
+use crate::resume::spool::{RecordKind, SpoolError, SpoolWriter, read_frames};
+use crate::sources::{FetchedPage, PageSource};
+use crate::write::SinkError;
+use crate::write::parquet::remove_run_staging;
 
 /// Pages appended before the spool is fsynced and the checkpoint rewritten, at the latest.
 const SYNC_EVERY_PAGES: usize = 64;

@@ -26,9 +26,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::write::SinkError;
-use crate::sources::{FetchedPage, PageRecords};
 use crate::sources::raw_texts;
+use crate::sources::{FetchedPage, PageRecords};
+use crate::write::SinkError;
 
 /// Longest header line accepted when reading.
 const MAX_HEADER_BYTES: u64 = 4096;

@@ -1,7 +1,7 @@
 //! `check`: authenticate each source and read its first page, writing nothing.
 
-use crate::fetch::budget::RequestBudget;
 use crate::config::ValidatedSource;
+use crate::fetch::budget::RequestBudget;
 use crate::fetch::retry::fetch_page_with_retries;
 use crate::sources::build::build_page_sources;
 

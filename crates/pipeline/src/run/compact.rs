@@ -33,13 +33,13 @@ use parquet::arrow::async_reader::ParquetRecordBatchStreamBuilder;
 use tokio::sync::mpsc;
 
 use crate::commit::catalog::{DeltaKind, PartitionRecord};
-use crate::run::error::ExportError;
+use crate::config::ParquetSinkConfig;
 use crate::model::new_run_id;
-use crate::write::location::OutputLocation;
+use crate::run::error::ExportError;
 use crate::run::output::RunOutput;
 use crate::write::SinkError;
+use crate::write::location::OutputLocation;
 use crate::write::object_store::ObjectFileReader;
-use crate::config::ParquetSinkConfig;
 use crate::write::partition::StagedPartition;
 use crate::write::writers::spawn_writer;
 

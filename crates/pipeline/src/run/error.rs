@@ -1,7 +1,7 @@
 //! `ExportError`: what stops a whole run (as opposed to one source, which the manifest reports).
 
-use crate::resume::checkpoint::CheckpointError;
 use crate::config::ConfigError;
+use crate::resume::checkpoint::CheckpointError;
 use crate::write::SinkError;
 
 /// A failure of the run as a whole.

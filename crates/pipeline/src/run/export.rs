@@ -14,28 +14,28 @@ use chrono::{DateTime, Utc};
 use custlake_schema::{Dataset, MapContext, SCHEMA_VERSION, SourceKind};
 use tokio::sync::mpsc;
 
+use crate::commit::manifest::{EntityReport, RunManifest, RunStatus, SourceReport};
+use crate::config::ParquetSinkConfig;
+use crate::config::{ValidatedSource, VendorSettings};
 use crate::fetch::budget::RequestBudget;
 use crate::fetch::page_set::PageSet;
-use crate::config::{ValidatedSource, VendorSettings};
-use crate::run::error::ExportError;
 use crate::fetch::{FetchFailure, authenticate_source, fetch_entity_except};
 use crate::incremental::watch_customers;
-use crate::commit::manifest::{EntityReport, RunManifest, RunStatus, SourceReport};
-use crate::map::mapper::{DatasetSenders, run_mapper};
-use crate::write::location::OutputLocation;
-use crate::progress::{EntityLabel, ProgressObserver};
-use crate::resume::{EntitySpool, Replayed, RunRecovery, SourceSpools, prepare_source};
-use crate::run::output::RunOutput;
-use crate::write::SinkError;
-use crate::config::ParquetSinkConfig;
-use crate::write::partition::StagedPartition;
-use crate::sources::build::build_filtered_page_sources;
-use crate::sources::PageSource;
-use crate::resume::spool::SpoolError;
-use crate::write::writers::{DatasetWriter, spawn_writer};
 use crate::layout::PartitionTarget;
+use crate::map::mapper::{DatasetSenders, run_mapper};
 use crate::model::Entity;
 use crate::model::VendorKind;
+use crate::progress::{EntityLabel, ProgressObserver};
+use crate::resume::spool::SpoolError;
+use crate::resume::{EntitySpool, Replayed, RunRecovery, SourceSpools, prepare_source};
+use crate::run::error::ExportError;
+use crate::run::output::RunOutput;
+use crate::sources::PageSource;
+use crate::sources::build::build_filtered_page_sources;
+use crate::write::SinkError;
+use crate::write::location::OutputLocation;
+use crate::write::partition::StagedPartition;
+use crate::write::writers::{DatasetWriter, spawn_writer};
 
 /// How a run writes its output.
 #[derive(Debug, Clone)]

@@ -15,24 +15,26 @@ use std::sync::{Mutex, MutexGuard};
 use arrow::datatypes::SchemaRef;
 use chrono::Utc;
 
-use crate::commit::catalog::{Catalog, Content, DeltaKind, DeltaRecord, EntityMark, Marker, marker_json};
-use crate::config::ValidatedSource;
-use crate::run::error::ExportError;
-use crate::incremental::{MarkWatcher, SourcePlan, missing_mark_warning, next_mark, plan_source};
+use crate::commit::catalog::{
+    Catalog, Content, DeltaKind, DeltaRecord, EntityMark, Marker, marker_json,
+};
 use crate::commit::manifest::{ManifestFile, RunManifest, SourceReport};
-use crate::write::location::{ObjectStoreOutput, OutputLocation};
+use crate::commit::partition::CommittedPartition;
+use crate::config::ParquetSinkConfig;
+use crate::config::ValidatedSource;
+use crate::incremental::{MarkWatcher, SourcePlan, missing_mark_warning, next_mark, plan_source};
+use crate::layout::DELTAS_DIR;
+use crate::layout::MANIFEST_DIR;
+use crate::layout::MARKER_FILE;
+use crate::layout::PartitionTarget;
+use crate::run::error::ExportError;
 use crate::write::SinkError;
+use crate::write::location::{ObjectStoreOutput, OutputLocation};
 use crate::write::object_store::commit::{
     check_access, delete_all, put_object, remove_unreferenced,
 };
 use crate::write::parquet::remove_run_staging;
 use crate::write::partition::{PartitionPlace, PartitionWriter, StagedPartition};
-use crate::commit::partition::CommittedPartition;
-use crate::config::ParquetSinkConfig;
-use crate::layout::DELTAS_DIR;
-use crate::layout::MANIFEST_DIR;
-use crate::layout::MARKER_FILE;
-use crate::layout::PartitionTarget;
 
 /// The output of one run.
 pub struct RunOutput {
@@ -55,18 +57,6 @@ struct Pending {
 }
 
 impl RunOutput {
-    /// Opens `out` (a folder, created if missing, or an `s3://` URL), checks that it can be
-    /// written, and loads its catalog.
-    pub async fn open(out: &Path, run_id: &str) -> Result<Self, ExportError> {
-        let location = OutputLocation::from_out_path(out).map_err(|e| ExportError::Output {
-            path: out.display().to_string(),
-            reason: e.to_string(),
-        })?;
-        let mut output = Self::open_location(location).await?;
-        output.run_id = run_id.to_owned();
-        Ok(output)
-    }
-
     /// Opens an output the caller built, before the run id is known (a resumed run reads its
     /// id from its checkpoints); set it with [`RunOutput::set_run_id`].
     pub async fn open_location(location: OutputLocation) -> Result<Self, ExportError> {

@@ -6,10 +6,10 @@ use std::time::Duration;
 use ::yonyou_u8::U8CustomerFilter;
 
 use crate::config::{ValidatedSource, VendorSettings};
+use crate::model::Entity;
+use crate::sources::PageSource;
 use crate::sources::yeastar_ycm::YcmCustomersSource;
 use crate::sources::yonyou_u8::{U8ContactsSource, U8CustomersSource};
-use crate::sources::PageSource;
-use crate::model::Entity;
 
 /// One page source per configured entity, sharing one HTTP client and vendor client.
 pub fn build_page_sources(source: &ValidatedSource) -> Result<Vec<Arc<dyn PageSource>>, String> {

@@ -12,4 +12,4 @@ pub(crate) mod parquet;
 pub(crate) mod partition;
 pub(crate) mod writers;
 
-pub(crate) use error::SinkError;
+pub use error::SinkError;

@@ -11,16 +11,16 @@ use std::path::{Path, PathBuf};
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 
-use crate::write::location::OutputLocation;
-use crate::write::SinkError;
-use crate::write::content_hash::ContentHasher;
-use crate::write::object_store::{ObjectSnapshotWriter, UploadedSnapshot};
-use crate::write::parquet::{SnapshotWriter, StagedSnapshot};
 use crate::config::ParquetSinkConfig;
 use crate::layout::DELTAS_DIR;
 use crate::layout::PartitionTarget;
 use crate::layout::slash;
 use crate::layout::validate_run_id;
+use crate::write::SinkError;
+use crate::write::content_hash::ContentHasher;
+use crate::write::location::OutputLocation;
+use crate::write::object_store::{ObjectSnapshotWriter, UploadedSnapshot};
+use crate::write::parquet::{SnapshotWriter, StagedSnapshot};
 
 /// Where one run writes one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +117,6 @@ impl PartitionWriter {
             OutputLocation::ObjectStore(store) => {
                 WriterInner::Object(Box::new(ObjectSnapshotWriter::create(
                     store,
-                    place.target.clone(),
                     place.relative_dir(),
                     &place.run_id,
                     schema,

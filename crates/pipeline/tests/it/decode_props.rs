@@ -16,9 +16,9 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::{DateTime, Utc};
-use custlake_pipeline::checkpoint::PageSet;
-use custlake_pipeline::sources::{FetchedPage, PageRecords};
-use custlake_pipeline::spool::{RecordKind, SpoolWriter, raw_texts, read_frames_from};
+use custlake_pipeline::internals::PageSet;
+use custlake_pipeline::internals::{FetchedPage, PageRecords};
+use custlake_pipeline::internals::{RecordKind, SpoolWriter, raw_texts, read_frames_from};
 use custlake_schema::{
     MapContext, MappedBatches, SourceKind, map_u8_contacts, map_u8_customers, map_ycm_customers,
 };

@@ -9,9 +9,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::AsArray;
-use custlake_pipeline::catalog::{CATALOG_FILE, Catalog};
-use custlake_pipeline::compact::{CompactOptions, compact};
-use custlake_pipeline::sinks::content_hash::ContentHasher;
+use custlake_pipeline::internals::ContentHasher;
+use custlake_pipeline::internals::{CATALOG_FILE, Catalog};
+use custlake_pipeline::{CompactOptions, compact};
 use custlake_pipeline::{
     ExportConfig, ExportOptions, NoProgress, OutputLocation, RunManifest, RunStatus, export,
 };

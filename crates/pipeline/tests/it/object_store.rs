@@ -14,12 +14,12 @@ use std::time::{Duration, Instant};
 use arrow::array::{Array, ArrayRef, AsArray, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use arrow::record_batch::RecordBatch;
-use custlake_pipeline::catalog::{CATALOG_FILE, Catalog, MARKER_FILE};
-use custlake_pipeline::compact::{CompactOptions, compact_at};
-use custlake_pipeline::output::ObjectStoreOutput;
-use custlake_pipeline::sinks::content_hash::ContentHasher;
-use custlake_pipeline::sinks::parquet::{ParquetSinkConfig, PartitionTarget};
-use custlake_pipeline::sinks::partition::{PartitionPlace, PartitionWriter};
+use custlake_pipeline::internals::ContentHasher;
+use custlake_pipeline::internals::ObjectStoreOutput;
+use custlake_pipeline::internals::{CATALOG_FILE, Catalog, MARKER_FILE};
+use custlake_pipeline::internals::{ParquetSinkConfig, PartitionTarget};
+use custlake_pipeline::internals::{PartitionPlace, PartitionWriter};
+use custlake_pipeline::{CompactOptions, compact_at};
 use custlake_pipeline::{
     ExportConfig, ExportOptions, NoProgress, OutputLocation, RunManifest, RunStatus, export_to,
 };

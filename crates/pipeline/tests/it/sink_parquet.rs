@@ -13,8 +13,8 @@ use arrow::array::{
 use arrow::compute::concat_batches;
 use arrow::datatypes::{DataType, Field, Int32Type, Schema, SchemaRef, TimeUnit};
 use arrow::record_batch::RecordBatchReader;
-use custlake_pipeline::sinks::SinkError;
-use custlake_pipeline::sinks::parquet::{
+use custlake_pipeline::internals::SinkError;
+use custlake_pipeline::internals::{
     ParquetSinkConfig, PartitionTarget, STAGING_DIR, SnapshotWriter, StagedSnapshot, SwapMethod,
     remove_run_staging,
 };

@@ -4,8 +4,8 @@ use ::yeastar_ycm::YcmClient;
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use crate::sources::{FetchError, FetchedPage, PageRecords, PageSource};
 use crate::model::Entity;
+use crate::sources::{FetchError, FetchedPage, PageRecords, PageSource};
 
 /// YCM customers of one OpenAPI client.
 pub struct YcmCustomersSource {

@@ -4,8 +4,8 @@ use ::yonyou_u8::{U8Client, U8ContactFilter, U8CustomerFilter};
 use futures::FutureExt;
 use futures::future::BoxFuture;
 
-use crate::sources::{FetchError, FetchedPage, PageRecords, PageSource};
 use crate::model::Entity;
+use crate::sources::{FetchError, FetchedPage, PageRecords, PageSource};
 
 /// U8 customers of one account.
 pub struct U8CustomersSource {

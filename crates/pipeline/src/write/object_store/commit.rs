@@ -23,8 +23,8 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, PutPayload};
 use tokio::runtime::Handle;
 
-use crate::write::location::ObjectStoreOutput;
 use crate::write::SinkError;
+use crate::write::location::ObjectStoreOutput;
 
 /// One completed upload.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -20,10 +20,9 @@ use tokio::io::AsyncWriteExt;
 use tokio::runtime::Handle;
 
 use super::commit::{UploadedFile, UploadedSnapshot};
-use crate::write::location::ObjectStoreOutput;
-use crate::write::SinkError;
 use crate::config::ParquetSinkConfig;
-use crate::layout::PartitionTarget;
+use crate::write::SinkError;
+use crate::write::location::ObjectStoreOutput;
 
 /// Encoded bytes collected before they are handed to the upload (the writer calls with small
 /// slices; handing over fewer, larger chunks keeps the async hand-offs cheap).
@@ -41,7 +40,6 @@ const PARTS_IN_FLIGHT: usize = 2;
 pub struct ObjectSnapshotWriter {
     output: ObjectStoreOutput,
     runtime: Handle,
-    target: PartitionTarget,
     relative_dir: String,
     run_id: String,
     schema: SchemaRef,
@@ -62,11 +60,10 @@ struct OpenObject {
 }
 
 impl ObjectSnapshotWriter {
-    /// Prepares a writer for `target` whose files go under `relative_dir` (relative to the
-    /// output's prefix). Must be called inside a Tokio runtime: uploads run on it.
+    /// Prepares a writer whose files go under `relative_dir` (relative to the output's prefix,
+    /// the partition's folder). Must be called inside a Tokio runtime: uploads run on it.
     pub fn create(
         output: &ObjectStoreOutput,
-        target: PartitionTarget,
         relative_dir: String,
         run_id: &str,
         schema: SchemaRef,
@@ -84,7 +81,6 @@ impl ObjectSnapshotWriter {
         Ok(Self {
             output: output.clone(),
             runtime,
-            target,
             relative_dir,
             run_id: run_id.to_owned(),
             schema,
@@ -95,11 +91,6 @@ impl ObjectSnapshotWriter {
             closed: Vec::new(),
             owns_files: true,
         })
-    }
-
-    /// The partition this writer uploads.
-    pub fn target(&self) -> &PartitionTarget {
-        &self.target
     }
 
     /// Appends a batch, splitting it across files when it crosses `max_rows_per_file`.

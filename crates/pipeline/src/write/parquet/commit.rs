@@ -7,8 +7,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::layout::{self, PartitionTarget, STAGING_DIR};
 use super::swap::{SwapMethod, swap_into_place};
+use crate::layout::{self, PartitionTarget, STAGING_DIR};
 use crate::write::SinkError;
 use crate::write::durable::sync_dir;
 

@@ -6,5 +6,6 @@ mod commit;
 mod sink;
 mod swap;
 
-pub(crate) use commit::{CommittedSnapshot, StagedSnapshot, remove_run_staging};
-pub(crate) use sink::SnapshotWriter;
+pub use commit::{StagedSnapshot, remove_run_staging};
+pub use sink::SnapshotWriter;
+pub use swap::SwapMethod;
