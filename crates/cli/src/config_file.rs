@@ -1,4 +1,5 @@
-//! Reads `custlake.toml`: TOML, `${ENV_VAR}` references, secrets from the environment.
+//! Reads `custlake.toml`: TOML, `${ENV_VAR}` references, then the secrets the file leaves out
+//! from the environment ([`ExportConfig::secrets_from_env`]).
 //!
 //! Interpolation works on parsed string values, never on the raw text, so a secret containing
 //! quotes cannot change the file's structure. Every error names the file and the setting.
@@ -7,7 +8,6 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use custlake_pipeline::ExportConfig;
-use custlake_pipeline::{VendorKind, env_name};
 use toml::Value;
 
 /// Loads, interpolates and deserializes the configuration file.
@@ -44,18 +44,7 @@ pub fn from_value(
         let path = e.path().to_string();
         anyhow!("config {origin}: setting {path}: {}", e.into_inner())
     })?;
-    for source in &mut config.sources {
-        let prefix = format!("CUSTLAKE_{}", env_name(&source.name));
-        match source.kind {
-            VendorKind::YonyouU8 if source.app_secret.is_none() => {
-                source.app_secret = env(&format!("{prefix}_APP_SECRET")).map(Into::into);
-            }
-            VendorKind::YeastarYcm if source.client_secret.is_none() => {
-                source.client_secret = env(&format!("{prefix}_CLIENT_SECRET")).map(Into::into);
-            }
-            _ => {}
-        }
-    }
+    config.secrets_from_env(env);
     Ok(config)
 }
 

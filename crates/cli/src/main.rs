@@ -1,5 +1,6 @@
-//! `custlake`: the binary. It parses arguments, loads the configuration and calls the
-//! pipeline; everything else lives in the library crates.
+//! `custlake`: the binary. It parses arguments, loads the configuration, calls the pipeline,
+//! renders progress and the summary, and turns the result into the exit status
+//! ([`exit_code`]); everything else lives in the library crates.
 
 #[cfg(not(target_env = "msvc"))]
 mod allocator;
@@ -14,15 +15,16 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::{Result, anyhow};
 use clap::Parser;
-use custlake_pipeline::ProgressObserver;
+use custlake_pipeline::{ExportError, FailureKind, ProgressObserver, RunStatus, SettingsError};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{Cli, Command, LogFormat, OutputArgs};
-
 use crate::progress::{BarsProgress, LogProgress, SuspendingStderr, terminal_bars};
 
-/// A usage or configuration problem: exit status 2.
+/// A usage or configuration problem the CLI itself finds (the configuration file, a missing
+/// argument): exit status 2.
 #[derive(Debug)]
 pub struct UsageError(String);
 
@@ -58,36 +60,58 @@ fn main() -> ExitCode {
         Some(multi) => Arc::new(BarsProgress::new(multi)),
         None => Arc::new(LogProgress::new(Duration::from_secs(5))),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // The runtime outlives the error message: dropping it waits for blocking tasks.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
+        .build();
+    let result = match &runtime {
+        Ok(runtime) => runtime.block_on(run(cli.command, progress)),
+        Err(e) => Err(anyhow!("cannot start the async runtime: {e}")),
     };
-    let result = runtime.block_on(async move {
-        match cli.command {
-            Command::Export(args) => commands::export::run(args, progress).await,
-            Command::Demo(args) => commands::demo::run(args, progress).await,
-            Command::Check(args) => commands::check::run(args).await,
-            Command::Compact(args) => commands::compact::run(args).await,
-            Command::Get(args) => commands::get::run(args).await,
-            Command::Schema(args) => commands::schema::run(args),
-        }
-    });
-    match result {
-        Ok(code) => code,
-        Err(e) if e.downcast_ref::<UsageError>().is_some() => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(2)
-        }
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
+    if let Err(e) = &result {
+        eprintln!("error: {e:#}");
+    }
+    exit_code(&result)
+}
+
+/// Runs one command.
+async fn run(command: Command, progress: Arc<dyn ProgressObserver>) -> Result<RunStatus> {
+    match command {
+        Command::Export(args) => commands::export::run(args, progress).await,
+        Command::Demo(args) => commands::demo::run(args, progress).await,
+        Command::Check(args) => commands::check::run(args).await,
+        Command::Compact(args) => commands::compact::run(args).await,
+        Command::Get(args) => commands::get::run(args).await,
+        Command::Schema(args) => commands::schema::run(args),
+    }
+}
+
+/// The exit status of a command, decided here only: 0 when it did everything asked, 1 when some
+/// of the work failed (a source of the run, a check, a record that does not exist, an I/O or
+/// vendor error), 2 when the request cannot be carried out as given (arguments, configuration,
+/// output location; see [`FailureKind`]).
+fn exit_code(result: &Result<RunStatus>) -> ExitCode {
+    let code = match result {
+        Ok(RunStatus::Succeeded) => 0,
+        Ok(RunStatus::Partial | RunStatus::Failed) => 1,
+        Err(e) => match failure_kind(e) {
+            FailureKind::Usage => 2,
+            FailureKind::Run => 1,
+        },
+    };
+    ExitCode::from(code)
+}
+
+/// Whose fault `error` is, from the typed errors the commands return.
+fn failure_kind(error: &anyhow::Error) -> FailureKind {
+    if error.is::<UsageError>() {
+        FailureKind::Usage
+    } else if let Some(e) = error.downcast_ref::<ExportError>() {
+        e.kind()
+    } else if let Some(e) = error.downcast_ref::<SettingsError>() {
+        e.kind()
+    } else {
+        FailureKind::Run
     }
 }
 

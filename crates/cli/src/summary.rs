@@ -1,14 +1,34 @@
-//! The run summary printed after `export` and `demo`: rows, rejects, files, speed.
+//! The run summary printed after `export` and `demo`: rows, rejects, files, speed, and where to
+//! read the results.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::path::Path;
 
-use custlake_pipeline::RunManifest;
+use custlake_pipeline::{RunManifest, RunOutcome};
 
-/// Renders the manifest as a human summary with a ready-to-run DuckDB query.
-pub fn render(manifest: &RunManifest, out: &Path) -> String {
+/// Renders the outcome as a human summary with a ready-to-run DuckDB query.
+pub fn render(outcome: &RunOutcome) -> String {
     let mut s = String::new();
+    headline(&mut s, &outcome.manifest);
+    let _ = writeln!(s);
+    source_table(&mut s, &outcome.manifest);
+    let _ = writeln!(s);
+    dataset_table(&mut s, &outcome.manifest);
+    for warning in &outcome.manifest.warnings {
+        let _ = writeln!(s, "warning: {warning}");
+    }
+    let _ = writeln!(s);
+    let _ = writeln!(s, "manifest: {}", outcome.manifest_location);
+    let _ = writeln!(
+        s,
+        "try: duckdb -c \"SELECT source, tenant, count(*) AS customers FROM read_parquet('{}', hive_partitioning = true) GROUP BY ALL\"",
+        outcome.customers_glob
+    );
+    s
+}
+
+/// `run <id> <status> in <secs> s: <records> records fetched (<rate> records/s), <pages> pages`.
+fn headline(s: &mut String, manifest: &RunManifest) {
     let secs = manifest.elapsed_ms as f64 / 1000.0;
     let records = manifest.totals.records_fetched;
     let rate = if secs > 0.0 {
@@ -21,7 +41,10 @@ pub fn render(manifest: &RunManifest, out: &Path) -> String {
         "run {} {:?} in {secs:.1} s: {records} records fetched ({rate:.0} records/s), {} pages",
         manifest.run_id, manifest.status, manifest.totals.pages_fetched
     );
-    let _ = writeln!(s);
+}
+
+/// One row per source and entity, then each failed source's error.
+fn source_table(s: &mut String, manifest: &RunManifest) {
     let _ = writeln!(
         s,
         "{:<12} {:<14} {:<10} {:>7} {:>9} {:>7} {:>7} {:>7} {:>8}  status",
@@ -48,6 +71,10 @@ pub fn render(manifest: &RunManifest, out: &Path) -> String {
             let _ = writeln!(s, "  {} {}: {error}", source.source, source.tenant);
         }
     }
+}
+
+/// Rows, files and bytes this run published, per dataset, source and tenant.
+fn dataset_table(s: &mut String, manifest: &RunManifest) {
     let mut per_dataset: BTreeMap<(&str, &str, &str), (u64, u64, u64)> = BTreeMap::new();
     for f in &manifest.files {
         let entry = per_dataset
@@ -57,7 +84,6 @@ pub fn render(manifest: &RunManifest, out: &Path) -> String {
         entry.1 += 1;
         entry.2 += f.bytes;
     }
-    let _ = writeln!(s);
     let _ = writeln!(
         s,
         "{:<10} {:<12} {:<14} {:>9} {:>6} {:>12}",
@@ -69,22 +95,4 @@ pub fn render(manifest: &RunManifest, out: &Path) -> String {
             "{dataset:<10} {source:<12} {tenant:<14} {rows:>9} {files:>6} {bytes:>12}"
         );
     }
-    for warning in &manifest.warnings {
-        let _ = writeln!(s, "warning: {warning}");
-    }
-    let glob = out.join("customers").join("**").join("*.parquet");
-    let _ = writeln!(s);
-    let _ = writeln!(
-        s,
-        "manifest: {}",
-        out.join("_manifests")
-            .join(format!("{}.json", manifest.run_id))
-            .display()
-    );
-    let _ = writeln!(
-        s,
-        "try: duckdb -c \"SELECT source, tenant, count(*) AS customers FROM read_parquet('{}', hive_partitioning = true) GROUP BY ALL\"",
-        glob.display()
-    );
-    s
 }

@@ -124,6 +124,17 @@ pub(crate) fn part_file_name(run_id: &str, index: u32) -> String {
     format!("part-{run_id}-{index:05}.parquet")
 }
 
+/// Whether `name` is a part file this project writes (`part-<run_id>-NNNNN.parquet`).
+pub(crate) fn is_part_file_name(name: &str) -> bool {
+    name.starts_with("part-") && name.ends_with(".parquet")
+}
+
+/// The folder of one incremental run's deltas, relative to the output root:
+/// `_deltas/run_id=<run_id>` (Hive-style, so a glob reader sees `run_id` as a column).
+pub(crate) fn delta_run_dir(run_id: &str) -> String {
+    format!("{DELTAS_DIR}/run_id={run_id}")
+}
+
 /// Checks that a run id can name files and folders (uuid v7 text passes).
 pub(crate) fn validate_run_id(run_id: &str) -> Result<(), InvalidName> {
     validate_component("run id", run_id)

@@ -29,13 +29,15 @@ mod sources;
 mod write;
 
 pub use commit::manifest::{RunManifest, RunStatus};
-pub use config::{ConfigError, ExportConfig, ParquetSinkConfig, ValidatedSource, env_name};
+pub use config::{ConfigError, ExportConfig, ParquetSinkConfig, ValidatedSource};
 pub use model::{Entity, ExportMode, VendorKind};
 pub use progress::{EntityLabel, NoProgress, ProgressObserver};
 pub use run::check::{EntityCheck, check_sources};
 pub use run::compact::{CompactOptions, CompactReport, CompactedPartition, compact, compact_at};
 pub use run::error::ExportError;
 pub use run::export::{ExportOptions, export, export_to};
+pub use run::options::{RunOverrides, RunSettings, SettingsError, select_sources};
+pub use run::outcome::{FailureKind, RunOutcome};
 pub use sources::build::fetch_one_customer;
 pub use write::location::OutputLocation;
 

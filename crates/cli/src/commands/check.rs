@@ -1,16 +1,14 @@
 //! `custlake check`: authenticate and count, write nothing.
 
-use std::process::ExitCode;
-
 use anyhow::Result;
-use custlake_pipeline::check_sources;
+use custlake_pipeline::{RunStatus, check_sources};
 
 use crate::cli::ConfigArgs;
 use crate::commands::load_sources;
 
-/// Prints pages and records per source and entity; exit 1 when a source cannot be read.
-pub async fn run(args: ConfigArgs) -> Result<ExitCode> {
-    let (_, sources) = load_sources(&args)?;
+/// Prints pages and records per source and entity; `Failed` when a source cannot be read.
+pub async fn run(args: ConfigArgs) -> Result<RunStatus> {
+    let sources = load_sources(&args)?;
     let results = check_sources(&sources).await;
     println!(
         "{:<12} {:<14} {:<10} {:>8} {:>10}  status",
@@ -33,8 +31,8 @@ pub async fn run(args: ConfigArgs) -> Result<ExitCode> {
         }
     }
     Ok(if failed {
-        ExitCode::from(1)
+        RunStatus::Failed
     } else {
-        ExitCode::SUCCESS
+        RunStatus::Succeeded
     })
 }

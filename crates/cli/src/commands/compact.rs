@@ -1,27 +1,21 @@
 //! `custlake compact`: fold the incremental deltas of the output into new snapshots.
 
-use std::path::PathBuf;
-use std::process::ExitCode;
-
 use anyhow::Result;
-use custlake_pipeline::ExportError;
-use custlake_pipeline::ParquetSinkConfig;
-use custlake_pipeline::{CompactOptions, compact};
+use custlake_pipeline::{CompactOptions, RunStatus, compact};
 
 use crate::UsageError;
 use crate::cli::CompactArgs;
+use crate::commands::load_config;
 
-/// Compacts and prints one line per new snapshot; exit 0 also when there was nothing to do.
-pub async fn run(args: CompactArgs) -> Result<ExitCode> {
-    let (out, parquet) = match (&args.config, &args.out) {
+/// Compacts and prints one line per new snapshot; `Succeeded` also when there was nothing to do.
+pub async fn run(args: CompactArgs) -> Result<RunStatus> {
+    let options = match (&args.config, args.out) {
         (Some(path), out) => {
-            let config = crate::config_file::load(path).map_err(UsageError::from)?;
-            let out = out
-                .clone()
-                .unwrap_or_else(|| PathBuf::from(&config.output.path));
-            (out, config.output.parquet.clone())
+            let config = load_config(path)?;
+            let origin = path.display().to_string();
+            CompactOptions::from_config(&config, &origin, out, args.only)?
         }
-        (None, Some(out)) => (out.clone(), ParquetSinkConfig::default()),
+        (None, Some(out)) => CompactOptions::for_output(out, args.only),
         (None, None) => {
             return Err(UsageError::msg(
                 "compact needs the output: pass --config custlake.toml (its [output] path and \
@@ -30,23 +24,14 @@ pub async fn run(args: CompactArgs) -> Result<ExitCode> {
             .into());
         }
     };
-    let options = CompactOptions {
-        out: out.clone(),
-        parquet,
-        only: args.only.clone(),
-    };
-    let report = compact(options).await.map_err(|e| match e {
-        ExportError::Output { .. } | ExportError::Config(_) => {
-            anyhow::Error::from(UsageError::msg(e.to_string()))
-        }
-        other => anyhow::Error::from(other),
-    })?;
+    let out = options.out.clone();
+    let report = compact(options).await?;
     if report.partitions.is_empty() {
         println!(
             "nothing to compact in {}: no incremental deltas",
             out.display()
         );
-        return Ok(ExitCode::SUCCESS);
+        return Ok(RunStatus::Succeeded);
     }
     println!("compaction {} into {}:", report.run_id, out.display());
     println!(
@@ -62,5 +47,5 @@ pub async fn run(args: CompactArgs) -> Result<ExitCode> {
     for warning in &report.warnings {
         println!("warning: {warning}");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(RunStatus::Succeeded)
 }

@@ -1,10 +1,9 @@
 //! `custlake demo`: an embedded simulator of both vendors, exported end to end. No set-up.
 
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use custlake_pipeline::{ExportOptions, ProgressObserver};
+use custlake_pipeline::{ProgressObserver, RunOverrides, RunSettings, RunStatus};
 use custlake_simulator::SimConfig;
 use toml::{Table, Value};
 
@@ -13,7 +12,7 @@ use crate::commands::export::run_export;
 use crate::config_file;
 
 /// Starts the simulator on 127.0.0.1, exports every demo tenant, prints the summary.
-pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<ExitCode> {
+pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<RunStatus> {
     let sim_config = SimConfig::demo(args.records);
     let sim = custlake_simulator::start(sim_config.clone())
         .await
@@ -28,17 +27,15 @@ pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.clone())
     })?;
-    let sources = crate::commands::select(&config, &[], std::path::Path::new("demo"))?;
-    let options = ExportOptions {
-        out: args.out.clone(),
-        include_raw: !args.no_raw,
-        parquet: config.output.parquet.clone(),
-        checkpoints: config.output.checkpoints,
-        resume: false,
+    let overrides = RunOverrides {
+        out: Some(args.out.clone()),
+        no_raw: args.no_raw,
+        ..RunOverrides::default()
     };
-    let code = run_export(sources, options, progress).await;
+    let settings = RunSettings::from_config(&config, "demo", overrides)?;
+    let status = run_export(settings, progress).await;
     sim.shutdown().await;
-    code
+    status
 }
 
 /// The configuration a user would write for the demo tenants, with secrets as `${VAR}`

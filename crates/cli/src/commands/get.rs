@@ -1,18 +1,17 @@
 //! `custlake get`: one record exactly as the vendor sends it.
 
-use std::process::ExitCode;
-
 use anyhow::{Result, anyhow};
-use custlake_pipeline::VendorKind;
 use custlake_pipeline::fetch_one_customer;
+use custlake_pipeline::{RunStatus, VendorKind};
 
 use crate::UsageError;
 use crate::cli::{GetArgs, GetTarget};
 use crate::commands::load_sources;
 
-/// Prints the record as pretty JSON; exit 1 when it does not exist or the call fails.
-pub async fn run(args: GetArgs) -> Result<ExitCode> {
-    let (_, sources) = load_sources(&args.config)?;
+/// Prints the record as pretty JSON; `Failed` when it does not exist, an error when the call
+/// fails.
+pub async fn run(args: GetArgs) -> Result<RunStatus> {
+    let sources = load_sources(&args.config)?;
     let kind = match args.what {
         GetTarget::U8Customer => VendorKind::YonyouU8,
         GetTarget::YcmCustomer => VendorKind::YeastarYcm,
@@ -35,7 +34,7 @@ pub async fn run(args: GetArgs) -> Result<ExitCode> {
                 .and_then(|v| serde_json::to_string_pretty(&v))
                 .unwrap_or(raw);
             println!("{pretty}");
-            Ok(ExitCode::SUCCESS)
+            Ok(RunStatus::Succeeded)
         }
         None => {
             eprintln!(
@@ -44,7 +43,7 @@ pub async fn run(args: GetArgs) -> Result<ExitCode> {
                 source.name,
                 args.id
             );
-            Ok(ExitCode::from(1))
+            Ok(RunStatus::Failed)
         }
     }
 }

@@ -1,4 +1,5 @@
-//! One module per subcommand; each returns the process exit status.
+//! One module per subcommand; each returns how it ended, which `main` turns into the exit
+//! status.
 
 pub mod check;
 pub mod compact;
@@ -10,40 +11,22 @@ pub mod schema;
 use std::path::Path;
 
 use anyhow::Result;
-use custlake_pipeline::{ExportConfig, ValidatedSource};
+use custlake_pipeline::{ExportConfig, ValidatedSource, select_sources};
 
 use crate::UsageError;
 use crate::cli::ConfigArgs;
 
-/// Loads and validates the config, keeping only the `--only` sources. Problems are usage errors.
-pub fn load_sources(args: &ConfigArgs) -> Result<(ExportConfig, Vec<ValidatedSource>)> {
-    let config = crate::config_file::load(&args.config).map_err(UsageError::from)?;
-    let sources = select(&config, &args.only, &args.config)?;
-    Ok((config, sources))
+/// Loads the configuration file; every problem with it is a usage error.
+pub fn load_config(path: &Path) -> Result<ExportConfig> {
+    Ok(crate::config_file::load(path).map_err(UsageError::from)?)
 }
 
-/// Validates `config` and keeps the `only` sources (all when empty).
-pub fn select(
-    config: &ExportConfig,
-    only: &[String],
-    origin: &Path,
-) -> Result<Vec<ValidatedSource>> {
-    for name in only {
-        if !config.sources.iter().any(|s| &s.name == name) {
-            let known: Vec<_> = config.sources.iter().map(|s| s.name.as_str()).collect();
-            return Err(UsageError::msg(format!(
-                "--only {name}: no source of that name in {}; known sources: {}",
-                origin.display(),
-                known.join(", ")
-            ))
-            .into());
-        }
-    }
-    let sources = config
-        .validate()
-        .map_err(|e| UsageError::msg(format!("config {}: {e}", origin.display())))?;
-    Ok(sources
-        .into_iter()
-        .filter(|s| only.is_empty() || only.contains(&s.name))
-        .collect())
+/// Loads and validates the config, keeping only the `--only` sources.
+pub fn load_sources(args: &ConfigArgs) -> Result<Vec<ValidatedSource>> {
+    let config = load_config(&args.config)?;
+    Ok(select_sources(
+        &config,
+        &args.config.display().to_string(),
+        &args.only,
+    )?)
 }

@@ -1,14 +1,13 @@
 //! `custlake schema`: the unified schema with column descriptions.
 
-use std::process::ExitCode;
-
 use anyhow::Result;
+use custlake_pipeline::RunStatus;
 use custlake_schema::{Dataset, describe_json};
 
 use crate::cli::{SchemaArgs, SchemaFormat};
 
 /// Prints the schema in the requested format.
-pub fn run(args: SchemaArgs) -> Result<ExitCode> {
+pub fn run(args: SchemaArgs) -> Result<RunStatus> {
     match args.format {
         SchemaFormat::Json => println!("{}", serde_json::to_string_pretty(&describe_json())?),
         SchemaFormat::Arrow => {
@@ -39,5 +38,5 @@ pub fn run(args: SchemaArgs) -> Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(RunStatus::Succeeded)
 }

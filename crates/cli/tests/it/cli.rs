@@ -55,7 +55,13 @@ fn demo_exports_and_prints_a_summary() {
             );
         }
     }
-    assert_eq!(files_under(&out.path().join("_manifests")).len(), 1);
+    let manifests = files_under(&out.path().join("_manifests"));
+    assert_eq!(manifests.len(), 1);
+    let named = format!("manifest: {}\n", manifests[0].display());
+    assert!(
+        stdout.contains(&named),
+        "the summary names {named:?}: {stdout}"
+    );
 }
 
 const SECRET_U8: &str = "u8-secret-for-cli-tests";
@@ -398,6 +404,34 @@ fn a_missing_config_file_is_a_usage_error() {
         stderr.contains("/nonexistent/custlake.toml") && stderr.contains("custlake.example.toml"),
         "{stderr}"
     );
+}
+
+#[test]
+fn compact_only_names_a_configured_source_like_export_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("custlake.toml");
+    // Compaction reads no vendor, so a source export would reject (no app_key) is fine here.
+    let text = GOOD
+        .replace("OUT", &dir.path().join("out").display().to_string())
+        .replace("app_key = \"k\"\n", "");
+    std::fs::write(&path, text).expect("write");
+    let compact = |only: &str| {
+        let mut cmd = custlake();
+        cmd.env("GOOD_SECRET", "s")
+            .args(["compact", "--only", only, "--config"])
+            .arg(&path);
+        cmd
+    };
+    let assert = compact("nope").assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    let expected = format!(
+        "--only nope: no source of that name in {}; known sources: acme",
+        path.display()
+    );
+    assert!(stderr.contains(&expected), "{stderr}");
+    let assert = compact("acme").assert().success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("nothing to compact"), "{stdout}");
 }
 
 #[test]

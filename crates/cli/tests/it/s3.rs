@@ -50,6 +50,11 @@ fn demo_to_s3_reads_back_as_ground_truth() {
     );
     assert!(printed.contains("Succeeded"), "{printed}");
     assert!(!printed.contains(moto::SECRET_KEY), "the secret key leaked");
+    assert!(
+        printed.contains("manifest: s3://demo/lake/_manifests/")
+            && printed.contains("read_parquet('s3://demo/lake/customers/**/*.parquet'"),
+        "the summary names the object store's manifest and files: {printed}"
+    );
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let (rows, truth) = runtime.block_on(async {

@@ -1,6 +1,7 @@
 //! The run manifest, `<out>/_manifests/<run_id>.json`: what one run fetched, wrote and skipped,
 //! for people checking a run and for tools deciding whether to trust its output. The pipeline
-//! fills it in; this module only defines its shape, derives the totals and writes it atomically.
+//! fills it in; this module only defines its shape, derives the totals and writes it, atomically
+//! into a local folder or as one object on an object store.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,8 @@ use serde::{Deserialize, Serialize};
 use crate::layout::MANIFEST_DIR;
 use crate::write::SinkError;
 use crate::write::durable::write_file_atomically;
+use crate::write::location::OutputLocation;
+use crate::write::object_store::commit::put_object;
 
 /// Everything a run reports about itself, serialized as the manifest JSON.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -199,14 +202,35 @@ impl RunManifest {
         let dir = out_root.join(MANIFEST_DIR);
         std::fs::create_dir_all(&dir)
             .map_err(|error| SinkError::io("create folder", &dir, error))?;
+        let json = self.to_json(&path)?;
+        write_file_atomically(&path, &json)?;
+        Ok(path)
+    }
+
+    /// Writes the manifest into `location`: atomically into a local folder (see
+    /// [`RunManifest::write_atomically`]), or as the object `_manifests/<run_id>.json`, which
+    /// an object store makes visible whole or not at all.
+    pub(crate) async fn write_to(&self, location: &OutputLocation) -> Result<(), SinkError> {
+        match location {
+            OutputLocation::Local(dir) => self.write_atomically(dir).map(|_| ()),
+            OutputLocation::ObjectStore(store) => {
+                crate::layout::validate_run_id(&self.run_id)?;
+                let relative = format!("{MANIFEST_DIR}/{}.json", self.run_id);
+                let json = self.to_json(Path::new(&relative))?;
+                put_object(store, &relative, json).await
+            }
+        }
+    }
+
+    /// The manifest as pretty JSON with a final newline; `path` names it in an error.
+    fn to_json(&self, path: &Path) -> Result<Vec<u8>, SinkError> {
         let mut json =
             serde_json::to_vec_pretty(self).map_err(|error| SinkError::ManifestEncode {
-                path: path.clone(),
+                path: path.to_path_buf(),
                 error,
             })?;
         json.push(b'\n');
-        write_file_atomically(&path, &json)?;
-        Ok(path)
+        Ok(json)
     }
 }
 

@@ -6,6 +6,7 @@ use crate::commit::catalog::{Content, FileRecord, Marker, marker_json};
 use crate::layout::{DELTAS_DIR, MARKER_FILE, slash};
 use crate::write::SinkError;
 use crate::write::durable::write_file_atomically;
+use crate::write::object_store::UploadedSnapshot;
 use crate::write::partition::{PartitionPlace, StagedInner, StagedPartition};
 
 /// A committed partition: what the catalog and the run manifest record.
@@ -47,70 +48,77 @@ impl StagedPartition {
             content_hash,
             inner,
         } = self;
-        let files = match inner {
+        let content = |files| Content {
+            run_id: place.run_id.clone(),
+            content_hash: content_hash.clone(),
+            rows,
+            files,
+        };
+        let content = match inner {
             StagedInner::Local { staged, out } => {
+                let prefix = local_prefix(&place);
                 let committed = staged.commit()?;
-                let prefix = if place.delta {
-                    format!("{DELTAS_DIR}/run_id={}/", place.run_id)
-                } else {
-                    String::new()
-                };
-                let files: Vec<FileRecord> = committed
-                    .files
-                    .iter()
-                    .map(|file| FileRecord {
-                        path: format!("{prefix}{}", slash(&file.path)),
-                        rows: file.rows,
-                        bytes: file.bytes,
-                    })
-                    .collect();
-                let marker = Marker {
-                    dataset: place.target.dataset.clone(),
-                    source: place.target.source.clone(),
-                    tenant: place.target.tenant.clone(),
-                    delta: place.delta,
-                    content: Content {
-                        run_id: place.run_id.clone(),
-                        content_hash: content_hash.clone(),
-                        rows,
-                        files: files.clone(),
-                    },
-                };
+                let files = committed.files.iter().map(|file| FileRecord {
+                    path: format!("{prefix}{}", slash(&file.path)),
+                    rows: file.rows,
+                    bytes: file.bytes,
+                });
+                let content = content(files.collect());
+                // The snapshot is committed already; without its marker the catalog only
+                // forgets its hash (the next run rewrites it instead of skipping it).
                 let live = place
                     .local_root(&out)
                     .join(place.target.relative_dir())
                     .join(MARKER_FILE);
-                // The snapshot is committed already; without its marker the catalog only
-                // forgets its hash (the next run rewrites it instead of skipping it).
-                if let Err(error) = write_file_atomically(&live, &marker_json(&marker)) {
+                let marker = marker_json(&marker_of(&place, &content));
+                if let Err(error) = write_file_atomically(&live, &marker) {
                     tracing::warn!(%error, "could not write the partition's _SUCCESS marker");
                 }
-                files
+                content
             }
-            StagedInner::Object(uploaded) => {
-                let dir = uploaded.relative_dir().to_owned();
-                uploaded
-                    .files()
-                    .iter()
-                    .map(|file| FileRecord {
-                        path: format!("{dir}/{}", file.file_name),
-                        rows: file.rows,
-                        bytes: file.bytes,
-                    })
-                    .collect()
-            }
+            StagedInner::Object(uploaded) => content(object_file_records(&uploaded)),
         };
         Ok(CommittedPartition {
-            content: Content {
-                run_id: place.run_id.clone(),
-                content_hash,
-                rows,
-                files,
-            },
+            content,
             place,
             unchanged: false,
         })
     }
+}
+
+/// The `_SUCCESS` marker of a partition committed at `place` with `content`.
+pub(crate) fn marker_of(place: &PartitionPlace, content: &Content) -> Marker {
+    Marker {
+        dataset: place.target.dataset.clone(),
+        source: place.target.source.clone(),
+        tenant: place.target.tenant.clone(),
+        delta: place.delta,
+        content: content.clone(),
+    }
+}
+
+/// Where a local partition's file paths start, relative to the output: deltas live under
+/// their run's `_deltas/run_id=<run>/` folder.
+fn local_prefix(place: &PartitionPlace) -> String {
+    if place.delta {
+        format!("{DELTAS_DIR}/run_id={}/", place.run_id)
+    } else {
+        String::new()
+    }
+}
+
+/// The catalog records of an object-store partition's uploaded files.
+fn object_file_records(uploaded: &UploadedSnapshot) -> Vec<FileRecord> {
+    let dir = uploaded.relative_dir();
+    uploaded
+        .files()
+        .iter()
+        .map(|file| FileRecord {
+            path: format!("{dir}/{}", file.file_name),
+            rows: file.rows,
+            bytes: file.bytes,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,8 +5,11 @@
 //! for every problem, before anything is fetched.
 
 mod parquet;
+mod secrets;
+mod u8;
+mod ycm;
 
-pub use parquet::ParquetSinkConfig;
+pub use parquet::{InvalidParquetSetting, ParquetSinkConfig};
 
 use std::time::Duration;
 
@@ -329,77 +332,8 @@ impl SourceConfig {
         }
         let fetch = self.fetch_settings()?;
         let vendor = match self.kind {
-            VendorKind::YonyouU8 => {
-                self.not_for_this_vendor(&[
-                    ("client_id", self.client_id.is_some()),
-                    ("client_secret", self.client_secret.is_some()),
-                    ("user_agent", self.user_agent.is_some()),
-                ])?;
-                let mut account = yonyou_u8::U8Account::new(
-                    self.base_url.clone(),
-                    self.required("from_account", &self.from_account)?.clone(),
-                    self.required("to_account", &self.to_account)?.clone(),
-                    self.required("app_key", &self.app_key)?.clone(),
-                    self.secret("app_secret", &self.app_secret)?,
-                );
-                account.ds_sequence = self.ds_sequence;
-                if let Some(codes) = &self.token_expired_codes {
-                    add_codes(&mut account.token_expired_codes, codes);
-                }
-                if let Some(codes) = &self.busy_codes {
-                    account.busy_codes = codes.clone();
-                }
-                let tz_name = self.timezone.as_deref().unwrap_or("Asia/Shanghai");
-                let timezone = tz_name.parse::<chrono_tz::Tz>().map_err(|_| {
-                    self.problem(
-                        "timezone",
-                        format!(
-                            "{tz_name:?} is not an IANA time zone; write it like \"Asia/Shanghai\""
-                        ),
-                    )
-                })?;
-                VendorSettings::YonyouU8 {
-                    account: Box::new(account),
-                    timezone,
-                }
-            }
-            VendorKind::YeastarYcm => {
-                self.not_for_this_vendor(&[
-                    ("from_account", self.from_account.is_some()),
-                    ("to_account", self.to_account.is_some()),
-                    ("app_key", self.app_key.is_some()),
-                    ("app_secret", self.app_secret.is_some()),
-                    ("ds_sequence", self.ds_sequence.is_some()),
-                    ("timezone", self.timezone.is_some()),
-                ])?;
-                if fetch.page_size > yeastar_ycm::MAX_PAGE_SIZE {
-                    return Err(self.problem(
-                        "page_size",
-                        format!(
-                            "{} is above YCM's maximum of {}",
-                            fetch.page_size,
-                            yeastar_ycm::MAX_PAGE_SIZE
-                        ),
-                    ));
-                }
-                let mut account = yeastar_ycm::YcmAccount::new(
-                    self.base_url.clone(),
-                    self.required("client_id", &self.client_id)?.clone(),
-                    self.secret("client_secret", &self.client_secret)?,
-                );
-                if let Some(ua) = &self.user_agent {
-                    account.user_agent = ua.clone();
-                }
-                if let Some(codes) = &self.token_expired_codes {
-                    add_codes(&mut account.token_expired_codes, codes);
-                }
-                if let Some(codes) = &self.busy_codes {
-                    account.busy_codes = codes.clone();
-                }
-                VendorSettings::YeastarYcm {
-                    account: Box::new(account),
-                }
-            }
+            VendorKind::YonyouU8 => self.u8_settings()?,
+            VendorKind::YeastarYcm => self.ycm_settings(fetch.page_size)?,
         };
         let supported = Entity::supported_by(self.kind);
         let entities = match &self.entities {

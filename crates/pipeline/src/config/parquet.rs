@@ -8,7 +8,15 @@ use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 use serde::Deserialize;
 
-use crate::write::SinkError;
+/// An `[output.parquet]` setting out of range; found before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid Parquet output setting `{setting}` in [output.parquet]: {reason}")]
+pub struct InvalidParquetSetting {
+    /// The setting's name as written in the config file.
+    pub setting: &'static str,
+    /// What is wrong and which values are accepted.
+    pub reason: String,
+}
 
 /// How the Parquet snapshot sink sizes and encodes its files.
 ///
@@ -67,10 +75,10 @@ impl Default for ParquetSinkConfig {
 
 impl ParquetSinkConfig {
     /// Checks every setting, so a bad value fails the run before any file is written.
-    pub fn validate(&self) -> Result<(), SinkError> {
+    pub fn validate(&self) -> Result<(), InvalidParquetSetting> {
         let positive = |setting: &'static str, value: u64| {
             if value == 0 {
-                Err(SinkError::InvalidConfig {
+                Err(InvalidParquetSetting {
                     setting,
                     reason: "must be greater than 0".to_owned(),
                 })
@@ -87,8 +95,8 @@ impl ParquetSinkConfig {
         Ok(())
     }
 
-    fn zstd(&self) -> Result<ZstdLevel, SinkError> {
-        ZstdLevel::try_new(self.zstd_level).map_err(|_| SinkError::InvalidConfig {
+    fn zstd(&self) -> Result<ZstdLevel, InvalidParquetSetting> {
+        ZstdLevel::try_new(self.zstd_level).map_err(|_| InvalidParquetSetting {
             setting: "zstd_level",
             reason: format!("{} is outside 1..=22", self.zstd_level),
         })
@@ -99,7 +107,7 @@ impl ParquetSinkConfig {
     pub(crate) fn writer_properties(
         &self,
         metadata: &[(String, String)],
-    ) -> Result<WriterProperties, SinkError> {
+    ) -> Result<WriterProperties, InvalidParquetSetting> {
         self.validate()?;
         let key_values = metadata
             .iter()

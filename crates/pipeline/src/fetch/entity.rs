@@ -84,17 +84,35 @@ pub async fn authenticate_source(sources: &[Arc<dyn PageSource>], budget: &Reque
     }
 }
 
-/// Like [`fetch_entity`], but the pages in `done` (already safe in a resumed run's spool) are
-/// neither fetched nor delivered. Page 1 is always fetched, to learn the current size.
+/// How one entity is paged: its fetch settings, the pages it already has, and who hears about
+/// its progress (under which label).
+#[derive(Clone, Copy)]
+pub struct EntityPaging<'a> {
+    /// The source's fetch settings (concurrency, retries, page limit).
+    pub settings: &'a FetchSettings,
+    /// Pages already safe in a resumed run's spool: neither fetched nor delivered again.
+    pub done: &'a PageSet,
+    /// Told about planned, retried and fetched pages.
+    pub progress: &'a dyn ProgressObserver,
+    /// The entity as progress reports name it.
+    pub label: EntityLabel<'a>,
+}
+
+/// Fetches every page of `source`'s entity into `pages`, except the pages in `paging.done`
+/// (already safe in a resumed run's spool). Page 1 is always fetched, to learn the current
+/// size.
 pub async fn fetch_entity_except(
     source: Arc<dyn PageSource>,
-    settings: &FetchSettings,
     budget: Arc<RequestBudget>,
     pages: mpsc::Sender<FetchedPage>,
-    progress: &dyn ProgressObserver,
-    label: EntityLabel<'_>,
-    done: &PageSet,
+    paging: EntityPaging<'_>,
 ) -> Result<FetchSummary, FetchFailure> {
+    let EntityPaging {
+        settings,
+        done,
+        progress,
+        label,
+    } = paging;
     let retries = AtomicU64::new(0);
     let on_retry = || {
         retries.fetch_add(1, Ordering::Relaxed);

@@ -29,8 +29,8 @@ use crate::model::Entity;
 use crate::model::VendorKind;
 use crate::model::new_run_id;
 use crate::resume::checkpoint::{
-    CHECKPOINT_FORMAT, CheckpointError, EntityCheckpoint, RunLock, RunMarker, begin_run,
-    checkpoints_dir, interrupted_runs, newest_finished_run, source_settings,
+    CHECKPOINT_FORMAT, CheckpointError, EntityCheckpoint, InterruptedRun, RunLock, RunMarker,
+    begin_run, checkpoints_dir, interrupted_runs, newest_finished_run, source_settings,
 };
 use crate::resume::spool::{RecordKind, SpoolError, SpoolWriter, read_frames};
 use crate::sources::{FetchedPage, PageSource};
@@ -69,52 +69,7 @@ impl RunRecovery {
     /// later would only publish older data over newer.
     pub(crate) fn begin(out: &Path, resume: bool, spool: bool) -> Result<Self, CheckpointError> {
         let mut notes = Vec::new();
-        // A run that finished after an interrupted one started makes it stale: resuming it
-        // would publish older data over newer.
-        let newest_finished = newest_finished_run(out);
-        let mut eligible = resume && spool;
-        let mut chosen = None;
-        for run in interrupted_runs(out) {
-            let run_id = run.marker.run_id.clone();
-            let stale = run.finished
-                || newest_finished
-                    .as_deref()
-                    .is_some_and(|finished| finished > run_id.as_str());
-            let Some(lock) = RunLock::try_acquire(&run.dir)? else {
-                if eligible && !stale {
-                    return Err(CheckpointError::InProgress {
-                        run_id,
-                        out: out.to_path_buf(),
-                    });
-                }
-                // Another process works on it; leave it alone.
-                continue;
-            };
-            if eligible && !stale {
-                chosen = Some((run, lock));
-                eligible = false;
-                continue;
-            }
-            // Runs older than one that is not continued are stale as well.
-            eligible = false;
-            if !run.finished {
-                let note = if stale {
-                    format!(
-                        "interrupted run {run_id} was discarded: a later run has finished since"
-                    )
-                } else {
-                    format!(
-                        "interrupted run {run_id} was discarded (pass --resume to continue the latest interrupted run instead of starting over)"
-                    )
-                };
-                tracing::warn!("{note}");
-                notes.push(note);
-            }
-            if let Err(error) = remove_run_staging(out, &run_id) {
-                tracing::warn!(%error, "could not delete the staging folder of an earlier run");
-            }
-            drop(lock);
-        }
+        let chosen = settle_interrupted(out, resume && spool, &mut notes)?;
         if resume && !spool {
             tracing::warn!(
                 "--resume has no effect: checkpoints are off ([output] checkpoints = false, or an object store output)"
@@ -146,21 +101,8 @@ impl RunRecovery {
                 (run.marker.run_id, run.marker.started_at, lock, true)
             }
             None => {
-                if resume {
-                    tracing::info!(
-                        out = %out.display(),
-                        "--resume: no interrupted run to continue, starting a new run"
-                    );
-                }
-                let started_at = Utc::now();
-                let marker = RunMarker {
-                    format: CHECKPOINT_FORMAT,
-                    run_id: new_run_id(started_at),
-                    started_at,
-                    custlake_version: env!("CARGO_PKG_VERSION").to_owned(),
-                };
-                let lock = begin_run(out, &marker)?;
-                (marker.run_id, started_at, lock, false)
+                let (marker, lock) = start_run(out, resume)?;
+                (marker.run_id, marker.started_at, lock, false)
             }
         };
         Ok(Self {
@@ -173,6 +115,80 @@ impl RunRecovery {
             notes,
         })
     }
+}
+
+/// Goes through the interrupted runs in `out`, newest first: with `eligible`, the newest one no
+/// later run has made stale is taken over and returned with its lock; every other one this
+/// process can lock is discarded (its staging deleted, a note in `notes` unless it had
+/// finished). Fails when the run to continue is locked by another process.
+fn settle_interrupted(
+    out: &Path,
+    mut eligible: bool,
+    notes: &mut Vec<String>,
+) -> Result<Option<(InterruptedRun, RunLock)>, CheckpointError> {
+    // A run that finished after an interrupted one started makes it stale: resuming it
+    // would publish older data over newer.
+    let newest_finished = newest_finished_run(out);
+    let mut chosen = None;
+    for run in interrupted_runs(out) {
+        let run_id = run.marker.run_id.clone();
+        let stale = run.finished
+            || newest_finished
+                .as_deref()
+                .is_some_and(|finished| finished > run_id.as_str());
+        let Some(lock) = RunLock::try_acquire(&run.dir)? else {
+            if eligible && !stale {
+                return Err(CheckpointError::InProgress {
+                    run_id,
+                    out: out.to_path_buf(),
+                });
+            }
+            // Another process works on it; leave it alone.
+            continue;
+        };
+        if eligible && !stale {
+            chosen = Some((run, lock));
+            eligible = false;
+            continue;
+        }
+        // Runs older than one that is not continued are stale as well.
+        eligible = false;
+        if !run.finished {
+            let note = if stale {
+                format!("interrupted run {run_id} was discarded: a later run has finished since")
+            } else {
+                format!(
+                    "interrupted run {run_id} was discarded (pass --resume to continue the latest interrupted run instead of starting over)"
+                )
+            };
+            tracing::warn!("{note}");
+            notes.push(note);
+        }
+        if let Err(error) = remove_run_staging(out, &run_id) {
+            tracing::warn!(%error, "could not delete the staging folder of an earlier run");
+        }
+        drop(lock);
+    }
+    Ok(chosen)
+}
+
+/// Starts a new run with checkpoints: writes its marker and takes its lock.
+fn start_run(out: &Path, resume: bool) -> Result<(RunMarker, RunLock), CheckpointError> {
+    if resume {
+        tracing::info!(
+            out = %out.display(),
+            "--resume: no interrupted run to continue, starting a new run"
+        );
+    }
+    let started_at = Utc::now();
+    let marker = RunMarker {
+        format: CHECKPOINT_FORMAT,
+        run_id: new_run_id(started_at),
+        started_at,
+        custlake_version: env!("CARGO_PKG_VERSION").to_owned(),
+    };
+    let lock = begin_run(out, &marker)?;
+    Ok((marker, lock))
 }
 
 /// The spools of one source's entities, ready to hand to their entity runs.

@@ -25,7 +25,7 @@ use arrow::compute::{cast, filter_record_batch};
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use chrono::Utc;
-use custlake_schema::{Dataset, SCHEMA_VERSION};
+use custlake_schema::Dataset;
 use futures::StreamExt;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -37,6 +37,7 @@ use crate::config::ParquetSinkConfig;
 use crate::model::new_run_id;
 use crate::run::error::ExportError;
 use crate::run::output::RunOutput;
+use crate::run::writing::{close_writer, file_metadata, output_location, unusable_output};
 use crate::write::SinkError;
 use crate::write::location::OutputLocation;
 use crate::write::object_store::ObjectFileReader;
@@ -83,11 +84,7 @@ pub struct CompactedPartition {
 /// Compacts every source with deltas (or the `only` ones) and commits the new snapshots.
 /// `options.out` is a folder or `s3://bucket/prefix` configured from the AWS environment.
 pub async fn compact(options: CompactOptions) -> Result<CompactReport, ExportError> {
-    let location =
-        OutputLocation::from_out_path(&options.out).map_err(|e| ExportError::Output {
-            path: options.out.display().to_string(),
-            reason: e.to_string(),
-        })?;
+    let location = output_location(&options.out).map_err(|e| unusable_output(&options.out, e))?;
     compact_at(location, options).await
 }
 
@@ -225,95 +222,16 @@ async fn merge_partition(
         location: record.target().to_string(),
         detail: format!("unknown dataset {:?}", record.dataset),
     })?;
-    let key_column = key_column(&record.dataset).unwrap_or("record_key");
-    let rejects = dataset == Dataset::Rejects;
-    // The last delta that fetched an entity in full: earlier rows of that entity are replaced.
-    let mut full_at: HashMap<&str, u64> = HashMap::new();
-    for delta in &record.deltas {
-        for (entity, kind) in &delta.entities {
-            if *kind == DeltaKind::Full {
-                let at = full_at.entry(entity.as_str()).or_insert(0);
-                *at = (*at).max(delta.sequence);
-            }
-        }
-    }
-    let mut sources = vec![(0u64, &record.snapshot)];
-    sources.extend(record.deltas.iter().map(|d| (d.sequence, &d.content)));
-
-    let mut compacted_from = vec![record.snapshot.run_id.clone()];
-    compacted_from.extend(record.deltas.iter().map(|d| d.content.run_id.clone()));
-    let metadata = vec![
-        (
-            "custlake.version".to_owned(),
-            env!("CARGO_PKG_VERSION").to_owned(),
-        ),
-        (
-            "custlake.schema_version".to_owned(),
-            SCHEMA_VERSION.to_string(),
-        ),
-        ("custlake.run_id".to_owned(), run_id.to_owned()),
-        ("custlake.dataset".to_owned(), record.dataset.clone()),
-        ("custlake.source".to_owned(), record.source.clone()),
-        ("custlake.tenant".to_owned(), record.tenant.clone()),
-        (
-            "custlake.compacted_from".to_owned(),
-            compacted_from.join(","),
-        ),
-    ];
+    let merge = PartitionMerge::new(record, changed, dataset);
+    let mut metadata = file_metadata(run_id, &record.target());
+    metadata.push(("custlake.compacted_from".to_owned(), merge.compacted_from()));
     let writer = output.snapshot_writer(record.target(), dataset.schema(), metadata, parquet)?;
     let writer = spawn_writer(writer);
-    let mut failure = None;
-    'sources: for (sequence, content) in sources {
-        for file in &content.files {
-            let mut batches = match read_file(output.location(), &file.path, None).await {
-                Ok(batches) => batches,
-                Err(e) => {
-                    failure = Some(e);
-                    break 'sources;
-                }
-            };
-            while let Some(batch) = batches.recv().await {
-                let kept = batch.and_then(|batch| {
-                    let keys = text_column(&batch, key_column, &file.path)?;
-                    let entities = if rejects {
-                        Some(text_column(&batch, "entity", &file.path)?)
-                    } else {
-                        None
-                    };
-                    let keep: BooleanArray = (0..batch.num_rows())
-                        .map(|row| {
-                            let entity = match &entities {
-                                Some(e) => e.get(row).cloned().flatten().unwrap_or_default(),
-                                None => record.dataset.clone(),
-                            };
-                            let key = keys.get(row).and_then(|k| k.as_deref());
-                            let full = full_at.get(entity.as_str()).copied().unwrap_or(0);
-                            Some(keep_row(sequence, full, key, changed.get(&entity)))
-                        })
-                        .collect();
-                    filter_record_batch(&batch, &keep).map_err(|error| SinkError::Parquet {
-                        path: file.path.clone().into(),
-                        error: error.into(),
-                    })
-                });
-                match kept {
-                    Ok(batch) if batch.num_rows() == 0 => {}
-                    Ok(batch) => {
-                        if writer.batches.send(batch).await.is_err() {
-                            // The writer stopped; its own error is reported below.
-                            break 'sources;
-                        }
-                    }
-                    Err(e) => {
-                        failure = Some(e);
-                        break 'sources;
-                    }
-                }
-            }
-        }
-    }
-    drop(writer.batches);
-    let staged = match writer.done.await {
+    let failure = merge
+        .copy_rows(output.location(), &writer.batches)
+        .await
+        .err();
+    let staged = match close_writer(writer).await {
         Ok(result) => result,
         Err(join_error) => Err(SinkError::Catalog {
             location: record.target().to_string(),
@@ -327,6 +245,102 @@ async fn merge_partition(
             Err(error)
         }
         (Some(error), Err(_)) => Err(error),
+    }
+}
+
+/// Which rows of one partition's snapshot and deltas survive its compaction.
+struct PartitionMerge<'a> {
+    record: &'a PartitionRecord,
+    changed: &'a ChangedKeys,
+    key_column: &'static str,
+    rejects: bool,
+    /// The last delta that fetched an entity in full: earlier rows of that entity are replaced.
+    full_at: HashMap<&'a str, u64>,
+}
+
+impl<'a> PartitionMerge<'a> {
+    fn new(record: &'a PartitionRecord, changed: &'a ChangedKeys, dataset: Dataset) -> Self {
+        let mut full_at: HashMap<&str, u64> = HashMap::new();
+        for delta in &record.deltas {
+            for (entity, kind) in &delta.entities {
+                if *kind == DeltaKind::Full {
+                    let at = full_at.entry(entity.as_str()).or_insert(0);
+                    *at = (*at).max(delta.sequence);
+                }
+            }
+        }
+        Self {
+            record,
+            changed,
+            key_column: key_column(&record.dataset).unwrap_or("record_key"),
+            rejects: dataset == Dataset::Rejects,
+            full_at,
+        }
+    }
+
+    /// The runs whose rows the new snapshot holds (the `custlake.compacted_from` metadata).
+    fn compacted_from(&self) -> String {
+        let mut compacted_from = vec![self.record.snapshot.run_id.clone()];
+        compacted_from.extend(self.record.deltas.iter().map(|d| d.content.run_id.clone()));
+        compacted_from.join(",")
+    }
+
+    /// Sends the surviving rows of the snapshot, then of each delta in commit order, to
+    /// `writer`. A writer that stopped ends the copy without an error here (its own error is
+    /// the one to report).
+    async fn copy_rows(
+        &self,
+        location: &OutputLocation,
+        writer: &mpsc::Sender<RecordBatch>,
+    ) -> Result<(), SinkError> {
+        let mut sources = vec![(0u64, &self.record.snapshot)];
+        sources.extend(self.record.deltas.iter().map(|d| (d.sequence, &d.content)));
+        for (sequence, content) in sources {
+            for file in &content.files {
+                let mut batches = read_file(location, &file.path, None).await?;
+                while let Some(batch) = batches.recv().await {
+                    let kept =
+                        batch.and_then(|batch| self.kept_rows(&batch, sequence, &file.path))?;
+                    if kept.num_rows() == 0 {
+                        continue;
+                    }
+                    if writer.send(kept).await.is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The rows of `batch`, read from the source at `sequence` (file `path`), that survive.
+    fn kept_rows(
+        &self,
+        batch: &RecordBatch,
+        sequence: u64,
+        path: &str,
+    ) -> Result<RecordBatch, SinkError> {
+        let keys = text_column(batch, self.key_column, path)?;
+        let entities = if self.rejects {
+            Some(text_column(batch, "entity", path)?)
+        } else {
+            None
+        };
+        let keep: BooleanArray = (0..batch.num_rows())
+            .map(|row| {
+                let entity = match &entities {
+                    Some(e) => e.get(row).cloned().flatten().unwrap_or_default(),
+                    None => self.record.dataset.clone(),
+                };
+                let key = keys.get(row).and_then(|k| k.as_deref());
+                let full = self.full_at.get(entity.as_str()).copied().unwrap_or(0);
+                Some(keep_row(sequence, full, key, self.changed.get(&entity)))
+            })
+            .collect();
+        filter_record_batch(batch, &keep).map_err(|error| SinkError::Parquet {
+            path: path.to_owned().into(),
+            error: error.into(),
+        })
     }
 }
 

@@ -1,6 +1,8 @@
 //! The output side of one run (an export or a compaction): opens the output and its catalog,
-//! hands out partition writers, commits partitions as their source finishes, and at the end
-//! writes the catalog, the run manifest, the markers, and removes what is no longer referenced.
+//! hands out partition writers, commits partitions as their source finishes (with the
+//! incremental publish rules), and at the end writes the catalog and has the run manifest
+//! written ([`crate::commit::manifest`]) and what is no longer referenced removed
+//! ([`crate::commit::cleanup`]).
 //!
 //! The order at the end is the commit protocol of both outputs:
 //! catalog (`_current.json`) → run manifest → `_SUCCESS` markers (object stores) → clean-up.
@@ -15,25 +17,18 @@ use std::sync::{Mutex, MutexGuard};
 use arrow::datatypes::SchemaRef;
 use chrono::Utc;
 
-use crate::commit::catalog::{
-    Catalog, Content, DeltaKind, DeltaRecord, EntityMark, Marker, marker_json,
-};
+use crate::commit::catalog::{Catalog, Content, DeltaKind, DeltaRecord, EntityMark};
+use crate::commit::cleanup::CleanUp;
 use crate::commit::manifest::{ManifestFile, RunManifest, SourceReport};
 use crate::commit::partition::CommittedPartition;
 use crate::config::ParquetSinkConfig;
 use crate::config::ValidatedSource;
 use crate::incremental::{MarkWatcher, SourcePlan, missing_mark_warning, next_mark, plan_source};
-use crate::layout::DELTAS_DIR;
-use crate::layout::MANIFEST_DIR;
-use crate::layout::MARKER_FILE;
 use crate::layout::PartitionTarget;
 use crate::run::error::ExportError;
 use crate::write::SinkError;
-use crate::write::location::{ObjectStoreOutput, OutputLocation};
-use crate::write::object_store::commit::{
-    check_access, delete_all, put_object, remove_unreferenced,
-};
-use crate::write::parquet::remove_run_staging;
+use crate::write::location::OutputLocation;
+use crate::write::object_store::commit::check_access;
 use crate::write::partition::{PartitionPlace, PartitionWriter, StagedPartition};
 
 /// The output of one run.
@@ -272,61 +267,15 @@ impl RunOutput {
     /// returns the run's published files and unchanged partitions for the run manifest.
     /// Problems after the commit point become warnings.
     pub async fn commit_catalog(&self) -> Result<CatalogCommit, ExportError> {
+        let Pending {
+            partitions,
+            marks,
+            mut consumed,
+            touched,
+        } = std::mem::take(&mut *self.pending());
         let mut commit = CatalogCommit::default();
-        let (partitions, marks, mut consumed, touched) = {
-            let mut pending = self.pending();
-            (
-                std::mem::take(&mut pending.partitions),
-                std::mem::take(&mut pending.marks),
-                std::mem::take(&mut pending.consumed),
-                std::mem::take(&mut pending.touched),
-            )
-        };
         let mut catalog = self.catalog.clone();
-        let sequence = catalog.next_delta_sequence();
-        let mut published = Vec::new();
-        for (committed, entities) in &partitions {
-            let target = &committed.place.target;
-            if committed.unchanged {
-                if !committed.place.delta {
-                    commit.unchanged.push(target.to_string());
-                }
-                continue;
-            }
-            if committed.place.delta {
-                let delta = DeltaRecord {
-                    sequence,
-                    entities: entities.clone(),
-                    content: committed.content.clone(),
-                };
-                if !catalog.add_delta(target, delta) {
-                    commit.warnings.push(format!(
-                        "{target}: an incremental delta was written without a snapshot to add it \
-                         to; run `custlake export --full` for this source"
-                    ));
-                }
-            } else {
-                // A new full snapshot supersedes the deltas recorded against the old one (a
-                // compaction lists them itself).
-                if let Some(old) = catalog.partition(target) {
-                    let stale = old.deltas.iter().filter(|d| !consumed.contains(d));
-                    let stale: Vec<DeltaRecord> = stale.cloned().collect();
-                    consumed.extend(stale);
-                }
-                catalog.set_snapshot(target, committed.content.clone());
-            }
-            published.push(committed);
-            commit
-                .files
-                .extend(committed.content.files.iter().map(|file| ManifestFile {
-                    dataset: target.dataset.clone(),
-                    source: target.source.clone(),
-                    tenant: target.tenant.clone(),
-                    path: file.path.clone(),
-                    rows: file.rows,
-                    bytes: file.bytes,
-                }));
-        }
+        let published = record_partitions(&mut catalog, &partitions, &mut consumed, &mut commit);
         for (source, tenant, mark) in marks {
             catalog.set_mark(&source, &tenant, mark);
         }
@@ -339,129 +288,23 @@ impl RunOutput {
                 .await
                 .map_err(ExportError::Catalog)?;
         }
-        self.clean_up(
-            &catalog,
-            &published,
-            &consumed,
-            &touched,
-            &mut commit.warnings,
-        )
-        .await;
+        let clean_up = CleanUp {
+            run_id: &self.run_id,
+            catalog: &catalog,
+            published: &published,
+            consumed: &consumed,
+            touched: &touched,
+        };
+        commit.warnings.extend(clean_up.run(&self.location).await);
         Ok(commit)
     }
 
     /// Writes the run manifest `_manifests/<run_id>.json`.
     pub async fn write_manifest(&self, manifest: &RunManifest) -> Result<(), ExportError> {
-        match &self.location {
-            OutputLocation::Local(dir) => manifest
-                .write_atomically(dir)
-                .map(|_| ())
-                .map_err(ExportError::Manifest),
-            OutputLocation::ObjectStore(store) => {
-                crate::layout::validate_run_id(&manifest.run_id)
-                    .map_err(|e| ExportError::Manifest(e.into()))?;
-                let mut json = serde_json::to_vec_pretty(manifest).map_err(|error| {
-                    ExportError::Manifest(SinkError::ManifestEncode {
-                        path: format!("{MANIFEST_DIR}/{}.json", manifest.run_id).into(),
-                        error,
-                    })
-                })?;
-                json.push(b'\n');
-                let relative = format!("{MANIFEST_DIR}/{}.json", manifest.run_id);
-                put_object(store, &relative, json)
-                    .await
-                    .map_err(ExportError::Manifest)
-            }
-        }
-    }
-
-    /// After the commit: markers (object stores), unreferenced files of the committed
-    /// partitions, consumed deltas, and the run's staging folders (local).
-    async fn clean_up(
-        &self,
-        catalog: &Catalog,
-        published: &[&CommittedPartition],
-        consumed: &[DeltaRecord],
-        touched: &[PartitionPlace],
-        warnings: &mut Vec<String>,
-    ) {
-        match &self.location {
-            OutputLocation::ObjectStore(store) => {
-                for committed in published {
-                    if let Err(e) = put_marker(store, committed).await {
-                        warnings.push(format!("a _SUCCESS marker was not written: {e}"));
-                    }
-                }
-                let mut swept = BTreeSet::new();
-                for place in touched {
-                    let dir = place.relative_dir();
-                    if !swept.insert(dir.clone()) {
-                        continue;
-                    }
-                    let record = catalog.partition(&place.target);
-                    let keep: BTreeSet<String> = match record {
-                        Some(r) if place.delta => r
-                            .deltas
-                            .iter()
-                            .filter(|d| d.content.run_id == place.run_id)
-                            .flat_map(|d| d.content.files.iter().map(|f| f.path.clone()))
-                            .collect(),
-                        Some(r) => r.snapshot.files.iter().map(|f| f.path.clone()).collect(),
-                        None => BTreeSet::new(),
-                    };
-                    if let Err(e) = remove_unreferenced(store, &dir, &keep).await {
-                        warnings.push(format!("unreferenced files were not deleted: {e}"));
-                    }
-                }
-                let mut stale: Vec<String> = Vec::new();
-                for delta in consumed {
-                    stale.extend(delta.content.files.iter().map(|f| f.path.clone()));
-                    let dirs: BTreeSet<&str> = delta
-                        .content
-                        .files
-                        .iter()
-                        .filter_map(|f| f.path.rsplit_once('/').map(|(dir, _)| dir))
-                        .collect();
-                    stale.extend(dirs.into_iter().map(|d| format!("{d}/{MARKER_FILE}")));
-                }
-                if let Err(e) = delete_all(store, &stale).await {
-                    warnings.push(format!("compacted deltas were not all deleted: {e}"));
-                }
-                let work_dir = store.local_work_dir();
-                if work_dir.exists() {
-                    if let Err(e) = remove_run_staging(&work_dir, &self.run_id) {
-                        warnings.push(format!("local work folder not cleaned up: {e}"));
-                    }
-                    // Only succeeds once nothing else is left in it.
-                    let _ = std::fs::remove_dir(&work_dir);
-                }
-            }
-            OutputLocation::Local(dir) => {
-                for delta in consumed {
-                    let dirs: BTreeSet<&str> = delta
-                        .content
-                        .files
-                        .iter()
-                        .filter_map(|f| f.path.rsplit_once('/').map(|(d, _)| d))
-                        .collect();
-                    for relative in dirs {
-                        if let Err(e) = remove_local_delta(dir, relative) {
-                            warnings.push(format!("a compacted delta was not deleted: {e}"));
-                        }
-                    }
-                }
-                if let Err(e) = remove_run_staging(dir, &self.run_id) {
-                    warnings.push(format!("staging folder not cleaned up: {e}"));
-                }
-                let delta_root = dir.join(DELTAS_DIR).join(format!("run_id={}", self.run_id));
-                if delta_root.exists() {
-                    if let Err(e) = remove_run_staging(&delta_root, &self.run_id) {
-                        warnings.push(format!("staging folder not cleaned up: {e}"));
-                    }
-                    remove_empty_ancestors(&delta_root, dir);
-                }
-            }
-        }
+        manifest
+            .write_to(&self.location)
+            .await
+            .map_err(ExportError::Manifest)
     }
 
     fn pending(&self) -> MutexGuard<'_, Pending> {
@@ -492,6 +335,63 @@ impl CatalogCommit {
     }
 }
 
+/// Applies the run's committed `partitions` to `catalog`: a new snapshot replaces the
+/// partition's snapshot (and supersedes its deltas, which join `consumed`), a delta is added
+/// with the run's sequence. Lists the published files and unchanged partitions in `commit`;
+/// returns the partitions whose content became current.
+fn record_partitions<'a>(
+    catalog: &mut Catalog,
+    partitions: &'a [(CommittedPartition, BTreeMap<String, DeltaKind>)],
+    consumed: &mut Vec<DeltaRecord>,
+    commit: &mut CatalogCommit,
+) -> Vec<&'a CommittedPartition> {
+    let sequence = catalog.next_delta_sequence();
+    let mut published = Vec::new();
+    for (committed, entities) in partitions {
+        let target = &committed.place.target;
+        if committed.unchanged {
+            if !committed.place.delta {
+                commit.unchanged.push(target.to_string());
+            }
+            continue;
+        }
+        if committed.place.delta {
+            let delta = DeltaRecord {
+                sequence,
+                entities: entities.clone(),
+                content: committed.content.clone(),
+            };
+            if !catalog.add_delta(target, delta) {
+                commit.warnings.push(format!(
+                    "{target}: an incremental delta was written without a snapshot to add it \
+                     to; run `custlake export --full` for this source"
+                ));
+            }
+        } else {
+            // A new full snapshot supersedes the deltas recorded against the old one (a
+            // compaction lists them itself).
+            if let Some(old) = catalog.partition(target) {
+                let stale = old.deltas.iter().filter(|d| !consumed.contains(d));
+                let stale: Vec<DeltaRecord> = stale.cloned().collect();
+                consumed.extend(stale);
+            }
+            catalog.set_snapshot(target, committed.content.clone());
+        }
+        published.push(committed);
+        commit
+            .files
+            .extend(committed.content.files.iter().map(|file| ManifestFile {
+                dataset: target.dataset.clone(),
+                source: target.source.clone(),
+                tenant: target.tenant.clone(),
+                path: file.path.clone(),
+                rows: file.rows,
+                bytes: file.bytes,
+            }));
+    }
+    published
+}
+
 /// Creates the folder and probes that it can be written (creating it may succeed on a
 /// read-only mount that already has it).
 fn prepare_local(out: &Path) -> std::io::Result<()> {
@@ -499,49 +399,4 @@ fn prepare_local(out: &Path) -> std::io::Result<()> {
     let probe = out.join(format!(".custlake-write-probe-{}", std::process::id()));
     std::fs::write(&probe, b"")?;
     std::fs::remove_file(&probe)
-}
-
-async fn put_marker(
-    store: &ObjectStoreOutput,
-    committed: &CommittedPartition,
-) -> Result<(), SinkError> {
-    let target = &committed.place.target;
-    let marker = Marker {
-        dataset: target.dataset.clone(),
-        source: target.source.clone(),
-        tenant: target.tenant.clone(),
-        delta: committed.place.delta,
-        content: committed.content.clone(),
-    };
-    let relative = format!("{}/{MARKER_FILE}", committed.place.relative_dir());
-    put_object(store, &relative, marker_json(&marker)).await
-}
-
-/// Deletes one compacted delta partition folder (`_deltas/run_id=<r>/<dataset>/source=/tenant=`)
-/// and the folders above it that became empty, up to `_deltas`.
-fn remove_local_delta(root: &Path, relative: &str) -> Result<(), SinkError> {
-    if !relative.starts_with(&format!("{DELTAS_DIR}/")) || relative.contains("..") {
-        return Ok(());
-    }
-    let dir = root.join(relative);
-    match std::fs::remove_dir_all(&dir) {
-        Ok(()) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => return Err(SinkError::io("remove folder", dir, error)),
-    }
-    remove_empty_ancestors(&dir, root);
-    Ok(())
-}
-
-/// Removes `dir`'s empty ancestors (and `dir`), stopping below `root`.
-fn remove_empty_ancestors(dir: &Path, root: &Path) {
-    for ancestor in dir.ancestors() {
-        if ancestor == root || !ancestor.starts_with(root) {
-            break;
-        }
-        // Fails (and stops) at the first folder that still holds something.
-        if std::fs::remove_dir(ancestor).is_err() && ancestor.exists() {
-            break;
-        }
-    }
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use parquet::errors::ParquetError;
 
+use crate::config::InvalidParquetSetting;
 use crate::layout::InvalidName;
 
 /// Why writing, committing or cleaning up a snapshot (or the run manifest) failed.
@@ -179,6 +180,15 @@ fn io_hint(error: &io::Error) -> &'static str {
             "make sure only one custlake run writes to this output folder at a time"
         }
         _ => "check the output folder and run again",
+    }
+}
+
+impl From<InvalidParquetSetting> for SinkError {
+    fn from(e: InvalidParquetSetting) -> Self {
+        SinkError::InvalidConfig {
+            setting: e.setting,
+            reason: e.reason,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub(crate) mod location;
 pub(crate) mod object_store;
 pub(crate) mod parquet;
 pub(crate) mod partition;
+pub(crate) mod rotating;
 pub(crate) mod writers;
 
 pub use error::SinkError;

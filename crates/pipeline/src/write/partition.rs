@@ -12,10 +12,7 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 
 use crate::config::ParquetSinkConfig;
-use crate::layout::DELTAS_DIR;
-use crate::layout::PartitionTarget;
-use crate::layout::slash;
-use crate::layout::validate_run_id;
+use crate::layout::{self, PartitionTarget, slash, validate_run_id};
 use crate::write::SinkError;
 use crate::write::content_hash::ContentHasher;
 use crate::write::location::OutputLocation;
@@ -56,7 +53,7 @@ impl PartitionPlace {
     pub fn relative_dir(&self) -> String {
         let partition = slash(&self.target.relative_dir());
         if self.delta {
-            format!("{DELTAS_DIR}/run_id={}/{partition}", self.run_id)
+            format!("{}/{partition}", layout::delta_run_dir(&self.run_id))
         } else {
             partition
         }
@@ -66,7 +63,7 @@ impl PartitionPlace {
     /// `<out>/_deltas/run_id=<run>` (so its staging and commit happen inside that folder).
     pub(crate) fn local_root(&self, out: &Path) -> PathBuf {
         if self.delta {
-            out.join(DELTAS_DIR).join(format!("run_id={}", self.run_id))
+            out.join(layout::delta_run_dir(&self.run_id))
         } else {
             out.to_path_buf()
         }

@@ -23,19 +23,10 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStoreExt, PutPayload};
 use tokio::runtime::Handle;
 
+use crate::layout;
 use crate::write::SinkError;
 use crate::write::location::ObjectStoreOutput;
-
-/// One completed upload.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UploadedFile {
-    /// `part-<run_id>-NNNNN.parquet`.
-    pub file_name: String,
-    /// Rows in the file.
-    pub rows: u64,
-    /// Size in bytes.
-    pub bytes: u64,
-}
+use crate::write::rotating::PartFile;
 
 /// A partition's files, uploaded but not yet referenced by the catalog.
 #[must_use = "uploaded files are invisible until the catalog commit; commit or delete them"]
@@ -43,14 +34,14 @@ pub struct UploadedFile {
 pub struct UploadedSnapshot {
     output: ObjectStoreOutput,
     relative_dir: String,
-    files: Vec<UploadedFile>,
+    files: Vec<PartFile>,
 }
 
 impl UploadedSnapshot {
     pub(crate) fn new(
         output: ObjectStoreOutput,
         relative_dir: String,
-        files: Vec<UploadedFile>,
+        files: Vec<PartFile>,
     ) -> Self {
         Self {
             output,
@@ -60,7 +51,7 @@ impl UploadedSnapshot {
     }
 
     /// The files, in write order.
-    pub fn files(&self) -> &[UploadedFile] {
+    pub fn files(&self) -> &[PartFile] {
         &self.files
     }
 
@@ -180,7 +171,7 @@ pub async fn remove_unreferenced(
         .into_iter()
         .filter(|path| {
             let name = path.rsplit('/').next().unwrap_or_default();
-            name.starts_with("part-") && name.ends_with(".parquet") && !keep.contains(path)
+            layout::is_part_file_name(name) && !keep.contains(path)
         })
         .collect();
     let count = stale.len();

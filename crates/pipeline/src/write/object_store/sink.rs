@@ -14,15 +14,14 @@ use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
 use object_store::buffered::BufWriter;
-use parquet::arrow::ArrowWriter;
-use parquet::file::properties::WriterProperties;
 use tokio::io::AsyncWriteExt;
 use tokio::runtime::Handle;
 
-use super::commit::{UploadedFile, UploadedSnapshot};
+use super::commit::UploadedSnapshot;
 use crate::config::ParquetSinkConfig;
 use crate::write::SinkError;
 use crate::write::location::ObjectStoreOutput;
+use crate::write::rotating::{PartStore, RotatingWriter};
 
 /// Encoded bytes collected before they are handed to the upload (the writer calls with small
 /// slices; handing over fewer, larger chunks keeps the async hand-offs cheap).
@@ -34,29 +33,58 @@ const PARTS_IN_FLIGHT: usize = 2;
 /// Writes one partition's files for one run straight to the object store.
 ///
 /// Files are named `part-<run_id>-00000.parquet`, `-00001`, ... under `relative_dir` and rotate
-/// like the local sink's. Dropping the writer without [`finish`](Self::finish) aborts the open
-/// upload and deletes the files already uploaded (best effort; leftovers are removed by the
-/// next commit of the partition).
+/// like the local sink's ([`crate::write::rotating`]). Dropping the writer without
+/// [`finish`](Self::finish) aborts the open upload and deletes the files already uploaded (best
+/// effort; leftovers are removed by the next commit of the partition).
 pub struct ObjectSnapshotWriter {
+    /// `None` once `finish` handed the files to an [`UploadedSnapshot`].
+    parts: Option<RotatingWriter<UploadPrefix>>,
+}
+
+/// Part files uploaded under one prefix of the store, each completed when sealed.
+pub(crate) struct UploadPrefix {
     output: ObjectStoreOutput,
     runtime: Handle,
     relative_dir: String,
-    run_id: String,
-    schema: SchemaRef,
-    properties: WriterProperties,
-    max_rows_per_file: u64,
-    max_bytes_per_file: u64,
-    current: Option<OpenObject>,
-    closed: Vec<UploadedFile>,
-    /// False once `finish` handed the files to an [`UploadedSnapshot`].
-    owns_files: bool,
 }
 
-/// The file being uploaded.
-struct OpenObject {
-    file_name: String,
-    writer: ArrowWriter<UploadStream>,
-    rows: u64,
+impl PartStore for UploadPrefix {
+    type Sink = UploadStream;
+
+    fn open(&mut self, file_name: &str) -> Result<UploadStream, SinkError> {
+        let relative = format!("{}/{file_name}", self.relative_dir);
+        let key = self.output.key(&relative);
+        let upload = BufWriter::with_capacity(
+            self.output.store.clone(),
+            key,
+            self.output.multipart_threshold,
+        )
+        .with_max_concurrency(PARTS_IN_FLIGHT);
+        Ok(UploadStream {
+            runtime: self.runtime.clone(),
+            upload: Some(upload),
+            pending: Vec::with_capacity(HANDOFF_BYTES),
+            failure: None,
+            location: self.output.display(&relative),
+        })
+    }
+
+    fn seal(&mut self, _file_name: &str, stream: &mut UploadStream) -> Result<(), SinkError> {
+        stream.complete()
+    }
+
+    fn explain(
+        &mut self,
+        _file_name: &str,
+        stream: &mut UploadStream,
+        error: parquet::errors::ParquetError,
+    ) -> SinkError {
+        stream.explain(error)
+    }
+
+    fn discard(&mut self, stream: &mut UploadStream) {
+        stream.abort();
+    }
 }
 
 impl ObjectSnapshotWriter {
@@ -78,144 +106,64 @@ impl ObjectSnapshotWriter {
                 source: "no async runtime to run uploads on (a bug in the caller)".into(),
             },
         })?;
-        Ok(Self {
+        let prefix = UploadPrefix {
             output: output.clone(),
             runtime,
             relative_dir,
-            run_id: run_id.to_owned(),
-            schema,
-            properties: config.writer_properties(&metadata)?,
-            max_rows_per_file: config.max_rows_per_file,
-            max_bytes_per_file: config.max_bytes_per_file,
-            current: None,
-            closed: Vec::new(),
-            owns_files: true,
+        };
+        Ok(Self {
+            parts: Some(RotatingWriter::new(
+                prefix, run_id, schema, &metadata, config,
+            )?),
         })
     }
 
     /// Appends a batch, splitting it across files when it crosses `max_rows_per_file`.
     /// Blocks while the upload catches up; call it from a blocking thread.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), SinkError> {
-        let total = batch.num_rows();
-        let mut offset = 0;
-        while offset < total {
-            let (max_rows, max_bytes) = (self.max_rows_per_file, self.max_bytes_per_file);
-            let part = self.open_part()?;
-            let room =
-                usize::try_from(max_rows.saturating_sub(part.rows).max(1)).unwrap_or(usize::MAX);
-            let take = room.min(total - offset);
-            if let Err(error) = part.writer.write(&batch.slice(offset, take)) {
-                let error = part.writer.inner_mut().explain(error);
-                return Err(self.failure(error));
-            }
-            part.rows += take as u64;
-            offset += take;
-            let bytes = (part.writer.bytes_written() + part.writer.in_progress_size()) as u64;
-            if part.rows >= max_rows || bytes >= max_bytes {
-                self.close_part()?;
-            }
+        match self.parts.as_mut() {
+            Some(parts) => parts.write(batch),
+            None => Err(finished()),
         }
-        Ok(())
     }
 
     /// Completes every upload and hands the files over for the catalog commit. A snapshot
     /// without rows still gets one file holding just the schema, as locally.
     pub fn finish(mut self) -> Result<UploadedSnapshot, SinkError> {
-        if self.closed.is_empty() {
-            self.open_part()?;
+        let parts = self.parts.take().ok_or_else(finished)?;
+        match parts.finish() {
+            Ok((prefix, files)) => Ok(UploadedSnapshot::new(
+                prefix.output,
+                prefix.relative_dir,
+                files,
+            )),
+            Err(error) => Err(error),
         }
-        self.close_part()?;
-        self.owns_files = false;
-        Ok(UploadedSnapshot::new(
-            self.output.clone(),
-            self.relative_dir.clone(),
-            std::mem::take(&mut self.closed),
-        ))
     }
+}
 
-    fn open_part(&mut self) -> Result<&mut OpenObject, SinkError> {
-        let part = match self.current.take() {
-            Some(part) => part,
-            None => self.new_part()?,
-        };
-        Ok(self.current.insert(part))
-    }
-
-    fn new_part(&self) -> Result<OpenObject, SinkError> {
-        let index = u32::try_from(self.closed.len()).unwrap_or(u32::MAX);
-        let file_name = format!("part-{}-{index:05}.parquet", self.run_id);
-        let relative = format!("{}/{file_name}", self.relative_dir);
-        let key = self.output.key(&relative);
-        let upload = BufWriter::with_capacity(
-            self.output.store.clone(),
-            key,
-            self.output.multipart_threshold,
-        )
-        .with_max_concurrency(PARTS_IN_FLIGHT);
-        let stream = UploadStream {
-            runtime: self.runtime.clone(),
-            upload: Some(upload),
-            pending: Vec::with_capacity(HANDOFF_BYTES),
-            failure: None,
-            location: self.output.display(&relative),
-        };
-        let writer =
-            ArrowWriter::try_new(stream, self.schema.clone(), Some(self.properties.clone()))
-                .map_err(|error| SinkError::Parquet {
-                    path: relative.into(),
-                    error,
-                })?;
-        Ok(OpenObject {
-            file_name,
-            writer,
-            rows: 0,
-        })
-    }
-
-    /// Writes the footer of the open file (if any) and completes its upload.
-    fn close_part(&mut self) -> Result<(), SinkError> {
-        let Some(mut part) = self.current.take() else {
-            return Ok(());
-        };
-        if let Err(error) = part.writer.finish() {
-            let error = part.writer.inner_mut().explain(error);
-            self.current = Some(part);
-            return Err(self.failure(error));
-        }
-        let bytes = part.writer.bytes_written() as u64;
-        if let Err(error) = part.writer.inner_mut().complete() {
-            self.current = Some(part);
-            return Err(self.failure(error));
-        }
-        self.closed.push(UploadedFile {
-            file_name: part.file_name,
-            rows: part.rows,
-            bytes,
-        });
-        Ok(())
-    }
-
-    /// Reports `error` after aborting the open upload, so no part lingers in the bucket.
-    fn failure(&mut self, error: SinkError) -> SinkError {
-        if let Some(mut part) = self.current.take() {
-            part.writer.inner_mut().abort();
-        }
-        error
+/// The error of using a writer after `finish`.
+fn finished() -> SinkError {
+    SinkError::ObjectStore {
+        action: "write to",
+        location: "a finished snapshot".into(),
+        error: object_store::Error::Generic {
+            store: "S3",
+            source: "the snapshot was already finished".into(),
+        },
     }
 }
 
 impl Drop for ObjectSnapshotWriter {
     fn drop(&mut self) {
-        if !self.owns_files {
+        let Some(parts) = self.parts.take() else {
             return;
-        }
-        if let Some(mut part) = self.current.take() {
-            part.writer.inner_mut().abort();
-        }
-        let files = std::mem::take(&mut self.closed);
+        };
+        let (prefix, files) = parts.abandon();
         if !files.is_empty() {
-            UploadedSnapshot::new(self.output.clone(), self.relative_dir.clone(), files)
-                .delete_in_background(&self.runtime);
+            let runtime = prefix.runtime.clone();
+            UploadedSnapshot::new(prefix.output, prefix.relative_dir, files)
+                .delete_in_background(&runtime);
         }
     }
 }
@@ -224,7 +172,7 @@ impl Drop for ObjectSnapshotWriter {
 ///
 /// Hand-written because parquet's async writer would run the CPU-heavy encoding on the async
 /// runtime; this keeps encoding on the caller's blocking thread and only the uploads async.
-struct UploadStream {
+pub(crate) struct UploadStream {
     runtime: Handle,
     upload: Option<BufWriter>,
     pending: Vec<u8>,

@@ -11,14 +11,7 @@ use super::swap::{SwapMethod, swap_into_place};
 use crate::layout::{self, PartitionTarget, STAGING_DIR};
 use crate::write::SinkError;
 use crate::write::durable::sync_dir;
-
-/// One closed, fsynced file in the staging folder.
-#[derive(Debug, Clone)]
-pub(crate) struct StagedFile {
-    pub(crate) file_name: String,
-    pub(crate) rows: u64,
-    pub(crate) bytes: u64,
-}
+use crate::write::rotating::PartFile;
 
 /// A complete snapshot waiting in staging: the pipeline commits it once its source finished
 /// without error, and aborts it otherwise.
@@ -31,7 +24,7 @@ pub struct StagedSnapshot {
     target: PartitionTarget,
     run_id: String,
     staging_dir: PathBuf,
-    files: Vec<StagedFile>,
+    files: Vec<PartFile>,
     /// False once commit or abort has taken responsibility for the staging folder.
     owns_staging: bool,
 }
@@ -42,7 +35,7 @@ impl StagedSnapshot {
         target: PartitionTarget,
         run_id: String,
         staging_dir: PathBuf,
-        files: Vec<StagedFile>,
+        files: Vec<PartFile>,
     ) -> Self {
         Self {
             out_root,

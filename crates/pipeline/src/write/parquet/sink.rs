@@ -7,21 +7,20 @@ use std::path::{Path, PathBuf};
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::ArrowWriter;
-use parquet::file::properties::WriterProperties;
+use parquet::errors::ParquetError;
 
-use super::commit::{StagedFile, StagedSnapshot};
+use super::commit::StagedSnapshot;
 use crate::config::ParquetSinkConfig;
 use crate::layout::{self, PartitionTarget};
 use crate::write::SinkError;
 use crate::write::durable::sync_dir;
+use crate::write::rotating::{PartStore, RotatingWriter};
 
 /// Writes one (dataset, source, tenant) snapshot for one run.
 ///
 /// Synchronous on purpose: Parquet encoding is CPU work, so the pipeline runs the writer on a
-/// blocking thread fed by a bounded channel, which keeps memory flat. Files are named
-/// `part-<run_id>-00000.parquet`, `-00001`, ... and a new one starts when `max_rows_per_file` or
-/// (approximately) `max_bytes_per_file` is reached.
+/// blocking thread fed by a bounded channel, which keeps memory flat. Files rotate as described
+/// in [`crate::write::rotating`].
 ///
 /// Dropping a writer without calling [`finish`](Self::finish) deletes what it staged.
 pub struct SnapshotWriter {
@@ -29,22 +28,38 @@ pub struct SnapshotWriter {
     target: PartitionTarget,
     run_id: String,
     schema: SchemaRef,
-    properties: WriterProperties,
-    max_rows_per_file: u64,
-    max_bytes_per_file: u64,
-    staging_dir: PathBuf,
-    current: Option<OpenPart>,
-    closed: Vec<StagedFile>,
-    /// False once `finish` handed the staged folder to a `StagedSnapshot`.
-    owns_staging: bool,
+    /// `None` once `finish` handed the staged folder to a `StagedSnapshot`.
+    parts: Option<RotatingWriter<StagingFolder>>,
 }
 
-/// The part file being written.
-struct OpenPart {
-    path: PathBuf,
-    file_name: String,
-    writer: ArrowWriter<File>,
-    rows: u64,
+/// Part files in a staging folder, fsynced when sealed.
+pub(crate) struct StagingFolder {
+    dir: PathBuf,
+}
+
+impl PartStore for StagingFolder {
+    type Sink = File;
+
+    fn open(&mut self, file_name: &str) -> Result<File, SinkError> {
+        let path = self.dir.join(file_name);
+        File::create(&path).map_err(|error| SinkError::io("create file", &path, error))
+    }
+
+    fn seal(&mut self, file_name: &str, file: &mut File) -> Result<(), SinkError> {
+        file.sync_all()
+            .map_err(|error| SinkError::io("sync file", &self.dir.join(file_name), error))
+    }
+
+    fn explain(&mut self, file_name: &str, _file: &mut File, error: ParquetError) -> SinkError {
+        SinkError::Parquet {
+            path: self.dir.join(file_name),
+            error,
+        }
+    }
+
+    fn discard(&mut self, _file: &mut File) {
+        // The staging folder is deleted whole when the writer is dropped.
+    }
 }
 
 impl SnapshotWriter {
@@ -68,7 +83,7 @@ impl SnapshotWriter {
         } else {
             out_root
         };
-        let properties = config.writer_properties(&metadata)?;
+        config.validate()?;
 
         let staging_dir = target.staging_dir(out_root, run_id);
         // A folder left by an earlier crashed attempt with the same run id must not leak into
@@ -80,60 +95,40 @@ impl SnapshotWriter {
         }
         fs::create_dir_all(&staging_dir)
             .map_err(|error| SinkError::io("create folder", &staging_dir, error))?;
-
+        let folder = StagingFolder { dir: staging_dir };
+        let parts = RotatingWriter::new(folder, run_id, schema.clone(), &metadata, config);
+        let parts = match parts {
+            Ok(parts) => parts,
+            Err(error) => {
+                let _ = fs::remove_dir_all(target.staging_dir(out_root, run_id));
+                return Err(error);
+            }
+        };
         Ok(Self {
             out_root: out_root.to_path_buf(),
             target,
             run_id: run_id.to_owned(),
             schema,
-            properties,
-            max_rows_per_file: config.max_rows_per_file,
-            max_bytes_per_file: config.max_bytes_per_file,
-            staging_dir,
-            current: None,
-            closed: Vec::new(),
-            owns_staging: true,
+            parts: Some(parts),
         })
-    }
-
-    /// The partition this writer stages.
-    pub fn target(&self) -> &PartitionTarget {
-        &self.target
     }
 
     /// Rows written so far, across all files.
     pub fn rows(&self) -> u64 {
-        let closed: u64 = self.closed.iter().map(|file| file.rows).sum();
-        closed + self.current.as_ref().map_or(0, |part| part.rows)
+        self.parts.as_ref().map_or(0, RotatingWriter::rows)
     }
 
     /// Appends a batch, splitting it across files when it crosses `max_rows_per_file`.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), SinkError> {
         self.check_schema(batch)?;
-        let total = batch.num_rows();
-        let mut offset = 0;
-        while offset < total {
-            let (max_rows, max_bytes) = (self.max_rows_per_file, self.max_bytes_per_file);
-            let part = self.open_part()?;
-            // Never 0: a full file is closed below, so the next turn opens a fresh one.
-            let room =
-                usize::try_from(max_rows.saturating_sub(part.rows).max(1)).unwrap_or(usize::MAX);
-            let take = room.min(total - offset);
-            part.writer
-                .write(&batch.slice(offset, take))
-                .map_err(|error| SinkError::Parquet {
-                    path: part.path.clone(),
-                    error,
-                })?;
-            part.rows += take as u64;
-            offset += take;
-
-            let bytes = (part.writer.bytes_written() + part.writer.in_progress_size()) as u64;
-            if part.rows >= max_rows || bytes >= max_bytes {
-                self.close_part()?;
-            }
+        match self.parts.as_mut() {
+            Some(parts) => parts.write(batch),
+            None => Err(SinkError::io(
+                "write to",
+                &self.target.staging_dir(&self.out_root, &self.run_id),
+                std::io::Error::other("the snapshot was already finished"),
+            )),
         }
-        Ok(())
     }
 
     /// Closes and fsyncs every file and hands the staged folder over for commit or abort.
@@ -141,69 +136,32 @@ impl SnapshotWriter {
     /// A snapshot without rows still gets one valid file holding just the schema, so readers
     /// see the partition, its schema, and that it is empty now.
     pub fn finish(mut self) -> Result<StagedSnapshot, SinkError> {
-        if self.closed.is_empty() {
-            self.open_part()?;
+        let staging_dir = self.target.staging_dir(&self.out_root, &self.run_id);
+        let Some(parts) = self.parts.take() else {
+            return Err(SinkError::io(
+                "finish",
+                &staging_dir,
+                std::io::Error::other("the snapshot was already finished"),
+            ));
+        };
+        let (folder, files) = match parts.finish() {
+            Ok(done) => done,
+            Err(error) => {
+                let _ = fs::remove_dir_all(&staging_dir);
+                return Err(error);
+            }
+        };
+        if let Err(error) = sync_dir(&folder.dir) {
+            let _ = fs::remove_dir_all(&folder.dir);
+            return Err(error);
         }
-        self.close_part()?;
-        sync_dir(&self.staging_dir)?;
-
-        self.owns_staging = false;
         Ok(StagedSnapshot::new(
             std::mem::take(&mut self.out_root),
             self.target.clone(),
             std::mem::take(&mut self.run_id),
-            std::mem::take(&mut self.staging_dir),
-            std::mem::take(&mut self.closed),
+            folder.dir,
+            files,
         ))
-    }
-
-    /// The part file to write into, opening the next one if none is open.
-    fn open_part(&mut self) -> Result<&mut OpenPart, SinkError> {
-        let part = match self.current.take() {
-            Some(part) => part,
-            None => self.new_part()?,
-        };
-        Ok(self.current.insert(part))
-    }
-
-    fn new_part(&self) -> Result<OpenPart, SinkError> {
-        let index = u32::try_from(self.closed.len()).unwrap_or(u32::MAX);
-        let file_name = layout::part_file_name(&self.run_id, index);
-        let path = self.staging_dir.join(&file_name);
-        let file =
-            File::create(&path).map_err(|error| SinkError::io("create file", &path, error))?;
-        let writer = ArrowWriter::try_new(file, self.schema.clone(), Some(self.properties.clone()))
-            .map_err(|error| SinkError::Parquet {
-                path: path.clone(),
-                error,
-            })?;
-        Ok(OpenPart {
-            path,
-            file_name,
-            writer,
-            rows: 0,
-        })
-    }
-
-    /// Writes the footer of the open file (if any) and fsyncs it.
-    fn close_part(&mut self) -> Result<(), SinkError> {
-        let Some(mut part) = self.current.take() else {
-            return Ok(());
-        };
-        part.writer.finish().map_err(|error| SinkError::Parquet {
-            path: part.path.clone(),
-            error,
-        })?;
-        part.writer
-            .inner()
-            .sync_all()
-            .map_err(|error| SinkError::io("sync file", &part.path, error))?;
-        self.closed.push(StagedFile {
-            file_name: part.file_name,
-            rows: part.rows,
-            bytes: part.writer.bytes_written() as u64,
-        });
-        Ok(())
     }
 
     /// Compares names and types only: field metadata is taken from the writer's schema anyway.
@@ -243,10 +201,10 @@ impl SnapshotWriter {
 
 impl Drop for SnapshotWriter {
     fn drop(&mut self) {
-        if self.owns_staging {
+        if let Some(parts) = self.parts.take() {
             // Close the handle before deleting; errors are moot for a snapshot being abandoned.
-            self.current = None;
-            let _ = fs::remove_dir_all(&self.staging_dir);
+            let (folder, _) = parts.abandon();
+            let _ = fs::remove_dir_all(&folder.dir);
         }
     }
 }

@@ -1,0 +1,177 @@
+//! After the catalog commit: what is no longer referenced goes. On an object store the
+//! `_SUCCESS` markers of the published partitions are written, unreferenced files of every
+//! partition the run wrote are deleted, as are consumed deltas and the local work folder;
+//! locally consumed delta folders and the run's staging folders are removed.
+//!
+//! Nothing here can undo the commit: every failure becomes a warning for the run manifest.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::commit::catalog::{Catalog, Content, DeltaRecord, marker_json};
+use crate::commit::partition::{CommittedPartition, marker_of};
+use crate::layout::{DELTAS_DIR, MARKER_FILE};
+use crate::write::SinkError;
+use crate::write::location::{ObjectStoreOutput, OutputLocation};
+use crate::write::object_store::commit::{delete_all, put_object, remove_unreferenced};
+use crate::write::parquet::remove_run_staging;
+use crate::write::partition::PartitionPlace;
+
+/// What a committed catalog leaves to clean up.
+pub(crate) struct CleanUp<'a> {
+    /// The run that committed.
+    pub(crate) run_id: &'a str,
+    /// The catalog as committed.
+    pub(crate) catalog: &'a Catalog,
+    /// Partitions whose new content became current.
+    pub(crate) published: &'a [&'a CommittedPartition],
+    /// Deltas folded into a new snapshot (compaction) or superseded by one.
+    pub(crate) consumed: &'a [DeltaRecord],
+    /// Every partition a writer was created for.
+    pub(crate) touched: &'a [PartitionPlace],
+}
+
+impl CleanUp<'_> {
+    /// Cleans up `location`; returns what did not succeed, as warnings.
+    pub(crate) async fn run(&self, location: &OutputLocation) -> Vec<String> {
+        let mut warnings = Vec::new();
+        match location {
+            OutputLocation::ObjectStore(store) => {
+                self.put_markers(store, &mut warnings).await;
+                self.sweep_touched(store, &mut warnings).await;
+                self.delete_consumed(store, &mut warnings).await;
+                self.remove_work_dir(store, &mut warnings);
+            }
+            OutputLocation::Local(dir) => self.clean_local(dir, &mut warnings),
+        }
+        warnings
+    }
+
+    /// The `_SUCCESS` marker of every published partition.
+    async fn put_markers(&self, store: &ObjectStoreOutput, warnings: &mut Vec<String>) {
+        for committed in self.published {
+            if let Err(e) = put_marker(store, committed).await {
+                warnings.push(format!("a _SUCCESS marker was not written: {e}"));
+            }
+        }
+    }
+
+    /// Deletes what the catalog does not reference in the folders the run wrote (replaced,
+    /// unchanged or failed uploads).
+    async fn sweep_touched(&self, store: &ObjectStoreOutput, warnings: &mut Vec<String>) {
+        let mut swept = BTreeSet::new();
+        for place in self.touched {
+            let dir = place.relative_dir();
+            if !swept.insert(dir.clone()) {
+                continue;
+            }
+            let record = self.catalog.partition(&place.target);
+            let keep: BTreeSet<String> = match record {
+                Some(r) if place.delta => r
+                    .deltas
+                    .iter()
+                    .filter(|d| d.content.run_id == place.run_id)
+                    .flat_map(|d| d.content.files.iter().map(|f| f.path.clone()))
+                    .collect(),
+                Some(r) => r.snapshot.files.iter().map(|f| f.path.clone()).collect(),
+                None => BTreeSet::new(),
+            };
+            if let Err(e) = remove_unreferenced(store, &dir, &keep).await {
+                warnings.push(format!("unreferenced files were not deleted: {e}"));
+            }
+        }
+    }
+
+    /// Deletes the consumed deltas' files and their markers.
+    async fn delete_consumed(&self, store: &ObjectStoreOutput, warnings: &mut Vec<String>) {
+        let mut stale: Vec<String> = Vec::new();
+        for delta in self.consumed {
+            stale.extend(delta.content.files.iter().map(|f| f.path.clone()));
+            let dirs = folders_of(&delta.content);
+            stale.extend(dirs.into_iter().map(|d| format!("{d}/{MARKER_FILE}")));
+        }
+        if let Err(e) = delete_all(store, &stale).await {
+            warnings.push(format!("compacted deltas were not all deleted: {e}"));
+        }
+    }
+
+    /// Removes the run's staging from the local work folder, and the folder once it is empty.
+    fn remove_work_dir(&self, store: &ObjectStoreOutput, warnings: &mut Vec<String>) {
+        let work_dir = store.local_work_dir();
+        if work_dir.exists() {
+            if let Err(e) = remove_run_staging(&work_dir, self.run_id) {
+                warnings.push(format!("local work folder not cleaned up: {e}"));
+            }
+            // Only succeeds once nothing else is left in it.
+            let _ = std::fs::remove_dir(&work_dir);
+        }
+    }
+
+    /// Locally: the consumed delta folders and the run's staging folders.
+    fn clean_local(&self, dir: &Path, warnings: &mut Vec<String>) {
+        for delta in self.consumed {
+            for relative in folders_of(&delta.content) {
+                if let Err(e) = remove_local_delta(dir, relative) {
+                    warnings.push(format!("a compacted delta was not deleted: {e}"));
+                }
+            }
+        }
+        if let Err(e) = remove_run_staging(dir, self.run_id) {
+            warnings.push(format!("staging folder not cleaned up: {e}"));
+        }
+        let delta_root = dir.join(DELTAS_DIR).join(format!("run_id={}", self.run_id));
+        if delta_root.exists() {
+            if let Err(e) = remove_run_staging(&delta_root, self.run_id) {
+                warnings.push(format!("staging folder not cleaned up: {e}"));
+            }
+            remove_empty_ancestors(&delta_root, dir);
+        }
+    }
+}
+
+/// The folders (relative to the output) that hold `content`'s files.
+fn folders_of(content: &Content) -> BTreeSet<&str> {
+    content
+        .files
+        .iter()
+        .filter_map(|f| f.path.rsplit_once('/').map(|(dir, _)| dir))
+        .collect()
+}
+
+async fn put_marker(
+    store: &ObjectStoreOutput,
+    committed: &CommittedPartition,
+) -> Result<(), SinkError> {
+    let marker = marker_of(&committed.place, &committed.content);
+    let relative = format!("{}/{MARKER_FILE}", committed.place.relative_dir());
+    put_object(store, &relative, marker_json(&marker)).await
+}
+
+/// Deletes one compacted delta partition folder (`_deltas/run_id=<r>/<dataset>/source=/tenant=`)
+/// and the folders above it that became empty, up to `_deltas`.
+fn remove_local_delta(root: &Path, relative: &str) -> Result<(), SinkError> {
+    if !relative.starts_with(&format!("{DELTAS_DIR}/")) || relative.contains("..") {
+        return Ok(());
+    }
+    let dir = root.join(relative);
+    match std::fs::remove_dir_all(&dir) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => return Err(SinkError::io("remove folder", dir, error)),
+    }
+    remove_empty_ancestors(&dir, root);
+    Ok(())
+}
+
+/// Removes `dir`'s empty ancestors (and `dir`), stopping below `root`.
+fn remove_empty_ancestors(dir: &Path, root: &Path) {
+    for ancestor in dir.ancestors() {
+        if ancestor == root || !ancestor.starts_with(root) {
+            break;
+        }
+        // Fails (and stops) at the first folder that still holds something.
+        if std::fs::remove_dir(ancestor).is_err() && ancestor.exists() {
+            break;
+        }
+    }
+}
