@@ -118,7 +118,19 @@ impl ProgressObserver for BarsProgress {
 /// Log lines: on start, every `every` per entity, and at the end.
 pub struct LogProgress {
     every: Duration,
-    state: Mutex<HashMap<String, (u64, u64, u64, Instant)>>,
+    state: Mutex<HashMap<String, EntityCounts>>,
+}
+
+/// What the progress lines of one entity report.
+struct EntityCounts {
+    /// Pages planned.
+    pages: u64,
+    /// Pages fetched or replayed.
+    done: u64,
+    /// Records fetched or replayed.
+    rows: u64,
+    /// When the last progress line was written.
+    last: Instant,
 }
 
 impl LogProgress {
@@ -127,6 +139,18 @@ impl LogProgress {
         Self {
             every,
             state: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Runs `update` on the counts of `label`'s entity, starting them when it has none.
+    fn with_counts(&self, label: EntityLabel<'_>, update: impl FnOnce(&mut EntityCounts)) {
+        if let Ok(mut state) = self.state.lock() {
+            update(state.entry(key(label)).or_insert_with(|| EntityCounts {
+                pages: 0,
+                done: 0,
+                rows: 0,
+                last: Instant::now(),
+            }));
         }
     }
 }
@@ -141,11 +165,8 @@ impl ProgressObserver for LogProgress {
             records,
             "fetching"
         );
-        if let Ok(mut state) = self.state.lock() {
-            // Keep what a resumed run replayed before planning.
-            let entry = state.entry(key(label)).or_insert((0, 0, 0, Instant::now()));
-            entry.0 = pages;
-        }
+        // Keep what a resumed run replayed before planning.
+        self.with_counts(label, |counts| counts.pages = pages);
     }
 
     fn pages_replayed(&self, label: EntityLabel<'_>, pages: u64, records: u64) {
@@ -157,18 +178,17 @@ impl ProgressObserver for LogProgress {
             records,
             "replayed pages saved by the interrupted run"
         );
-        if let Ok(mut state) = self.state.lock() {
-            let entry = state.entry(key(label)).or_insert((0, 0, 0, Instant::now()));
-            entry.1 += pages;
-            entry.2 += records;
-        }
+        self.with_counts(label, |counts| {
+            counts.done += pages;
+            counts.rows += records;
+        });
     }
 
     fn entity_replanned(&self, label: EntityLabel<'_>, pages: u64) {
         if let Ok(mut state) = self.state.lock()
-            && let Some(entry) = state.get_mut(&key(label))
+            && let Some(counts) = state.get_mut(&key(label))
         {
-            entry.0 = pages;
+            counts.pages = pages;
         }
     }
 
@@ -176,20 +196,20 @@ impl ProgressObserver for LogProgress {
         let Ok(mut state) = self.state.lock() else {
             return;
         };
-        let Some((pages, done, rows, last)) = state.get_mut(&key(label)) else {
+        let Some(counts) = state.get_mut(&key(label)) else {
             return;
         };
-        *done += 1;
-        *rows += records;
-        if last.elapsed() >= self.every {
-            *last = Instant::now();
+        counts.done += 1;
+        counts.rows += records;
+        if counts.last.elapsed() >= self.every {
+            counts.last = Instant::now();
             tracing::info!(
                 source = label.source,
                 tenant = label.tenant,
                 entity = label.entity,
-                pages_done = *done,
-                pages = *pages,
-                records = *rows,
+                pages_done = counts.done,
+                pages = counts.pages,
+                records = counts.rows,
                 "progress"
             );
         }

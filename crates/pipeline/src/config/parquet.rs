@@ -1,6 +1,6 @@
 //! `[output.parquet]` settings: how big files and row groups get and how hard they are compressed.
-//! The defaults suit the DESIGN.md layout (zstd, ~128k-row row groups) and keep the writer's memory
-//! flat even when the `raw` JSON column is wide.
+//! The defaults follow the output layout in the README (zstd, ~128k-row row groups) and keep the
+//! writer's memory flat even when the `raw` JSON column is wide.
 
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;

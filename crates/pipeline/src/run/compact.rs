@@ -37,7 +37,7 @@ use crate::config::ParquetSinkConfig;
 use crate::model::new_run_id;
 use crate::run::error::ExportError;
 use crate::run::output::RunOutput;
-use crate::run::writing::{close_writer, file_metadata, output_location, unusable_output};
+use crate::run::writing::{close_writer, file_metadata, output_location};
 use crate::write::SinkError;
 use crate::write::location::OutputLocation;
 use crate::write::object_store::ObjectFileReader;
@@ -84,7 +84,7 @@ pub struct CompactedPartition {
 /// Compacts every source with deltas (or the `only` ones) and commits the new snapshots.
 /// `options.out` is a folder or `s3://bucket/prefix` configured from the AWS environment.
 pub async fn compact(options: CompactOptions) -> Result<CompactReport, ExportError> {
-    let location = output_location(&options.out).map_err(|e| unusable_output(&options.out, e))?;
+    let location = output_location(&options.out)?;
     compact_at(location, options).await
 }
 

@@ -21,7 +21,7 @@ use crate::resume::RunRecovery;
 use crate::run::error::ExportError;
 use crate::run::output::RunOutput;
 use crate::run::source::run_source;
-use crate::run::writing::{output_location, unusable_output};
+use crate::run::writing::output_location;
 use crate::write::location::OutputLocation;
 
 /// How a run writes its output.
@@ -65,7 +65,7 @@ pub async fn export(
     options: ExportOptions,
     progress: Arc<dyn ProgressObserver>,
 ) -> Result<RunManifest, ExportError> {
-    let location = output_location(&options.out).map_err(|e| unusable_output(&options.out, e))?;
+    let location = output_location(&options.out)?;
     export_to(sources, options, location, progress).await
 }
 

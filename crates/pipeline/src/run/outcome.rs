@@ -12,7 +12,7 @@ use crate::progress::ProgressObserver;
 use crate::run::error::ExportError;
 use crate::run::export::export_to;
 use crate::run::options::{RunSettings, SettingsError};
-use crate::run::writing::output_location;
+use crate::run::writing::{output_location, unusable_output};
 use crate::write::location::OutputLocation;
 
 /// Who can fix what stopped a command.
@@ -92,7 +92,8 @@ impl RunSettings {
         self,
         progress: Arc<dyn ProgressObserver>,
     ) -> Result<RunOutcome, ExportError> {
-        let location = output_location(&self.options.out)?;
+        let out = &self.options.out;
+        let location = output_location(out).map_err(|e| unusable_output(out, e))?;
         let manifest = export_to(self.sources, self.options, location.clone(), progress).await?;
         Ok(RunOutcome::new(manifest, &location))
     }

@@ -9,14 +9,18 @@ use tokio::task::JoinError;
 use crate::layout::PartitionTarget;
 use crate::run::error::ExportError;
 use crate::write::SinkError;
-use crate::write::location::{OutputError, OutputLocation};
+use crate::write::location::OutputLocation;
 use crate::write::partition::StagedPartition;
 use crate::write::writers::DatasetWriter;
 
 /// The output `out` names: a folder, or `s3://bucket/prefix` configured from the AWS
 /// environment variables (see [`crate::write::location`]).
-pub(crate) fn output_location(out: &Path) -> Result<OutputLocation, OutputError> {
-    OutputLocation::from_out_path(out)
+#[expect(
+    clippy::result_large_err,
+    reason = "called once per run by functions that return ExportError themselves"
+)]
+pub(crate) fn output_location(out: &Path) -> Result<OutputLocation, ExportError> {
+    OutputLocation::from_out_path(out).map_err(|e| unusable_output(out, e))
 }
 
 /// The run's error for an output `out` that cannot be used, and why.

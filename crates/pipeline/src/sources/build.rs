@@ -9,7 +9,7 @@ use crate::config::{ValidatedSource, VendorSettings};
 use crate::model::Entity;
 use crate::sources::PageSource;
 use crate::sources::yeastar_ycm::YcmCustomersSource;
-use crate::sources::yonyou_u8::{U8ContactsSource, U8CustomersSource};
+use crate::sources::yonyou_u8::U8Source;
 
 /// One page source per configured entity, sharing one HTTP client and vendor client.
 pub fn build_page_sources(source: &ValidatedSource) -> Result<Vec<Arc<dyn PageSource>>, String> {
@@ -72,12 +72,12 @@ fn page_sources(
                 .iter()
                 .map(|entity| -> Arc<dyn PageSource> {
                     match entity {
-                        Entity::Customers => Arc::new(U8CustomersSource::new(
+                        Entity::Customers => Arc::new(U8Source::customers(
                             client.clone(),
                             page_size,
                             customer_filter.clone(),
                         )),
-                        Entity::Contacts => Arc::new(U8ContactsSource::new(
+                        Entity::Contacts => Arc::new(U8Source::contacts(
                             client.clone(),
                             page_size,
                             Default::default(),

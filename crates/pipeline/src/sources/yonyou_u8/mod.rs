@@ -2,4 +2,4 @@
 
 mod source;
 
-pub use source::{U8ContactsSource, U8CustomersSource};
+pub use source::U8Source;

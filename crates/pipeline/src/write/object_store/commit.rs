@@ -5,15 +5,15 @@
 //!
 //! 1. every Parquet file is uploaded under a run-unique key
 //!    (`<dataset>/source=<s>/tenant=<t>/part-<run_id>-NNNNN.parquet`); nothing existing changes;
-//! 2. the run manifest `_manifests/<run_id>.json` is written;
-//! 3. the catalog `_current.json` is written with one PUT — **the commit point**: a reader that
+//! 2. the catalog `_current.json` is written with one PUT — **the commit point**: a reader that
 //!    uses its file lists sees the previous snapshot before this PUT and the new one after it,
 //!    never a mix, and a run that fails before it changes nothing readers rely on;
+//! 3. the run manifest `_manifests/<run_id>.json` is written;
 //! 4. a `_SUCCESS` marker is written into each committed partition;
 //! 5. files no longer referenced by the catalog (replaced snapshots, uploads of failed runs) are
 //!    deleted from the committed partitions.
 //!
-//! Steps 4 and 5 are housekeeping: if they fail, the run still committed.
+//! Steps 3 to 5 follow the commit: if they fail, the run still committed.
 
 use std::collections::BTreeSet;
 
