@@ -167,6 +167,14 @@ pub(crate) fn validate_component(what: &'static str, value: &str) -> Result<(), 
     }
 }
 
+/// `a/b/c` on every system.
+pub(crate) fn slash(path: &Path) -> String {
+    path.components()
+        .map(|part| part.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,12 +204,4 @@ mod tests {
             assert!(validate_component("tenant", good).is_ok(), "{good:?}");
         }
     }
-}
-
-/// `a/b/c` on every system.
-pub(crate) fn slash(path: &Path) -> String {
-    path.components()
-        .map(|part| part.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
 }

@@ -276,11 +276,7 @@ impl SourceConfig {
     }
 
     fn secret(&self, setting: &str, value: &Option<Secret>) -> Result<Secret, ConfigError> {
-        let env = format!(
-            "CUSTLAKE_{}_{}",
-            env_name(&self.name),
-            setting.to_ascii_uppercase()
-        );
+        let env = secrets::secret_env_var(&self.name, setting);
         match value {
             Some(secret) if !secret.expose().is_empty() => Ok(secret.clone()),
             _ => Err(self.problem(

@@ -47,7 +47,7 @@ impl PartStore for StagingFolder {
 
     fn seal(&mut self, file_name: &str, file: &mut File) -> Result<(), SinkError> {
         file.sync_all()
-            .map_err(|error| SinkError::io("sync file", &self.dir.join(file_name), error))
+            .map_err(|error| SinkError::io("sync file", self.dir.join(file_name), error))
     }
 
     fn explain(&mut self, file_name: &str, _file: &mut File, error: ParquetError) -> SinkError {
@@ -125,7 +125,7 @@ impl SnapshotWriter {
             Some(parts) => parts.write(batch),
             None => Err(SinkError::io(
                 "write to",
-                &self.target.staging_dir(&self.out_root, &self.run_id),
+                self.target.staging_dir(&self.out_root, &self.run_id),
                 std::io::Error::other("the snapshot was already finished"),
             )),
         }
