@@ -19,6 +19,6 @@ pub use retry::{Retryability, parse_retry_after};
 pub use secret::Secret;
 pub use token::{
     AccessToken, IssuedToken, RENEWAL_WINDOW, RENEWALS_PER_WINDOW, RejectionError, TokenCache,
-    TokenIssuer, TokenLease,
+    TokenIssuer, TokenLease, UNPROVEN_REPLACEMENTS_TO_FAIL,
 };
 mod retry;

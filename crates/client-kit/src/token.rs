@@ -13,12 +13,12 @@
 //!   those "token invalid", not "expired"): it is sent again with the current token — no
 //!   renewal, no retry counted;
 //! * a rejection of the **current** generation renews it, once;
-//! * a token that was itself obtained because its predecessor was rejected, and is rejected
-//!   before any call with it succeeded, was never good — a clock, credential or permission
-//!   problem, not an expiry — so renewing again would only loop:
-//!   [`RejectionError::FreshTokenRejected`] fails the caller instead (a log-in token rejected
-//!   before its first success is renewed once: gateways may hand out a token that is about to
-//!   expire);
+//! * when [`UNPROVEN_REPLACEMENTS_TO_FAIL`] tokens in a row, each obtained because its
+//!   predecessor was rejected, are rejected before any call with them succeeded, the tokens were
+//!   never good — a clock, credential or permission problem, not an expiry — so renewing again
+//!   would only loop: [`RejectionError::FreshTokenRejected`] fails the caller instead. One such
+//!   token alone is not enough: under load the answer proving a token good can arrive after a
+//!   late rejection of it, and a log-in token may be handed out just before it expires;
 //! * rejection-driven renewals are paced to [`RENEWALS_PER_WINDOW`] per [`RENEWAL_WINDOW`]
 //!   per account: a gateway that accepts each token once and then drops it slows the run down
 //!   instead of hammering the token endpoint.
@@ -38,6 +38,9 @@ pub const RENEWALS_PER_WINDOW: usize = 3;
 
 /// The sliding window of [`RENEWALS_PER_WINDOW`].
 pub const RENEWAL_WINDOW: Duration = Duration::from_secs(10);
+
+/// This many replacement tokens in a row rejected before serving any call fail the caller.
+pub const UNPROVEN_REPLACEMENTS_TO_FAIL: u32 = 3;
 
 /// An access token. Cheap to clone; never printed.
 #[derive(Clone, PartialEq, Eq)]
@@ -109,11 +112,13 @@ impl TokenLease {
 pub enum RejectionError<E> {
     /// Obtaining a new token failed.
     Issue(E),
-    /// The current token replaced a rejected one and was rejected too, although no call with
-    /// it ever succeeded: renewing again would only loop. `age` is how long ago it was issued.
+    /// [`UNPROVEN_REPLACEMENTS_TO_FAIL`] replacement tokens in a row were rejected although no
+    /// call with them ever succeeded: renewing again would only loop.
     FreshTokenRejected {
-        /// Time since the rejected token was issued.
+        /// Time since the last rejected token was issued.
         age: Duration,
+        /// How many tokens in a row were rejected that way.
+        tokens: u32,
     },
 }
 
@@ -130,6 +135,8 @@ struct Slot {
     cached: Option<CachedToken>,
     /// When the recent rejection-driven renewals happened, oldest first.
     recent_renewals: VecDeque<Instant>,
+    /// Replacement tokens rejected in a row before any call with them succeeded.
+    unproven_streak: u32,
 }
 
 /// Caches one vendor account's token and renews it in a single flight.
@@ -151,6 +158,7 @@ impl<I: TokenIssuer> TokenCache<I> {
             slot: Mutex::new(Slot {
                 cached: None,
                 recent_renewals: VecDeque::new(),
+                unproven_streak: 0,
             }),
             renew_early,
             issued: AtomicU64::new(0),
@@ -193,13 +201,20 @@ impl<I: TokenIssuer> TokenCache<I> {
                 .await
                 .map_err(RejectionError::Issue);
         }
-        if let Some(cached) = slot.cached.as_ref()
-            && cached.replaced_rejected
-            && self.proven.load(Ordering::Relaxed) < cached.generation
-        {
-            return Err(RejectionError::FreshTokenRejected {
-                age: cached.issued_at.elapsed(),
-            });
+        if let Some(cached) = slot.cached.as_ref() {
+            let unproven = self.proven.load(Ordering::Relaxed) < cached.generation;
+            let age = cached.issued_at.elapsed();
+            match (unproven, cached.replaced_rejected) {
+                (false, _) => slot.unproven_streak = 0,
+                (true, true) => slot.unproven_streak += 1,
+                (true, false) => {}
+            }
+            if slot.unproven_streak >= UNPROVEN_REPLACEMENTS_TO_FAIL {
+                return Err(RejectionError::FreshTokenRejected {
+                    age,
+                    tokens: slot.unproven_streak,
+                });
+            }
         }
         Self::pace_renewals(&mut slot).await;
         let lease = self
@@ -365,19 +380,38 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_replacement_rejected_before_any_success_is_not_renewed() {
+    async fn replacements_rejected_before_any_success_stop_after_three() {
         let cache = cache(Duration::from_secs(600));
-        let first = cache.current().await.expect("issued");
-        // A log-in token may be handed out just before it expires: renewed once.
-        let second = cache.replace_rejected(&first).await.expect("renewed once");
+        let mut lease = cache.current().await.expect("issued");
+        // The log-in token and two unproven replacements are renewed; the third fails.
+        for _ in 0..UNPROVEN_REPLACEMENTS_TO_FAIL {
+            lease = cache.replace_rejected(&lease).await.expect("renewed");
+        }
         tokio::time::advance(Duration::from_millis(5)).await;
-        match cache.replace_rejected(&second).await {
-            Err(RejectionError::FreshTokenRejected { age }) => {
-                assert_eq!(age, Duration::from_millis(5))
+        match cache.replace_rejected(&lease).await {
+            Err(RejectionError::FreshTokenRejected { age, tokens }) => {
+                assert!(age >= Duration::from_millis(5), "{age:?}");
+                assert_eq!(tokens, UNPROVEN_REPLACEMENTS_TO_FAIL);
             }
             other => panic!("expected FreshTokenRejected, got {other:?}"),
         }
-        assert_eq!(cache.issued_count(), 2);
+        assert_eq!(
+            cache.issued_count(),
+            1 + u64::from(UNPROVEN_REPLACEMENTS_TO_FAIL)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_success_in_between_resets_the_count() {
+        let cache = cache(Duration::from_secs(600));
+        let mut lease = cache.current().await.expect("issued");
+        for round in 0..10 {
+            lease = cache.replace_rejected(&lease).await.expect("renewed");
+            if round % 2 == 1 {
+                cache.confirm(&lease);
+            }
+        }
+        assert_eq!(cache.issued_count(), 11);
     }
 
     #[tokio::test(start_paused = true)]

@@ -247,12 +247,13 @@ impl YcmClient {
             .map_err(|error| match (error, rejection) {
                 (RejectionError::Issue(issue), _) => issue,
                 (
-                    RejectionError::FreshTokenRejected { age },
+                    RejectionError::FreshTokenRejected { age, tokens },
                     YcmError::TokenRejected { operation, code },
                 ) => YcmError::FreshTokenRejected {
                     operation,
                     code,
                     age_ms: age.as_millis(),
+                    tokens,
                 },
                 (RejectionError::FreshTokenRejected { .. }, other) => other,
             })

@@ -44,10 +44,10 @@ pub enum YcmError {
         /// The vendor's error code, when the refusal was an envelope.
         code: Option<String>,
     },
-    /// A token was rejected before any call with it succeeded: not an expiry, so renewing again
-    /// would loop.
+    /// Several fresh tokens in a row were rejected before any call with them succeeded: not an
+    /// expiry, so renewing again would loop.
     #[error(
-        "YCM {operation}: the access token issued {age_ms} ms ago was rejected before any call with it succeeded{}; this is not an expiry: check the machine's clock, the OpenAPI client's permissions and IP allow-list in YCM, and that base_url is the YCM domain the client belongs to",
+        "YCM {operation}: {tokens} fresh access tokens in a row were rejected before any call with them succeeded, the last {age_ms} ms after it was issued{}; this is not an expiry: check the machine's clock, the OpenAPI client's permissions and IP allow-list in YCM, and that base_url is the YCM domain the client belongs to",
         code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
     )]
     FreshTokenRejected {
@@ -55,8 +55,10 @@ pub enum YcmError {
         operation: &'static str,
         /// The vendor's error code, when the refusal was an envelope.
         code: Option<String>,
-        /// How long before the rejection the token was issued.
+        /// How long before the rejection the last token was issued.
         age_ms: u128,
+        /// How many tokens in a row were rejected that way.
+        tokens: u32,
     },
     /// The token call refused the client id/secret.
     #[error(

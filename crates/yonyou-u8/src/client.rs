@@ -289,7 +289,7 @@ impl U8Client {
             .map_err(|error| match (error, rejection) {
                 (RejectionError::Issue(issue), _) => issue,
                 (
-                    RejectionError::FreshTokenRejected { age },
+                    RejectionError::FreshTokenRejected { age, tokens },
                     U8Error::TokenRejected {
                         operation,
                         code,
@@ -300,6 +300,7 @@ impl U8Client {
                     code,
                     message,
                     age_ms: age.as_millis(),
+                    tokens,
                 },
                 (RejectionError::FreshTokenRejected { .. }, other) => other,
             })

@@ -45,10 +45,10 @@ pub enum U8Error {
         /// The vendor's errmsg.
         message: String,
     },
-    /// A token was rejected before any call with it succeeded: not an expiry, so renewing again
-    /// would loop.
+    /// Several fresh tokens in a row were rejected before any call with them succeeded: not an
+    /// expiry, so renewing again would loop.
     #[error(
-        "U8 {operation}: the token issued {age_ms} ms ago was rejected before any call with it succeeded ({code}: {message}); this is not an expiry: check the machine's clock, that app_key may read to_account (and ds_sequence), and the application's permissions in the U8 OpenAPI console"
+        "U8 {operation}: {tokens} fresh tokens in a row were rejected before any call with them succeeded, the last {age_ms} ms after it was issued ({code}: {message}); this is not an expiry: check the machine's clock, that app_key may read to_account (and ds_sequence), and the application's permissions in the U8 OpenAPI console"
     )]
     FreshTokenRejected {
         /// The API operation.
@@ -57,8 +57,10 @@ pub enum U8Error {
         code: String,
         /// The vendor's errmsg.
         message: String,
-        /// How long before the rejection the token was issued.
+        /// How long before the rejection the last token was issued.
         age_ms: u128,
+        /// How many tokens in a row were rejected that way.
+        tokens: u32,
     },
     /// The gateway answered with an HTTP error status (429, 5xx, ...).
     #[error("U8 {operation}: HTTP {status}{}", retry_after.map(|d| format!(" (retry after {} s)", d.as_secs_f64())).unwrap_or_default())]

@@ -188,8 +188,8 @@ async fn a_gateway_rejecting_every_fresh_token_fails_without_a_renewal_loop() {
         text.contains("not an expiry") && text.contains("clock"),
         "{text}"
     );
-    // The log-in token and one renewal: never a loop.
-    assert_eq!(server.issued.load(Ordering::SeqCst), 2);
+    // The log-in token and three replacements: never a loop.
+    assert_eq!(server.issued.load(Ordering::SeqCst), 4);
 }
 
 async fn futures_join<T: Send + 'static>(
