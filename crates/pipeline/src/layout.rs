@@ -25,9 +25,15 @@ pub const STAGING_DIR: &str = ".staging";
 /// pyarrow from reading it as data.
 pub const CATALOG_FILE: &str = "_current.json";
 
-/// The marker written into every committed partition (snapshot or delta) after its commit,
-/// holding the same record the catalog holds for it.
+/// The marker of every committed partition (snapshot or delta), written after its commit and
+/// holding the same record the catalog holds for it. It lives under [`MARKERS_DIR`], never in
+/// the partition folder: readers that open `<out>/<dataset>` expect data files only there.
 pub const MARKER_FILE: &str = "_SUCCESS";
+
+/// Folder at the output root mirroring the partition folders, one marker each:
+/// `_markers/<dataset>/source=<s>/tenant=<t>/_SUCCESS` (deltas:
+/// `_markers/_deltas/run_id=<run>/<dataset>/...`).
+pub const MARKERS_DIR: &str = "_markers";
 
 /// Folder of the incremental deltas: `_deltas/run_id=<run>/<dataset>/source=<s>/tenant=<t>/`.
 pub const DELTAS_DIR: &str = "_deltas";
@@ -122,6 +128,12 @@ pub(crate) fn run_staging_dir(out_root: &Path, run_id: &str) -> PathBuf {
 /// and a reader can tell which run wrote a file.
 pub(crate) fn part_file_name(run_id: &str, index: u32) -> String {
     format!("part-{run_id}-{index:05}.parquet")
+}
+
+/// The marker of the partition folder `partition_dir` (relative to the output root, `/`
+/// separators): `_markers/<partition_dir>/_SUCCESS`.
+pub(crate) fn marker_path(partition_dir: &str) -> String {
+    format!("{MARKERS_DIR}/{partition_dir}/{MARKER_FILE}")
 }
 
 /// Whether `name` is a part file this project writes (`part-<run_id>-NNNNN.parquet`).

@@ -71,7 +71,7 @@ fn demo_to_s3_reads_back_as_ground_truth() {
             BTreeMap::new();
         for partition in &catalog.partitions {
             let marker = format!(
-                "{}/{MARKER_FILE}",
+                "_markers/{}/{MARKER_FILE}",
                 partition.target().relative_dir().display()
             );
             store

@@ -24,9 +24,9 @@ use custlake_schema::RowVersion;
 use serde::{Deserialize, Serialize};
 
 use crate::layout::CATALOG_FILE;
-use crate::layout::MARKER_FILE;
 use crate::layout::PartitionTarget;
 use crate::layout::slash;
+use crate::layout::{self, MARKER_FILE};
 use crate::write::SinkError;
 use crate::write::durable::write_file_atomically;
 use crate::write::location::OutputLocation;
@@ -398,7 +398,7 @@ impl Catalog {
         }
         let mut partitions = Vec::new();
         for (target, dir) in live {
-            let marker = read_local_marker(&dir)?;
+            let marker = read_local_marker(root, &slash(&target.relative_dir()))?;
             let kept = self.partition(&target).filter(|record| {
                 marker
                     .as_ref()
@@ -446,15 +446,23 @@ fn parse(bytes: &[u8], location: &str) -> Result<Catalog, SinkError> {
     Ok(catalog)
 }
 
-/// Reads the `_SUCCESS` marker of a local partition folder; `None` when absent or unreadable as
-/// a marker (an empty Spark-style marker, for instance).
-pub(crate) fn read_local_marker(dir: &Path) -> Result<Option<Marker>, SinkError> {
-    let path = dir.join(MARKER_FILE);
-    match std::fs::read(&path) {
-        Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(SinkError::io("read", path, error)),
+/// Reads the marker of the local partition folder `partition_dir` (relative to `root`): under
+/// `_markers/`, else where custlake wrote it before schema version 2 (inside the folder);
+/// `None` when absent or unreadable as a marker (an empty Spark-style marker, for instance).
+pub(crate) fn read_local_marker(
+    root: &Path,
+    partition_dir: &str,
+) -> Result<Option<Marker>, SinkError> {
+    let current = root.join(layout::marker_path(partition_dir));
+    let legacy = root.join(partition_dir).join(MARKER_FILE);
+    for path in [current, legacy] {
+        match std::fs::read(&path) {
+            Ok(bytes) => return Ok(serde_json::from_slice(&bytes).ok()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(SinkError::io("read", path, error)),
+        }
     }
+    Ok(None)
 }
 
 /// Serializes a marker.

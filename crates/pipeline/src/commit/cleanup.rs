@@ -10,7 +10,7 @@ use std::path::Path;
 
 use crate::commit::catalog::{Catalog, Content, DeltaRecord, marker_json};
 use crate::commit::partition::{CommittedPartition, marker_of};
-use crate::layout::{DELTAS_DIR, MARKER_FILE};
+use crate::layout::{self, DELTAS_DIR};
 use crate::write::SinkError;
 use crate::write::location::{ObjectStoreOutput, OutputLocation};
 use crate::write::object_store::commit::{delete_all, put_object, remove_unreferenced};
@@ -88,7 +88,7 @@ impl CleanUp<'_> {
         for delta in self.consumed {
             stale.extend(delta.content.files.iter().map(|f| f.path.clone()));
             let dirs = folders_of(&delta.content);
-            stale.extend(dirs.into_iter().map(|d| format!("{d}/{MARKER_FILE}")));
+            stale.extend(dirs.into_iter().map(layout::marker_path));
         }
         if let Err(e) = delete_all(store, &stale).await {
             warnings.push(format!("compacted deltas were not all deleted: {e}"));
@@ -143,7 +143,7 @@ async fn put_marker(
     committed: &CommittedPartition,
 ) -> Result<(), SinkError> {
     let marker = marker_of(&committed.place, &committed.content);
-    let relative = format!("{}/{MARKER_FILE}", committed.place.relative_dir());
+    let relative = layout::marker_path(&committed.place.relative_dir());
     put_object(store, &relative, marker_json(&marker)).await
 }
 

@@ -3,7 +3,9 @@
 //! An unchanged content hash keeps the current files and drops the staged ones.
 
 use crate::commit::catalog::{Content, FileRecord, Marker, marker_json};
-use crate::layout::{DELTAS_DIR, MARKER_FILE, slash};
+use std::path::Path;
+
+use crate::layout::{self, DELTAS_DIR, MARKER_FILE, slash};
 use crate::write::SinkError;
 use crate::write::durable::write_file_atomically;
 use crate::write::object_store::UploadedSnapshot;
@@ -35,6 +37,11 @@ impl StagedPartition {
         if let Some(current) = same {
             let place = self.place.clone();
             let content = current.clone();
+            if let StagedInner::Local { out, .. } = &self.inner
+                && let Err(error) = write_local_marker(out, &place, &content)
+            {
+                tracing::warn!(%error, "could not move the partition's _SUCCESS marker");
+            }
             self.abort()?;
             return Ok(CommittedPartition {
                 place,
@@ -66,12 +73,7 @@ impl StagedPartition {
                 let content = content(files.collect());
                 // The snapshot is committed already; without its marker the catalog only
                 // forgets its hash (the next run rewrites it instead of skipping it).
-                let live = place
-                    .local_root(&out)
-                    .join(place.target.relative_dir())
-                    .join(MARKER_FILE);
-                let marker = marker_json(&marker_of(&place, &content));
-                if let Err(error) = write_file_atomically(&live, &marker) {
+                if let Err(error) = write_local_marker(&out, &place, &content) {
                     tracing::warn!(%error, "could not write the partition's _SUCCESS marker");
                 }
                 content
@@ -83,6 +85,34 @@ impl StagedPartition {
             place,
             unchanged: false,
         })
+    }
+}
+
+/// Writes the marker of a local partition under `_markers/`, and removes the marker an earlier
+/// version wrote inside the partition folder (readers trip over non-data files there).
+fn write_local_marker(
+    out: &Path,
+    place: &PartitionPlace,
+    content: &Content,
+) -> Result<(), SinkError> {
+    let path = out.join(layout::marker_path(&place.relative_dir()));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| SinkError::io("create folder", dir, e))?;
+    }
+    write_file_atomically(&path, &marker_json(&marker_of(place, content)))?;
+    remove_legacy_marker(&place.local_root(out).join(place.target.relative_dir()));
+    Ok(())
+}
+
+/// Removes a `_SUCCESS` left inside a partition folder by custlake before schema version 2.
+pub(crate) fn remove_legacy_marker(partition_dir: &Path) {
+    let legacy = partition_dir.join(MARKER_FILE);
+    match std::fs::remove_file(&legacy) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => {
+            tracing::warn!(%error, path = %legacy.display(), "could not remove an old _SUCCESS marker")
+        }
     }
 }
 
@@ -174,7 +204,7 @@ mod tests {
         assert!(!first.unchanged);
         assert_eq!(first.content.files.len(), 2, "rotated at 2 rows");
         let marker =
-            crate::commit::catalog::read_local_marker(&out.path().join(target.relative_dir()))?
+            crate::commit::catalog::read_local_marker(out.path(), &slash(&target.relative_dir()))?
                 .ok_or("marker")?;
         assert_eq!(marker.content, first.content);
 

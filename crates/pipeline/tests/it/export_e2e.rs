@@ -207,7 +207,30 @@ async fn export_equals_ground_truth() {
             .is_file()
     );
     assert!(!out.path().join(".staging").exists(), "staging cleaned up");
+    // Data folders hold data files only (markers live under `_markers/`): readers list them.
+    for dataset in ["customers", "contacts", "rejects"] {
+        let strays = non_parquet_files(&out.path().join(dataset));
+        assert!(strays.is_empty(), "non-data files in {dataset}: {strays:?}");
+    }
+    assert!(
+        out.path()
+            .join("_markers/customers/source=yonyou_u8/tenant=u8_demo_a/_SUCCESS")
+            .is_file()
+    );
     sim.shutdown().await;
+}
+
+fn non_parquet_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(non_parquet_files(&path));
+        } else if path.extension().is_none_or(|e| e != "parquet") {
+            out.push(path);
+        }
+    }
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

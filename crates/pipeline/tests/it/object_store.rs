@@ -345,11 +345,16 @@ async fn s3_export_equals_ground_truth_and_commits_atomically() {
     let committed = catalog(&location).await;
     assert_eq!(committed.partitions.len(), 9, "3 datasets × 3 sources");
     for partition in &committed.partitions {
-        let marker = format!(
-            "custlake/demo/{}/{MARKER_FILE}",
-            partition.target().relative_dir().display()
-        );
+        let dir = partition.target().relative_dir().display().to_string();
+        let marker = format!("custlake/demo/_markers/{dir}/{MARKER_FILE}");
         assert!(keys.contains(&marker), "{marker}");
+        // Data folders hold data files only: readers list them.
+        let prefix = format!("custlake/demo/{dir}/");
+        let strays: Vec<_> = keys
+            .iter()
+            .filter(|k| k.starts_with(&prefix) && !k.ends_with(".parquet"))
+            .collect();
+        assert!(strays.is_empty(), "non-data files in {dir}: {strays:?}");
         for file in &partition.snapshot.files {
             assert!(keys.contains(&format!("custlake/demo/{}", file.path)));
         }
