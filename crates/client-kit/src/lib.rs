@@ -18,7 +18,8 @@ pub use redact::{
 pub use retry::{Retryability, parse_retry_after};
 pub use secret::Secret;
 pub use token::{
-    AccessToken, IssuedToken, RENEWAL_WINDOW, RENEWALS_PER_WINDOW, RejectionError, TokenCache,
-    TokenIssuer, TokenLease, UNPROVEN_REPLACEMENTS_TO_FAIL,
+    AccessToken, IssuedToken, MAX_TOKEN_ROUNDS, RENEWAL_WINDOW, RENEWALS_PER_WINDOW,
+    RejectionError, TokenAnswer, TokenCache, TokenIssuer, TokenLease,
+    UNPROVEN_REPLACEMENTS_TO_FAIL,
 };
 mod retry;

@@ -42,6 +42,24 @@ pub const RENEWAL_WINDOW: Duration = Duration::from_secs(10);
 /// This many replacement tokens in a row rejected before serving any call fail the caller.
 pub const UNPROVEN_REPLACEMENTS_TO_FAIL: u32 = 3;
 
+/// How many times [`TokenCache::with_token`] sends one call with a replaced token before the
+/// rejection is returned (to the caller's retry policy). Each round follows a renewal or a newer
+/// token, so this only caps a gateway that rejects many tokens in a row.
+pub const MAX_TOKEN_ROUNDS: u32 = 8;
+
+/// What a vendor client's error says about the token a call carried.
+pub trait TokenAnswer: Sized {
+    /// The vendor rejected the token (expired, invalid, unknown).
+    fn is_token_rejection(&self) -> bool;
+
+    /// The vendor answered, refusing something other than the token: the token is good.
+    fn accepts_token(&self) -> bool;
+
+    /// The error to report when [`UNPROVEN_REPLACEMENTS_TO_FAIL`] fresh tokens in a row were
+    /// rejected; `self` is the last rejection, `age` the time since that token was issued.
+    fn fresh_tokens_rejected(self, age: Duration, tokens: u32) -> Self;
+}
+
 /// An access token. Cheap to clone; never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct AccessToken(Arc<str>);
@@ -223,6 +241,39 @@ impl<I: TokenIssuer> TokenCache<I> {
             .map_err(RejectionError::Issue)?;
         slot.recent_renewals.push_back(Instant::now());
         Ok(lease)
+    }
+
+    /// Runs `call` with a valid token: a rejected token is replaced as the module doc says and
+    /// the call sent again, up to [`MAX_TOKEN_ROUNDS`] times; answers that show the token good
+    /// confirm its generation.
+    pub async fn with_token<T, E, F, Fut>(&self, call: F) -> Result<T, E>
+    where
+        E: TokenAnswer + From<I::Error>,
+        F: Fn(TokenLease) -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let mut lease = self.current().await.map_err(E::from)?;
+        let mut round = 1;
+        loop {
+            match call(lease.clone()).await {
+                Err(rejection) if rejection.is_token_rejection() && round < MAX_TOKEN_ROUNDS => {
+                    lease = match self.replace_rejected(&lease).await {
+                        Ok(next) => next,
+                        Err(RejectionError::Issue(issue)) => return Err(E::from(issue)),
+                        Err(RejectionError::FreshTokenRejected { age, tokens }) => {
+                            return Err(rejection.fresh_tokens_rejected(age, tokens));
+                        }
+                    };
+                    round += 1;
+                }
+                answer => {
+                    if answer.as_ref().err().is_none_or(TokenAnswer::accepts_token) {
+                        self.confirm(&lease);
+                    }
+                    return answer;
+                }
+            }
+        }
     }
 
     /// How many tokens were issued so far (for tests and run statistics).

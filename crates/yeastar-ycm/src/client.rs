@@ -10,7 +10,7 @@ use std::future::Future;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use custlake_client_kit::{LooseString, RejectionError, TokenCache, TokenLease};
+use custlake_client_kit::{LooseString, TokenCache};
 use reqwest::header::HeaderValue;
 
 use crate::auth::{YcmAuth, send_with};
@@ -42,19 +42,6 @@ struct Envelope<'a> {
     errcode: Option<&'a LooseString>,
     errmsg: Option<&'a LooseString>,
     request_id: Option<&'a str>,
-}
-
-/// How many times one call is sent with a replaced token before the rejection is returned
-/// (to the pipeline's retry policy). Each round follows a renewal or a newer token, so this only
-/// caps a gateway that rejects many tokens in a row.
-const MAX_TOKEN_ROUNDS: u32 = 8;
-
-/// Whether an answer shows the gateway accepted the token (data, or a refusal of another kind).
-fn token_was_accepted<T>(answer: &Result<T, YcmError>) -> bool {
-    matches!(
-        answer,
-        Ok(_) | Err(YcmError::Vendor { .. } | YcmError::Busy { .. })
-    )
 }
 
 impl YcmClient {
@@ -208,55 +195,15 @@ impl YcmClient {
         .await
     }
 
-    /// Runs `call` with a valid token pinned for its requests: a rejected token is replaced —
-    /// by the current one when it was already renewed (a request that raced a renewal), by a
-    /// renewed one otherwise — and the call sent again, up to [`MAX_TOKEN_ROUNDS`] times.
+    /// Runs `call` with a valid token pinned for its requests (see [`TokenCache::with_token`]).
     async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, YcmError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, YcmError>>,
     {
-        let mut lease = self.tokens.current().await?;
-        let mut round = 1;
-        loop {
-            let answer = send_with(lease.access().clone(), call()).await;
-            match answer {
-                Err(rejected @ YcmError::TokenRejected { .. }) if round < MAX_TOKEN_ROUNDS => {
-                    lease = self.replace(&lease, rejected).await?;
-                    round += 1;
-                }
-                other => {
-                    if token_was_accepted(&other) {
-                        self.tokens.confirm(&lease);
-                    }
-                    return other;
-                }
-            }
-        }
-    }
-
-    /// The token to send after `rejection` of `lease`, or why there is none.
-    async fn replace(
-        &self,
-        lease: &TokenLease,
-        rejection: YcmError,
-    ) -> Result<TokenLease, YcmError> {
         self.tokens
-            .replace_rejected(lease)
+            .with_token(|lease| send_with(lease.access().clone(), call()))
             .await
-            .map_err(|error| match (error, rejection) {
-                (RejectionError::Issue(issue), _) => issue,
-                (
-                    RejectionError::FreshTokenRejected { age, tokens },
-                    YcmError::TokenRejected { operation, code },
-                ) => YcmError::FreshTokenRejected {
-                    operation,
-                    code,
-                    age_ms: age.as_millis(),
-                    tokens,
-                },
-                (RejectionError::FreshTokenRejected { .. }, other) => other,
-            })
     }
 
     /// Turns a Failed envelope into the matching error.

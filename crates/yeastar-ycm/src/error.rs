@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use custlake_client_kit::{
-    Retryability, TransportFailure, body_preview, parse_retry_after, redact_url,
+    Retryability, TokenAnswer, TransportFailure, body_preview, parse_retry_after, redact_url,
 };
 use progenitor_client::Error as ProgenitorError;
 
@@ -108,6 +108,28 @@ fn request_id_suffix(request_id: Option<&str>) -> String {
     request_id
         .map(|id| format!(" (requestId {id})"))
         .unwrap_or_default()
+}
+
+impl TokenAnswer for YcmError {
+    fn is_token_rejection(&self) -> bool {
+        matches!(self, YcmError::TokenRejected { .. })
+    }
+
+    fn accepts_token(&self) -> bool {
+        matches!(self, YcmError::Vendor { .. } | YcmError::Busy { .. })
+    }
+
+    fn fresh_tokens_rejected(self, age: Duration, tokens: u32) -> Self {
+        match self {
+            YcmError::TokenRejected { operation, code } => YcmError::FreshTokenRejected {
+                operation,
+                code,
+                age_ms: age.as_millis(),
+                tokens,
+            },
+            other => other,
+        }
+    }
 }
 
 impl YcmError {

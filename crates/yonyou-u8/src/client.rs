@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use custlake_client_kit::{AccessToken, LooseString, RejectionError, TokenCache, TokenLease};
+use custlake_client_kit::{AccessToken, LooseString, TokenCache};
 
 use crate::generated::Client;
 use crate::page::PageCounters;
@@ -62,19 +62,6 @@ impl std::fmt::Debug for U8Client {
             .field("to_account", &self.account.to_account)
             .finish_non_exhaustive()
     }
-}
-
-/// How many times one call is sent with a replaced token before the rejection is returned
-/// (to the pipeline's retry policy). Each round follows a renewal or a newer token, so this only
-/// caps a gateway that rejects many tokens in a row.
-const MAX_TOKEN_ROUNDS: u32 = 8;
-
-/// Whether an answer shows the gateway accepted the token (data, or a refusal of another kind).
-fn token_was_accepted<T>(answer: &Result<T, U8Error>) -> bool {
-    matches!(
-        answer,
-        Ok(_) | Err(U8Error::Vendor { .. } | U8Error::Busy { .. })
-    )
 }
 
 impl U8Client {
@@ -255,55 +242,15 @@ impl U8Client {
         .await
     }
 
-    /// Runs `call` with a valid token: a rejected token is replaced (see the module doc) and the
-    /// call sent again, up to [`MAX_TOKEN_ROUNDS`] times; the last rejection is returned after.
+    /// Runs `call` with a valid token (see [`TokenCache::with_token`]).
     async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, U8Error>
     where
         F: Fn(AccessToken) -> Fut,
         Fut: Future<Output = Result<T, U8Error>>,
     {
-        let mut lease = self.tokens.current().await?;
-        let mut round = 1;
-        loop {
-            let answer = call(lease.access().clone()).await;
-            match answer {
-                Err(rejected @ U8Error::TokenRejected { .. }) if round < MAX_TOKEN_ROUNDS => {
-                    lease = self.replace(&lease, rejected).await?;
-                    round += 1;
-                }
-                other => {
-                    if token_was_accepted(&other) {
-                        self.tokens.confirm(&lease);
-                    }
-                    return other;
-                }
-            }
-        }
-    }
-
-    /// The token to send after `rejection` of `lease`, or why there is none.
-    async fn replace(&self, lease: &TokenLease, rejection: U8Error) -> Result<TokenLease, U8Error> {
         self.tokens
-            .replace_rejected(lease)
+            .with_token(|lease| call(lease.access().clone()))
             .await
-            .map_err(|error| match (error, rejection) {
-                (RejectionError::Issue(issue), _) => issue,
-                (
-                    RejectionError::FreshTokenRejected { age, tokens },
-                    U8Error::TokenRejected {
-                        operation,
-                        code,
-                        message,
-                    },
-                ) => U8Error::FreshTokenRejected {
-                    operation,
-                    code,
-                    message,
-                    age_ms: age.as_millis(),
-                    tokens,
-                },
-                (RejectionError::FreshTokenRejected { .. }, other) => other,
-            })
     }
 
     /// Turns `errcode != "0"` into the matching error.

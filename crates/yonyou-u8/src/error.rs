@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use custlake_client_kit::{
-    Retryability, TransportFailure, body_preview, parse_retry_after, redact_url,
+    Retryability, TokenAnswer, TransportFailure, body_preview, parse_retry_after, redact_url,
 };
 use progenitor_client::Error as ProgenitorError;
 
@@ -96,6 +96,33 @@ pub enum U8Error {
         /// What was wrong, redacted.
         message: String,
     },
+}
+
+impl TokenAnswer for U8Error {
+    fn is_token_rejection(&self) -> bool {
+        matches!(self, U8Error::TokenRejected { .. })
+    }
+
+    fn accepts_token(&self) -> bool {
+        matches!(self, U8Error::Vendor { .. } | U8Error::Busy { .. })
+    }
+
+    fn fresh_tokens_rejected(self, age: Duration, tokens: u32) -> Self {
+        match self {
+            U8Error::TokenRejected {
+                operation,
+                code,
+                message,
+            } => U8Error::FreshTokenRejected {
+                operation,
+                code,
+                message,
+                age_ms: age.as_millis(),
+                tokens,
+            },
+            other => other,
+        }
+    }
 }
 
 impl U8Error {
