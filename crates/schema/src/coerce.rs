@@ -167,38 +167,6 @@ pub fn local_date_time(
     Ok(Some(at))
 }
 
-/// An int64 from a JSON number or numeric text (`"42"`, `" 42 "`, `"4.2e1"`, `"0x2A"`).
-///
-/// Decimal fractions and exponents are accepted only when the value is whole and exactly
-/// representable; hex (`0x…`) is accepted because SQL Server row versions are often shown so.
-pub fn int64(value: &LooseString) -> Result<Option<i64>, CoerceError> {
-    if value.kind() == LooseKind::Bool {
-        return Err(CoerceError::UnexpectedBoolean("a whole number"));
-    }
-    let Some(text) = scalar_text(value)? else {
-        return Ok(None);
-    };
-    if let Ok(n) = text.parse::<i64>() {
-        return Ok(Some(n));
-    }
-    if let Some(hex) = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        return i64::from_str_radix(hex, 16)
-            .map(Some)
-            .map_err(|_| CoerceError::Integer);
-    }
-    // Whole numbers written as 42.0 or 4.2e1; only where f64 holds them exactly (|n| ≤ 2^53).
-    const EXACT: f64 = 9_007_199_254_740_992.0;
-    let looks_numeric = text
-        .bytes()
-        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
-    match text.parse::<f64>() {
-        Ok(f) if looks_numeric && f.is_finite() && f.fract() == 0.0 && f.abs() <= EXACT => {
-            Ok(Some(f as i64))
-        }
-        _ => Err(CoerceError::Integer),
-    }
-}
-
 /// A gender from 男/女/不详 (also 男性/女性/未知/保密), male/female/unknown or M/F/U (any case).
 pub fn gender(value: &LooseString) -> Result<Option<Gender>, CoerceError> {
     if value.kind() == LooseKind::Bool {
@@ -655,33 +623,6 @@ mod tests {
         assert_eq!(
             local_date_time(&s("2023-03-26 02:30:00"), berlin),
             Ok(Some(utc("2023-03-26T01:30:00Z")))
-        );
-    }
-
-    #[test]
-    fn int64_from_numbers_and_numeric_text() {
-        assert_eq!(int64(&json("1234567890123")), Ok(Some(1_234_567_890_123)));
-        assert_eq!(int64(&s(" 42 ")), Ok(Some(42)));
-        assert_eq!(int64(&s("-7")), Ok(Some(-7)));
-        assert_eq!(int64(&json("42.0")), Ok(Some(42)));
-        assert_eq!(int64(&s("4.2e1")), Ok(Some(42)));
-        assert_eq!(int64(&s("0x00000000001A2B3C")), Ok(Some(0x1A2B3C)));
-        assert_eq!(int64(&s("")), Ok(None));
-        assert_eq!(int64(&json("null")), Ok(None));
-        for bad in [
-            "4.5",
-            "abc",
-            "9223372036854775808",
-            "1e300",
-            "NaN",
-            "inf",
-            "0x",
-        ] {
-            assert_eq!(int64(&s(bad)), Err(CoerceError::Integer), "{bad:?}");
-        }
-        assert_eq!(
-            int64(&json("false")),
-            Err(CoerceError::UnexpectedBoolean("a whole number"))
         );
     }
 
