@@ -1,29 +1,43 @@
 """Interop checks: custlake's output read the way data teams read it.
 
-Usage: check.py OUT SCHEMA_JSON GROUND_TRUTH_DIR
+Usage: check.py OUT INC_OUT SCHEMA_JSON TRUTH_DIR INC_TRUTH_DIR
 
-* pyarrow reads every file of every dataset; each schema equals `custlake schema --format json`
-  (names, order, types, nullability, column descriptions in field metadata), and the whole
-  dataset reads with Hive partitioning.
-* DuckDB `read_parquet(..., hive_partitioning = true)` returns the manifest's row counts per
-  dataset, source and tenant; contacts joined to customers on (source, tenant, customer_id)
-  give exactly the simulator's contact -> customer relationships.
-* Polars scans the files lazily; the raw JSON of every record equals what the simulator served,
-  byte for byte, and mapped text (Chinese, emoji, long strings) round-trips exactly.
+OUT is a full export (TRUTH_DIR: what the simulator served it); INC_OUT an incremental output
+holding a snapshot and a delta of U8 customers (INC_TRUTH_DIR: the simulator's state after it).
+
+* Every reader's everyday one-liner opens every dataset folder, the snapshots and the delta
+  folders alike, and gives the manifests' row count per (source, tenant):
+  DuckDB `read_parquet('<dir>/**/*.parquet', hive_partitioning = true)`, Spark
+  `spark.read.parquet(dir)`, pandas `pd.read_parquet(dir)`, pyarrow `pq.read_table(dir)`,
+  `ds.dataset(dir)` and `ds.dataset(dir, partitioning="hive")`, Polars `pl.read_parquet(dir)`,
+  `pl.scan_parquet(dir)`, `pl.scan_parquet(dir + "/", hive_partitioning=True)` and
+  `pl.scan_parquet('<dir>/**/*.parquet')`. Where a reader takes `source` and `tenant` from the
+  folder names they must be string columns; the two calls that do not look at folder names
+  (`ds.dataset(dir)` without partitioning, a Polars glob) have no such columns, as with any
+  Spark or Delta table, and are counted per file path.
+* Every file's schema equals `custlake schema --format json` (names, order, types, nullability,
+  column descriptions in field metadata), without the partition columns.
+* DuckDB: contacts joined to customers on (source, tenant, customer_id) give exactly the
+  simulator's contact -> customer relationships; the README's latest-state query over snapshot
+  plus deltas gives one row per key, equal to the simulator's current customers.
+* Polars: the raw JSON of every record equals what the simulator served, byte for byte, and
+  mapped text (Chinese, emoji, long strings) round-trips exactly.
 """
 
 import glob
 import json
 import os
 import sys
+import time
 
 import duckdb
+import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-OUT, SCHEMA_JSON, TRUTH_DIR = sys.argv[1:4]
+OUT, INC_OUT, SCHEMA_JSON, TRUTH_DIR, INC_TRUTH_DIR = sys.argv[1:6]
 DATASETS = ["customers", "contacts", "rejects"]
 KEY = {"customers": "customer_id", "contacts": "contact_id"}
 failures = []
@@ -46,73 +60,234 @@ TYPES = {
 }
 
 
-def files(dataset):
-    return sorted(glob.glob(os.path.join(OUT, dataset, "**", "*.parquet"), recursive=True))
+def files(folder):
+    return sorted(glob.glob(os.path.join(folder, "**", "*.parquet"), recursive=True))
 
 
-def check_pyarrow(schema):
-    for dataset in DATASETS:
-        expected = schema["datasets"][dataset]
-        paths = files(dataset)
-        if not paths:
-            fail(f"{dataset}: no files")
-        for path in paths:
-            actual = pq.read_schema(path)
-            names = [f.name for f in actual]
-            if names != [c["name"] for c in expected]:
-                fail(f"{path}: columns {names} != {[c['name'] for c in expected]}")
-                continue
-            for field, column in zip(actual, expected):
-                want = TYPES.get(column["type"])
-                if want is None:
-                    fail(f"{dataset}.{field.name}: unknown type name {column['type']!r}")
-                elif not field.type.equals(want):
-                    fail(f"{dataset}.{field.name}: type {field.type} != {column['type']}")
-                if field.nullable != column["nullable"]:
-                    fail(f"{dataset}.{field.name}: nullable {field.nullable} != {column['nullable']}")
-                description = (field.metadata or {}).get(b"description", b"").decode()
-                if description != column["description"]:
-                    fail(f"{dataset}.{field.name}: description {description!r} != {column['description']!r}")
-            pq.read_table(path)  # every file reads completely
-        # The whole dataset, Hive partitions included. source/tenant are dictionary columns in
-        # the files, so the partition fields are inferred as dictionaries too.
-        partitioning = ds.HivePartitioning.discover(infer_dictionary=True)
-        table = ds.dataset(os.path.join(OUT, dataset), format="parquet", partitioning=partitioning).to_table()
-        print(f"pyarrow: {dataset}: {table.num_rows} rows, schema checked in {len(paths)} files")
+def partition_of(path):
+    """(source, tenant) of a file, from its folder names."""
+    parts = dict(p.split("=", 1) for p in path.split(os.sep) if "=" in p)
+    return parts["source"], parts["tenant"]
 
 
-def manifest():
-    paths = sorted(glob.glob(os.path.join(OUT, "_manifests", "*.json")))
-    with open(paths[-1], encoding="utf-8") as f:
-        return json.load(f)
+def check_file_schemas(schema, folder, dataset):
+    expected = [c for c in schema["datasets"][dataset] if c.get("stored_in", "file") == "file"]
+    paths = files(folder)
+    if not paths:
+        fail(f"{folder}: no files")
+    for path in paths:
+        actual = pq.read_schema(path)
+        names = [f.name for f in actual]
+        if names != [c["name"] for c in expected]:
+            fail(f"{path}: columns {names} != {[c['name'] for c in expected]}")
+            continue
+        for field, column in zip(actual, expected):
+            want = TYPES.get(column["type"])
+            if want is None:
+                fail(f"{dataset}.{field.name}: unknown type name {column['type']!r}")
+            elif not field.type.equals(want):
+                fail(f"{dataset}.{field.name}: type {field.type} != {column['type']}")
+            if field.nullable != column["nullable"]:
+                fail(f"{dataset}.{field.name}: nullable {field.nullable} != {column['nullable']}")
+            description = (field.metadata or {}).get(b"description", b"").decode()
+            if description != column["description"]:
+                fail(f"{dataset}.{field.name}: description {description!r} != {column['description']!r}")
+        meta = pq.read_metadata(path).metadata or {}
+        if meta.get(b"custlake.schema_version", b"").decode() != str(schema["schema_version"]):
+            fail(f"{path}: schema version {meta.get(b'custlake.schema_version')!r}")
+    return len(paths)
 
 
-def check_duckdb(truth):
-    expected = {}
-    for f in manifest()["files"]:
-        key = (f["dataset"], f["source"], f["tenant"])
-        expected[key] = expected.get(key, 0) + f["rows"]
-    for dataset in DATASETS:
-        rows = duckdb.sql(
-            f"SELECT source, tenant, count(*) FROM read_parquet('{OUT}/{dataset}/**/*.parquet', "
-            "hive_partitioning = true) GROUP BY ALL"
-        ).fetchall()
-        got = {(dataset, s, t): n for s, t, n in rows}
-        want = {k: v for k, v in expected.items() if k[0] == dataset and v > 0}
-        if got != want:
-            fail(f"duckdb {dataset}: counts {got} != manifest {want}")
-        else:
-            print(f"duckdb: {dataset}: counts match the manifest {sorted(got.values())}")
+def manifest_counts(out):
+    """Rows per (folder relative to OUT, source, tenant) of every file that is still there."""
+    counts = {}
+    for path in glob.glob(os.path.join(out, "_manifests", "*.json")):
+        with open(path, encoding="utf-8") as f:
+            for entry in json.load(f)["files"]:
+                if not os.path.exists(os.path.join(out, entry["path"])):
+                    continue
+                folder = entry["path"].split("/source=")[0]
+                key = (folder, entry["source"], entry["tenant"])
+                counts[key] = counts.get(key, 0) + entry["rows"]
+    return counts
 
-    joined = duckdb.sql(
-        f"""
-        SELECT c.source, c.tenant, c.contact_id, k.customer_id
-        FROM read_parquet('{OUT}/contacts/**/*.parquet', hive_partitioning = true) c
-        JOIN read_parquet('{OUT}/customers/**/*.parquet', hive_partitioning = true) k
-          ON c.source = k.source AND c.tenant = k.tenant AND c.customer_id = k.customer_id
-        """
+
+# --- the readers: each returns ({(source, tenant): rows}, {column: type name}) ---------------
+
+
+def by_columns(pairs):
+    counts = {}
+    for source, tenant in pairs:
+        counts[(source, tenant)] = counts.get((source, tenant), 0) + 1
+    return counts
+
+
+def arrow_types(schema):
+    return {name: str(schema.field(name).type) for name in ("source", "tenant") if name in schema.names}
+
+
+def arrow_counts(table):
+    grouped = table.group_by(["source", "tenant"]).aggregate([([], "count_all")])
+    return {(str(s), str(t)): n for s, t, n in zip(*[grouped.column(i).to_pylist() for i in range(3)])}
+
+
+def read_duckdb(folder):
+    rel = duckdb.sql(f"SELECT * FROM read_parquet('{folder}/**/*.parquet', hive_partitioning = true)")
+    types = {n: str(t) for n, t in zip(rel.columns, rel.types) if n in ("source", "tenant")}
+    rows = duckdb.sql(
+        f"SELECT source, tenant, count(*) FROM read_parquet('{folder}/**/*.parquet', "
+        "hive_partitioning = true) GROUP BY ALL"
     ).fetchall()
-    got = {(s, t, contact, customer) for s, t, contact, customer in joined}
+    return {(s, t): n for s, t, n in rows}, types
+
+
+def read_pandas(folder):
+    frame = pd.read_parquet(folder)
+    types = {name: str(frame[name].dtype) for name in ("source", "tenant") if name in frame}
+    if "source" in frame and "tenant" in frame:
+        for name in ("source", "tenant"):
+            if not all(isinstance(v, str) for v in frame[name].unique()):
+                fail(f"pandas {folder}: {name} values are not strings")
+        counts = frame.groupby(["source", "tenant"], observed=True).size().to_dict()
+        return {(str(s), str(t)): int(n) for (s, t), n in counts.items()}, types
+    return {}, types
+
+
+def read_pq_table(folder):
+    table = pq.read_table(folder)
+    return arrow_counts(table), arrow_types(table.schema)
+
+
+def read_ds_hive(folder):
+    table = ds.dataset(folder, partitioning="hive").to_table()
+    return arrow_counts(table), arrow_types(table.schema)
+
+
+def read_ds_plain(folder):
+    dataset = ds.dataset(folder)
+    counts = {}
+    for fragment in dataset.get_fragments():
+        key = partition_of(fragment.path)
+        counts[key] = counts.get(key, 0) + fragment.count_rows()
+    if dataset.to_table().num_rows != sum(counts.values()):
+        fail(f"ds.dataset({folder}): table rows differ from its fragments'")
+    return counts, arrow_types(dataset.schema)
+
+
+def polars_counts(frame):
+    rows = frame.group_by(["source", "tenant"]).len().iter_rows()
+    return {(str(s), str(t)): n for s, t, n in rows}
+
+
+def polars_types(frame):
+    return {name: str(frame.schema[name]) for name in ("source", "tenant") if name in frame.schema}
+
+
+def read_polars_read(folder):
+    frame = pl.read_parquet(folder)
+    return polars_counts(frame), polars_types(frame)
+
+
+def read_polars_scan_dir(folder):
+    frame = pl.scan_parquet(folder).collect()
+    return polars_counts(frame), polars_types(frame)
+
+
+def read_polars_scan_hive(folder):
+    frame = pl.scan_parquet(folder + "/", hive_partitioning=True).collect()
+    return polars_counts(frame), polars_types(frame)
+
+
+def read_polars_glob(folder):
+    frame = pl.scan_parquet(f"{folder}/**/*.parquet").collect()
+    # No partition columns from a glob: count by the file each row came from.
+    paths = pl.scan_parquet(f"{folder}/**/*.parquet", include_file_paths="path").select("path").collect()
+    counts = {}
+    for (path,) in paths.iter_rows():
+        key = partition_of(path)
+        counts[key] = counts.get(key, 0) + 1
+    if frame.height != sum(counts.values()):
+        fail(f"polars glob {folder}: {frame.height} rows, {sum(counts.values())} by path")
+    return counts, polars_types(frame)
+
+
+def spark_session():
+    from pyspark.sql import SparkSession
+
+    return (
+        SparkSession.builder.master("local[1]")
+        .appName("custlake-interop")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "1g")
+        .config("spark.sql.shuffle.partitions", "1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+
+
+SPARK = None
+
+
+def read_spark(folder):
+    frame = SPARK.read.parquet(folder)
+    types = {f.name: f.dataType.simpleString() for f in frame.schema.fields if f.name in ("source", "tenant")}
+    rows = frame.groupBy("source", "tenant").count().collect()
+    return {(r["source"], r["tenant"]): r["count"] for r in rows}, types
+
+
+READERS = [
+    ("duckdb read_parquet(hive_partitioning)", read_duckdb, True),
+    ("spark.read.parquet", read_spark, True),
+    ("pandas read_parquet", read_pandas, True),
+    ("pyarrow pq.read_table", read_pq_table, True),
+    ("pyarrow ds.dataset(hive)", read_ds_hive, True),
+    ("pyarrow ds.dataset", read_ds_plain, False),
+    ("polars read_parquet", read_polars_read, True),
+    ("polars scan_parquet(dir)", read_polars_scan_dir, True),
+    ("polars scan_parquet(dir/, hive)", read_polars_scan_hive, True),
+    ("polars scan_parquet(glob)", read_polars_glob, False),
+]
+
+# Type names each reader may give a partition column: strings (pyarrow and pandas infer a
+# dictionary / categorical of strings, which is still a string column).
+STRING_TYPES = {
+    "VARCHAR", "string", "str", "object", "String",
+    "dictionary<values=string, indices=int32, ordered=0>", "category", "Categorical",
+}
+
+
+def check_readers(out, folders):
+    counts = manifest_counts(out)
+    for folder in folders:
+        want = {(s, t): n for (f, s, t), n in counts.items() if f == folder and n > 0}
+        path = os.path.join(out, folder)
+        for name, reader, has_columns in READERS:
+            started = time.monotonic()
+            try:
+                got, types = reader(path)
+            except Exception as error:  # noqa: BLE001 - any failure to read is the finding
+                fail(f"{name} {folder}: {type(error).__name__}: {str(error)[:300]}")
+                continue
+            got = {k: v for k, v in got.items() if v > 0}
+            if got != want:
+                fail(f"{name} {folder}: counts {got} != manifest {want}")
+            if has_columns:
+                if set(types) != {"source", "tenant"}:
+                    fail(f"{name} {folder}: no source/tenant columns ({types})")
+                bad = {k: v for k, v in types.items() if v not in STRING_TYPES}
+                if bad:
+                    fail(f"{name} {folder}: source/tenant are not strings: {bad}")
+            elif types:
+                fail(f"{name} {folder}: partition columns {types} inside the files")
+            print(f"{name}: {folder}: {sum(got.values())} rows in {len(got)} partitions, "
+                  f"{types or 'no partition columns'} ({time.monotonic() - started:.2f} s)")
+
+
+# --- joins, the delta query, raw text ---------------------------------------------------------
+
+
+def contact_relationships(truth):
     want = set()
     for (tenant, entity), records in truth.items():
         if entity == "u8_contacts":
@@ -124,6 +299,20 @@ def check_duckdb(truth):
         elif entity == "ycm_customers":
             for key, _ in records:
                 want.add(("yeastar_ycm", tenant, key, key))
+    return want
+
+
+def check_duckdb_join(truth):
+    joined = duckdb.sql(
+        f"""
+        SELECT c.source, c.tenant, c.contact_id, k.customer_id
+        FROM read_parquet('{OUT}/contacts/**/*.parquet', hive_partitioning = true) c
+        JOIN read_parquet('{OUT}/customers/**/*.parquet', hive_partitioning = true) k
+          USING (source, tenant, customer_id)
+        """
+    ).fetchall()
+    got = set(joined)
+    want = contact_relationships(truth)
     if got != want:
         fail(f"duckdb join: {len(got)} pairs, simulator relationships {len(want)}; "
              f"e.g. missing {sorted(want - got)[:3]} extra {sorted(got - want)[:3]}")
@@ -131,7 +320,48 @@ def check_duckdb(truth):
         print(f"duckdb: contacts -> customers join matches the simulator's {len(want)} relationships")
 
 
-def check_polars(truth):
+# The README's latest-state query, word for word but for the folder.
+LATEST_STATE = """
+SELECT * EXCLUDE (rn) FROM (
+  SELECT *, row_number() OVER (PARTITION BY source, tenant, customer_id
+                               ORDER BY source_version DESC NULLS LAST, run_id DESC) AS rn
+  FROM (SELECT * FROM read_parquet('<out>/customers/**/*.parquet', hive_partitioning = true)
+        UNION ALL BY NAME
+        SELECT * FROM read_parquet('<out>/_deltas/*/customers/**/*.parquet', hive_partitioning = true)))
+WHERE rn = 1
+"""
+
+
+def check_latest_state(truth):
+    rel = duckdb.sql(LATEST_STATE.replace("<out>", INC_OUT))
+    rows = rel.filter("source = 'yonyou_u8'").select("tenant, customer_id, name").fetchall()
+    keys = [(t, k) for t, k, _ in rows]
+    if len(keys) != len(set(keys)):
+        fail("delta query: a key appears twice")
+    got = {(t, k): n for t, k, n in rows}
+    tenants = {t for t, _ in keys}
+    want = {}
+    for (tenant, entity), records in truth.items():
+        if entity == "u8_customers" and tenant in tenants:
+            for key, record in records:
+                name = record.get("name")
+                want[(tenant, key)] = name.strip() if isinstance(name, str) and name.strip() else None
+    if set(got) != set(want):
+        fail(f"delta query: {len(got)} keys, simulator {len(want)}")
+    wrong = [k for k in want if k in got and want[k] is not None and got[k] != want[k]]
+    if wrong:
+        fail(f"delta query: {len(wrong)} names differ from the simulator's current ones, e.g. {wrong[:3]}")
+    deltas = duckdb.sql(
+        f"SELECT count(DISTINCT run_id) FROM read_parquet('{INC_OUT}/_deltas/*/customers/**/*.parquet', "
+        "hive_partitioning = true)"
+    ).fetchall()[0][0]
+    if deltas < 1:
+        fail("the incremental output has no delta")
+    print(f"duckdb: latest state over snapshot + {deltas} delta(s): {len(got)} customers, "
+          "one row per key, equal to the simulator's current names")
+
+
+def check_polars_raw(truth):
     seen_kinds = {"cjk": 0, "emoji": 0, "long": 0}
     for dataset, source, entity in [
         ("customers", "yonyou_u8", "u8_customers"),
@@ -139,7 +369,7 @@ def check_polars(truth):
         ("customers", "yeastar_ycm", "ycm_customers"),
     ]:
         frame = (
-            pl.scan_parquet(os.path.join(OUT, dataset, "**", "*.parquet"), hive_partitioning=True)
+            pl.scan_parquet(os.path.join(OUT, dataset))
             .filter(pl.col("source") == source)
             .select(["tenant", KEY[dataset], "raw"])
             .collect()
@@ -150,17 +380,15 @@ def check_polars(truth):
                 continue
             for key, record in records:
                 raw = got.get((tenant, key))
-                want = record["__json__"]
-                if raw != want:
+                if raw != record["__json__"]:
                     fail(f"polars {dataset} {tenant} {key}: raw differs from what the simulator served")
                     continue
                 seen_kinds["cjk"] += any("\u4e00" <= ch <= "\u9fff" for ch in raw)
                 seen_kinds["emoji"] += any(ord(ch) > 0xFFFF for ch in raw)
                 seen_kinds["long"] += len(raw) > 2000
         print(f"polars: {dataset} {source}: {len(got)} raw records byte-exact")
-    # Mapped text columns keep Chinese and emoji exactly (names are trimmed, nothing else).
     names = (
-        pl.scan_parquet(os.path.join(OUT, "customers", "**", "*.parquet"), hive_partitioning=True)
+        pl.scan_parquet(os.path.join(OUT, "customers"))
         .filter(pl.col("source") == "yonyou_u8")
         .select(["tenant", "customer_id", "name"])
         .collect()
@@ -182,9 +410,9 @@ def check_polars(truth):
             fail(f"no record with {kind} text was exercised; raise the simulator's unicode_edge_rate")
 
 
-def load_truth():
+def load_truth(folder):
     truth = {}
-    for path in glob.glob(os.path.join(TRUTH_DIR, "*.jsonl")):
+    for path in glob.glob(os.path.join(folder, "*.jsonl")):
         tenant, entity = os.path.basename(path)[: -len(".jsonl")].split("__")
         records = []
         with open(path, encoding="utf-8") as f:
@@ -204,15 +432,39 @@ def load_truth():
     return truth
 
 
+def delta_folders(out):
+    return sorted(
+        os.path.relpath(d, out)
+        for d in glob.glob(os.path.join(out, "_deltas", "run_id=*", "*"))
+        if os.path.isdir(d)
+    )
+
+
 def main():
+    global SPARK
     with open(SCHEMA_JSON, encoding="utf-8") as f:
         schema = json.load(f)
-    truth = load_truth()
-    if not truth:
+    truth, inc_truth = load_truth(TRUTH_DIR), load_truth(INC_TRUTH_DIR)
+    if not truth or not inc_truth:
         fail("no ground truth was loaded")
-    check_pyarrow(schema)
-    check_duckdb(truth)
-    check_polars(truth)
+    for out in (OUT, INC_OUT):
+        for dataset in DATASETS:
+            checked = check_file_schemas(schema, os.path.join(out, dataset), dataset)
+            print(f"schema: {out}/{dataset}: {checked} files match `custlake schema`")
+    deltas = delta_folders(INC_OUT)
+    if not deltas:
+        fail(f"{INC_OUT}: no delta folders")
+    started = time.monotonic()
+    SPARK = spark_session()
+    print(f"spark: session up in {time.monotonic() - started:.1f} s ({SPARK.version})")
+    try:
+        check_readers(OUT, DATASETS)
+        check_readers(INC_OUT, DATASETS + deltas)
+    finally:
+        SPARK.stop()
+    check_duckdb_join(truth)
+    check_latest_state(inc_truth)
+    check_polars_raw(truth)
     if failures:
         print(f"{len(failures)} interop failures")
         sys.exit(1)

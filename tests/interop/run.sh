@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Interop: export from a separately started custlake-sim, then let pyarrow, DuckDB and Polars
-# read the output (tests/interop/check.py). Run by .ci/run; runnable alone.
+# Interop: export from a separately started custlake-sim, then let DuckDB, Spark, pandas,
+# pyarrow and Polars read the output with their everyday one-liners (tests/interop/check.py):
+# a full export, and an incremental output with a snapshot and a delta. Run by .ci/run;
+# runnable alone.
 #
-# Environment: VENV (Python venv with tests/requirements.txt; created if missing).
+# Environment: VENV (Python venv with tests/requirements.txt; created if missing). Spark needs
+# a Java runtime (`java` on PATH); .ci/run installs one when it is missing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
@@ -74,10 +77,28 @@ CUSTLAKE_YCM_DEMO_CLIENT_SECRET=demo-ycm-secret \
     "$BIN/custlake" --no-progress -q export --config "$WORK/custlake.toml"
 "$BIN/custlake" schema --format json >"$WORK/schema.json"
 
-mkdir -p "$WORK/truth"
-for pair in u8_demo_a:u8_customers u8_demo_a:u8_contacts u8_demo_b:u8_customers u8_demo_b:u8_contacts ycm_demo:ycm_customers; do
-    tenant="${pair%%:*}"; entity="${pair##*:}"
-    curl -fsS "$BASE/_sim/ground_truth/$tenant/$entity" >"$WORK/truth/${tenant}__${entity}.jsonl"
-done
+fetch_truth() {
+    mkdir -p "$1"
+    for pair in u8_demo_a:u8_customers u8_demo_a:u8_contacts u8_demo_b:u8_customers u8_demo_b:u8_contacts ycm_demo:ycm_customers; do
+        tenant="${pair%%:*}"; entity="${pair##*:}"
+        curl -fsS "$BASE/_sim/ground_truth/$tenant/$entity" >"$1/${tenant}__${entity}.jsonl"
+    done
+}
+fetch_truth "$WORK/truth"
 
-"$PY" tests/interop/check.py "$WORK/out" "$WORK/schema.json" "$WORK/truth"
+# An incremental output: a first (full) run, 2% of u8_demo_a's customers edited at the source,
+# a second run that writes them as a delta beside the snapshot.
+sed -e "s|path = \"$WORK/out\"|path = \"$WORK/inc\"|" \
+    -e 's|^kind = "yonyou_u8"$|kind = "yonyou_u8"\nmode = "incremental"|' \
+    "$WORK/custlake.toml" >"$WORK/incremental.toml"
+incremental_run() {
+    CUSTLAKE_U8_DEMO_A_APP_SECRET=demo-u8-secret CUSTLAKE_U8_DEMO_B_APP_SECRET=demo-u8-secret \
+    CUSTLAKE_YCM_DEMO_CLIENT_SECRET=demo-ycm-secret \
+        "$BIN/custlake" --no-progress -q export --config "$WORK/incremental.toml"
+}
+incremental_run
+curl -fsS -X POST "$BASE/_sim/change/u8_demo_a?count=60" >/dev/null
+incremental_run
+fetch_truth "$WORK/inc-truth"
+
+"$PY" tests/interop/check.py "$WORK/out" "$WORK/inc" "$WORK/schema.json" "$WORK/truth" "$WORK/inc-truth"

@@ -57,13 +57,13 @@ const SOURCE: ColumnSpec = required(
     "source",
     Dictionary,
     "Vendor the row comes from: yonyou_u8 (Yonyou U8 OpenAPI) or yeastar_ycm (Yeastar YCM). \
-     Part of the key; also the source= partition of the output path.",
+     Part of the key. Stored in the source= folder of the output path, not in the files.",
 );
 const TENANT: ColumnSpec = required(
     "tenant",
     Dictionary,
-    "Configured name of the vendor account (source) the row comes from. Part of the key; also \
-     the tenant= partition of the output path.",
+    "Configured name of the vendor account (source) the row comes from. Part of the key. \
+     Stored in the tenant= folder of the output path, not in the files.",
 );
 const EXTRACTED_AT: ColumnSpec = required(
     "extracted_at",

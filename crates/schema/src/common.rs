@@ -3,26 +3,25 @@
 //!
 //! `source`, `tenant`, `extracted_at` and `run_id` are the same for every row of one mapping
 //! call, so they are not appended row by row: they are made once per batch at `finish` (the
-//! dictionary columns as all-zero keys over a one-entry dictionary).
+//! partition columns as all-zero keys over a one-entry dictionary).
 
 use std::sync::Arc;
 
 use arrow_array::builder::{ArrayBuilder, StringBuilder};
-use arrow_array::types::Int32Type;
 use arrow_array::{
-    ArrayRef, DictionaryArray, Int32Array, MapArray, RecordBatch, StringArray, StructArray,
-    TimestampMicrosecondArray,
+    ArrayRef, MapArray, RecordBatch, StringArray, StructArray, TimestampMicrosecondArray,
 };
 use arrow_buffer::{NullBufferBuilder, OffsetBuffer, ScalarBuffer};
 
 use crate::MapContext;
 use crate::datasets::{Dataset, UTC, map_entries_field, map_entry_fields};
+use crate::file_layout::partition_column;
 
 /// `source`, `tenant`, `extracted_at` and `run_id` for `rows` rows of one mapping context.
 pub(crate) fn run_columns(ctx: &MapContext, rows: usize) -> [(&'static str, ArrayRef); 4] {
     [
-        ("source", constant_dictionary(ctx.source.as_str(), rows)),
-        ("tenant", constant_dictionary(&ctx.tenant, rows)),
+        ("source", partition_column(ctx.source.as_str(), rows)),
+        ("tenant", partition_column(&ctx.tenant, rows)),
         (
             "extracted_at",
             Arc::new(
@@ -38,12 +37,6 @@ pub(crate) fn run_columns(ctx: &MapContext, rows: usize) -> [(&'static str, Arra
             ))),
         ),
     ]
-}
-
-fn constant_dictionary(value: &str, rows: usize) -> ArrayRef {
-    let keys = Int32Array::from(vec![0; rows]);
-    let values: ArrayRef = Arc::new(StringArray::from_iter_values([value]));
-    Arc::new(DictionaryArray::<Int32Type>::new(keys, values))
 }
 
 /// Puts the named columns into the dataset's schema order and makes the batch.

@@ -8,9 +8,11 @@ use serde_json::{Value, json};
 
 use crate::SCHEMA_VERSION;
 use crate::datasets::{DESCRIPTION_KEY, Dataset};
+use crate::file_layout::PARTITION_COLUMNS;
 
-/// `{"schema_version": 1, "datasets": {"customers": [{name, type, nullable, description}, …],
-/// "contacts": […], "rejects": […]}}`, columns in schema order.
+/// `{"schema_version": 2, "datasets": {"customers": [{name, type, stored_in, nullable,
+/// description}, …], "contacts": […], "rejects": […]}}`, columns in schema order. `stored_in` is
+/// `file`, or `path` for the partition columns (`source=…/tenant=…`), which the files leave out.
 pub fn describe_json() -> Value {
     let mut datasets = serde_json::Map::new();
     for dataset in Dataset::ALL {
@@ -19,9 +21,16 @@ pub fn describe_json() -> Value {
             .fields()
             .iter()
             .map(|field| {
+                // Partition columns are in the folder names, where readers find them as strings.
+                let (ty, stored_in) = if PARTITION_COLUMNS.contains(&field.name().as_str()) {
+                    ("string".to_owned(), "path")
+                } else {
+                    (pyarrow_type(field.data_type()), "file")
+                };
                 json!({
                     "name": field.name(),
-                    "type": pyarrow_type(field.data_type()),
+                    "type": ty,
+                    "stored_in": stored_in,
                     "nullable": field.is_nullable(),
                     "description": field.metadata().get(DESCRIPTION_KEY).map(String::as_str).unwrap_or(""),
                 })

@@ -19,6 +19,7 @@ mod context;
 mod customers;
 mod datasets;
 mod describe;
+mod file_layout;
 mod mapping;
 mod rejects;
 mod u8_contacts;
@@ -36,6 +37,7 @@ pub use datasets::{
     contacts_schema, customers_schema, rejects_schema,
 };
 pub use describe::{describe_json, pyarrow_type};
+pub use file_layout::{FileBatchError, PARTITION_COLUMNS, dataset_batch_from_file, file_schema};
 pub use rejects::{RejectRow, RejectsBuilder};
 pub use row_version::RowVersion;
 pub use u8_contacts::{map_u8_contacts, u8_contact_key};
@@ -43,5 +45,8 @@ pub use u8_customers::{map_u8_customers, u8_customer_key};
 pub use ycm_customers::{map_ycm_customers, ycm_customer_key};
 
 /// Version of the unified schema; bumped whenever a column is added, removed or changes type
-/// or meaning, and written into every file's metadata.
-pub const SCHEMA_VERSION: u32 = 1;
+/// or meaning, or the files' layout changes, and written into every file's metadata.
+///
+/// 2: `source` and `tenant` are left out of the files (their folders carry them); see
+/// [`file_schema`]. Files of version 1 still read through [`dataset_batch_from_file`].
+pub const SCHEMA_VERSION: u32 = 2;

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 use custlake_pipeline::RunStatus;
-use custlake_schema::{Dataset, describe_json};
+use custlake_schema::{Dataset, PARTITION_COLUMNS, describe_json};
 
 use crate::cli::{SchemaArgs, SchemaFormat};
 
@@ -25,13 +25,15 @@ pub fn run(args: SchemaArgs) -> Result<RunStatus> {
                         .map(String::as_str)
                         .unwrap_or("");
                     let nullable = if field.is_nullable() { "" } else { " not null" };
+                    let ty = if PARTITION_COLUMNS.contains(&field.name().as_str()) {
+                        "string, in the path".to_owned()
+                    } else {
+                        custlake_schema::pyarrow_type(field.data_type())
+                    };
                     println!(
                         "  {:<26} {:<40} {description}",
                         field.name(),
-                        format!(
-                            "{}{nullable}",
-                            custlake_schema::pyarrow_type(field.data_type())
-                        )
+                        format!("{ty}{nullable}")
                     );
                 }
                 println!();

@@ -324,6 +324,16 @@ fn bad_configs_exit_2_with_a_message_naming_the_problem() {
             "missing field `output`",
         ),
         (
+            GOOD.replace("name = \"acme\"", "name = \"2024\""),
+            vec![],
+            r#"setting name: "2024" would be read back as a number"#,
+        ),
+        (
+            GOOD.replace("name = \"acme\"", "name = \"2024-01-31\""),
+            vec![],
+            r#"setting name: "2024-01-31" would be read back as a number, date"#,
+        ),
+        (
             format!("{GOOD}timezone = \"Mars/Olympus\"\n"),
             vec![],
             r#"setting timezone: "Mars/Olympus" is not an IANA time zone"#,

@@ -311,6 +311,17 @@ impl SourceConfig {
                 "must be non-empty and use only letters, digits, '-' and '_' (it becomes a folder name)",
             ));
         }
+        if partition_value_reads_as_non_text(&self.name) {
+            return Err(self.problem(
+                "name",
+                format!(
+                    "{:?} would be read back as a number, date or boolean: it becomes the \
+                     tenant= folder, whose type readers (DuckDB, Spark, pyarrow) infer from its \
+                     text; add a letter, e.g. \"t{}\"",
+                    self.name, self.name
+                ),
+            ));
+        }
         let url = reqwest::Url::parse(&self.base_url).map_err(|e| {
             self.problem(
                 "base_url",
@@ -444,4 +455,17 @@ fn add_codes(list: &mut Vec<String>, codes: &[String]) {
             list.push(code.to_owned());
         }
     }
+}
+
+/// Whether readers that infer Hive partition types would give `value` another type than text:
+/// a number (`2024`, `1e5`, `-3`), a date (`2024-01-31`) or a boolean/null word.
+fn partition_value_reads_as_non_text(value: &str) -> bool {
+    let is_date = value.len() == 10
+        && value.char_indices().all(|(i, c)| match i {
+            4 | 7 => c == '-',
+            _ => c.is_ascii_digit(),
+        });
+    value.parse::<f64>().is_ok()
+        || is_date
+        || ["true", "false", "null"].contains(&value.to_ascii_lowercase().as_str())
 }

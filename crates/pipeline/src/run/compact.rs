@@ -25,7 +25,7 @@ use arrow::compute::{cast, filter_record_batch};
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
 use chrono::Utc;
-use custlake_schema::Dataset;
+use custlake_schema::{Dataset, dataset_batch_from_file};
 use futures::StreamExt;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -251,6 +251,7 @@ async fn merge_partition(
 /// Which rows of one partition's snapshot and deltas survive its compaction.
 struct PartitionMerge<'a> {
     record: &'a PartitionRecord,
+    dataset: Dataset,
     changed: &'a ChangedKeys,
     key_column: &'static str,
     rejects: bool,
@@ -271,6 +272,7 @@ impl<'a> PartitionMerge<'a> {
         }
         Self {
             record,
+            dataset,
             changed,
             key_column: key_column(&record.dataset).unwrap_or("record_key"),
             rejects: dataset == Dataset::Rejects,
@@ -299,8 +301,9 @@ impl<'a> PartitionMerge<'a> {
             for file in &content.files {
                 let mut batches = read_file(location, &file.path, None).await?;
                 while let Some(batch) = batches.recv().await {
-                    let kept =
-                        batch.and_then(|batch| self.kept_rows(&batch, sequence, &file.path))?;
+                    let kept = batch
+                        .and_then(|batch| self.dataset_batch(&batch, &file.path))
+                        .and_then(|batch| self.kept_rows(&batch, sequence, &file.path))?;
                     if kept.num_rows() == 0 {
                         continue;
                     }
@@ -311,6 +314,21 @@ impl<'a> PartitionMerge<'a> {
             }
         }
         Ok(())
+    }
+
+    /// `batch`, read from file `path` of any schema version, as a batch of today's schema (the
+    /// files leave out the partition columns; version 1 files hold them).
+    fn dataset_batch(&self, batch: &RecordBatch, path: &str) -> Result<RecordBatch, SinkError> {
+        dataset_batch_from_file(
+            self.dataset,
+            batch,
+            &self.record.source,
+            &self.record.tenant,
+        )
+        .map_err(|error| SinkError::Catalog {
+            location: path.to_owned(),
+            detail: error.to_string(),
+        })
     }
 
     /// The rows of `batch`, read from the source at `sequence` (file `path`), that survive.

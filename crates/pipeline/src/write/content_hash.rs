@@ -5,7 +5,8 @@
 //! `extracted_at`), and does not depend on row order: pages arrive concurrently, so two runs over
 //! the same data write the same rows in different orders. Each row is encoded with Arrow's row
 //! format (a canonical byte form of all its values, maps and dictionaries included), hashed
-//! with xxh3-128, and the row hashes are summed; the schema's names and types are hashed in.
+//! with xxh3-128, and the row hashes are summed; the schema's names and types, and the schema
+//! version (which says how files are laid out), are hashed in.
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -31,7 +32,9 @@ impl ContentHasher {
     pub fn new(schema: &SchemaRef) -> Result<Self, SinkError> {
         let mut columns = Vec::new();
         let mut fields = Vec::new();
-        let mut described = String::new();
+        // The files' layout version is hashed in, so the first run of a version that lays files
+        // out differently republishes every partition instead of keeping old-layout files.
+        let mut described = format!("layout:v{};", custlake_schema::SCHEMA_VERSION);
         for (i, field) in schema.fields().iter().enumerate() {
             if RUN_SPECIFIC_COLUMNS.contains(&field.name().as_str()) {
                 continue;

@@ -58,7 +58,10 @@ struct OpenPart<S: Write + Send> {
 pub(crate) struct RotatingWriter<P: PartStore> {
     store: P,
     run_id: String,
-    schema: SchemaRef,
+    /// The schema of the files: the batches' schema without the partition columns.
+    file_schema: SchemaRef,
+    /// The batch columns that go into the files, in file order.
+    file_columns: Vec<usize>,
     properties: WriterProperties,
     max_rows_per_file: u64,
     max_bytes_per_file: u64,
@@ -67,8 +70,9 @@ pub(crate) struct RotatingWriter<P: PartStore> {
 }
 
 impl<P: PartStore> RotatingWriter<P> {
-    /// A writer of `run_id`'s parts with `schema` into `store`; `metadata` becomes every file's
-    /// key-value metadata.
+    /// A writer of `run_id`'s parts from batches of `schema` into `store`; `metadata` becomes
+    /// every file's key-value metadata. The files leave out the partition columns (`source`,
+    /// `tenant`: their folders hold them, see `custlake_schema::file_schema`).
     pub(crate) fn new(
         store: P,
         run_id: &str,
@@ -76,10 +80,12 @@ impl<P: PartStore> RotatingWriter<P> {
         metadata: &[(String, String)],
         config: &ParquetSinkConfig,
     ) -> Result<Self, SinkError> {
+        let (file_schema, file_columns) = custlake_schema::file_schema(&schema);
         Ok(Self {
             store,
             run_id: run_id.to_owned(),
-            schema,
+            file_schema,
+            file_columns,
             properties: config.writer_properties(metadata)?,
             max_rows_per_file: config.max_rows_per_file,
             max_bytes_per_file: config.max_bytes_per_file,
@@ -96,6 +102,7 @@ impl<P: PartStore> RotatingWriter<P> {
 
     /// Appends a batch, splitting it across files when it crosses `max_rows_per_file`.
     pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<(), SinkError> {
+        let batch = self.file_batch(batch)?;
         let total = batch.num_rows();
         let mut offset = 0;
         while offset < total {
@@ -138,6 +145,22 @@ impl<P: PartStore> RotatingWriter<P> {
         (self.store, self.closed)
     }
 
+    /// `batch` as it goes into the files: without the partition columns.
+    fn file_batch(&self, batch: &RecordBatch) -> Result<RecordBatch, SinkError> {
+        let columns = self
+            .file_columns
+            .iter()
+            .filter_map(|&i| batch.columns().get(i).cloned())
+            .collect();
+        // A batch of another schema than the writer's fails here, naming the run's parts.
+        RecordBatch::try_new(self.file_schema.clone(), columns).map_err(|error| {
+            SinkError::Parquet {
+                path: layout::part_file_name(&self.run_id, 0).into(),
+                error: error.into(),
+            }
+        })
+    }
+
     fn open_part(&mut self) -> Result<&mut OpenPart<P::Sink>, SinkError> {
         let part = match self.current.take() {
             Some(part) => part,
@@ -150,11 +173,15 @@ impl<P: PartStore> RotatingWriter<P> {
         let index = u32::try_from(self.closed.len()).unwrap_or(u32::MAX);
         let file_name = layout::part_file_name(&self.run_id, index);
         let sink = self.store.open(&file_name)?;
-        let writer = ArrowWriter::try_new(sink, self.schema.clone(), Some(self.properties.clone()))
-            .map_err(|error| SinkError::Parquet {
-                path: file_name.clone().into(),
-                error,
-            })?;
+        let writer = ArrowWriter::try_new(
+            sink,
+            self.file_schema.clone(),
+            Some(self.properties.clone()),
+        )
+        .map_err(|error| SinkError::Parquet {
+            path: file_name.clone().into(),
+            error,
+        })?;
         Ok(OpenPart {
             file_name,
             writer,

@@ -9,5 +9,6 @@ mod export_e2e;
 mod incremental;
 mod moto;
 mod object_store;
+mod schema_upgrade;
 mod sink_parquet;
 mod soak;

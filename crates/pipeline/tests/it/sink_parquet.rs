@@ -53,11 +53,11 @@ fn schema() -> SchemaRef {
         ),
         described(
             Field::new(
-                "source",
+                "category",
                 DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8)),
                 false,
             ),
-            "Vendor the row came from",
+            "Category of the customer",
         ),
         described(
             Field::new("established_on", DataType::Date32, true),
@@ -207,6 +207,48 @@ fn committed_file_reads_back_with_same_schema_and_rows() -> TestResult {
     let actual = concat_batches(&read_schema, &batches)?;
     assert_eq!(actual.num_rows(), 250);
     assert_eq!(actual.columns(), expected.columns());
+    Ok(())
+}
+
+#[test]
+fn partition_columns_are_left_out_of_the_files() -> TestResult {
+    let dictionary = || DataType::Dictionary(Box::new(DataType::Int32), Box::new(DataType::Utf8));
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("source", dictionary(), false),
+        Field::new("tenant", dictionary(), false),
+        Field::new("customer_id", DataType::Utf8, false),
+    ]));
+    let constant = |value: &str| -> ArrayRef {
+        Arc::new(std::iter::repeat_n(value, 3).collect::<DictionaryArray<Int32Type>>())
+    };
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            constant("yonyou_u8"),
+            constant("east"),
+            Arc::new(StringArray::from(vec!["a", "b", "c"])),
+        ],
+    )?;
+    let out = tempfile::tempdir()?;
+    let mut writer = SnapshotWriter::create(
+        out.path(),
+        target(),
+        "run-1",
+        schema,
+        metadata("run-1"),
+        &small_config(),
+    )?;
+    writer.write(&batch)?;
+    let committed = writer.finish()?.commit()?;
+    let (read_schema, batches) = read_rows(&out.path().join(&committed.files[0].path))?;
+    let names: Vec<&str> = read_schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    // `source=yonyou_u8/tenant=east` in the path carries them.
+    assert_eq!(names, ["customer_id"]);
+    assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 3);
     Ok(())
 }
 

@@ -249,7 +249,7 @@ fn names_of_sources_and_datasets() {
 #[test]
 fn describe_json_spells_types_as_pyarrow() {
     let described = describe_json();
-    assert_eq!(described["schema_version"], 1);
+    assert_eq!(described["schema_version"], 2);
     let column = |dataset: &str, name: &str| {
         described["datasets"][dataset]
             .as_array()
@@ -260,27 +260,30 @@ fn describe_json_spells_types_as_pyarrow() {
             .clone()
     };
     let types = [
-        (
-            "customers",
-            "source",
-            "dictionary<values=string, indices=int32, ordered=0>",
-        ),
+        ("customers", "source", "string"),
         ("customers", "customer_id", "string"),
         ("customers", "is_domestic", "bool"),
         ("customers", "source_version", "int64"),
         ("customers", "established_on", "date32[day]"),
         ("customers", "source_modified_at", "timestamp[us, tz=UTC]"),
         ("customers", "custom_fields", "map<string, string>"),
-        (
-            "contacts",
-            "tenant",
-            "dictionary<values=string, indices=int32, ordered=0>",
-        ),
+        ("contacts", "tenant", "string"),
         ("rejects", "extracted_at", "timestamp[us, tz=UTC]"),
     ];
     for (dataset, name, ty) in types {
         assert_eq!(column(dataset, name)["type"], ty, "{dataset}.{name}");
     }
+    // The partition columns are in the folder names, every other column in the files.
+    for dataset in ["customers", "contacts", "rejects"] {
+        for name in ["source", "tenant"] {
+            assert_eq!(
+                column(dataset, name)["stored_in"],
+                "path",
+                "{dataset}.{name}"
+            );
+        }
+    }
+    assert_eq!(column("customers", "customer_id")["stored_in"], "file");
     let customer_id = column("customers", "customer_id");
     assert_eq!(customer_id["nullable"], false);
     assert_eq!(

@@ -1,0 +1,182 @@
+//! Outputs written by schema version 1 (files that hold `source` and `tenant`) keep working:
+//! `custlake compact` folds a version-1 delta into a version-1 snapshot and writes today's
+//! layout, with the same rows a fresh full export had. The fixture is old code's output, see
+//! `tests/fixtures/schema-v1/README.md`.
+//!
+//! `--resume` never reads Parquet parts (it re-maps the raw pages it spooled), so what it reads
+//! of an older output is the catalog, which compaction reads here too.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use custlake_pipeline::internals::ContentHasher;
+use custlake_pipeline::{CompactOptions, compact};
+use custlake_schema::{Dataset, PARTITION_COLUMNS, SCHEMA_VERSION, dataset_batch_from_file};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::file::reader::FileReader;
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v1")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read fixture") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+fn partition_value(dir: &Path, key: &str) -> String {
+    let name = dir
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    name.strip_prefix(&format!("{key}="))
+        .unwrap_or_else(|| panic!("{name} is not a {key}= folder"))
+        .to_owned()
+}
+
+/// Per partition folder (`dataset/source=…/tenant=…`): the content hash of its rows, read as
+/// today's batches whatever version wrote the files, and the schema versions of its files.
+fn logical_content(out: &Path) -> BTreeMap<String, (String, Vec<String>)> {
+    let mut content = BTreeMap::new();
+    for dataset in Dataset::ALL {
+        for source_dir in subdirs(&out.join(dataset.as_str())) {
+            let source = partition_value(&source_dir, "source");
+            for tenant_dir in subdirs(&source_dir) {
+                let tenant = partition_value(&tenant_dir, "tenant");
+                let mut hasher = ContentHasher::new(&dataset.schema()).expect("hasher");
+                let mut versions = Vec::new();
+                for file in std::fs::read_dir(&tenant_dir).expect("partition") {
+                    let path = file.expect("file").path();
+                    let builder = ParquetRecordBatchReaderBuilder::try_new(
+                        std::fs::File::open(&path).expect("open"),
+                    )
+                    .expect("parquet");
+                    versions.push(schema_version(&path));
+                    for batch in builder.build().expect("reader") {
+                        let batch = batch.expect("batch");
+                        let batch = dataset_batch_from_file(dataset, &batch, &source, &tenant)
+                            .expect("readable as today's schema");
+                        hasher.update(&batch).expect("hash");
+                    }
+                }
+                let key = format!("{dataset}/source={source}/tenant={tenant}");
+                content.insert(key, (hasher.finish(), versions));
+            }
+        }
+    }
+    content
+}
+
+fn schema_version(path: &Path) -> String {
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(
+        std::fs::File::open(path).expect("open"),
+    )
+    .expect("parquet footer");
+    reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .into_iter()
+        .flatten()
+        .find(|kv| kv.key == "custlake.schema_version")
+        .and_then(|kv| kv.value.clone())
+        .unwrap_or_default()
+}
+
+fn arrow_columns(path: &Path) -> Vec<String> {
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(path).expect("open"))
+            .expect("parquet");
+    builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compact_folds_a_version_1_output_into_todays_layout_with_the_same_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("output");
+    copy_dir(&fixture().join("output"), &out);
+    let before = logical_content(&out);
+    assert!(
+        before
+            .values()
+            .all(|(_, versions)| versions.iter().all(|v| v == "1")),
+        "the fixture is version 1: {before:?}"
+    );
+
+    let report = compact(CompactOptions {
+        out: out.clone(),
+        parquet: Default::default(),
+        only: Vec::new(),
+    })
+    .await
+    .expect("compaction of a version-1 output runs");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert!(
+        !report.partitions.is_empty(),
+        "the fixture has a delta to fold"
+    );
+
+    let after = logical_content(&out);
+    let fresh = logical_content(&fixture().join("fresh"));
+    let hashes = |content: &BTreeMap<String, (String, Vec<String>)>| -> BTreeMap<String, String> {
+        content
+            .iter()
+            .map(|(k, (hash, _))| (k.clone(), hash.clone()))
+            .collect()
+    };
+    assert_eq!(
+        hashes(&after),
+        hashes(&fresh),
+        "compacted rows equal a full export's"
+    );
+
+    // The compacted partitions are written in today's layout: no partition columns in them.
+    for partition in &report.partitions {
+        let (_, versions) = &after[&partition.partition];
+        assert_eq!(
+            versions,
+            &vec![SCHEMA_VERSION.to_string()],
+            "{}",
+            partition.partition
+        );
+        let folder = out.join(&partition.partition);
+        for file in std::fs::read_dir(&folder).expect("partition") {
+            let columns = arrow_columns(&file.expect("file").path());
+            for name in PARTITION_COLUMNS {
+                assert!(
+                    !columns.iter().any(|c| c == name),
+                    "{}: {columns:?}",
+                    partition.partition
+                );
+            }
+        }
+    }
+}
