@@ -38,7 +38,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 OUT, INC_OUT, SCHEMA_JSON, TRUTH_DIR, INC_TRUTH_DIR = sys.argv[1:6]
-DATASETS = ["customers", "contacts", "rejects"]
+DATASETS = ["customers", "contacts", "rejects", "customer_links"]
 KEY = {"customers": "customer_id", "contacts": "contact_id"}
 failures = []
 
@@ -56,6 +56,7 @@ TYPES = {
     "date32[day]": pa.date32(),
     "timestamp[us, tz=UTC]": pa.timestamp("us", tz="UTC"),
     "map<string, string>": pa.map_(pa.string(), pa.string()),
+    "double": pa.float64(),
     "dictionary<values=string, indices=int32, ordered=0>": pa.dictionary(pa.int32(), pa.string()),
 }
 
@@ -410,6 +411,82 @@ def check_polars_raw(truth):
             fail(f"no record with {kind} text was exercised; raise the simulator's unicode_edge_rate")
 
 
+README_U8_WITH_YCM = """
+SELECT u.tenant, u.customer_id, u.name, y.customer_id AS ycm_customer_id, y.name AS ycm_name,
+       l.match_key, l.confidence
+FROM read_parquet('<out>/customers/**/*.parquet', hive_partitioning = true) u
+JOIN read_parquet('<out>/customer_links/**/*.parquet', hive_partitioning = true) l
+  ON l.left_source = u.source AND l.left_tenant = u.tenant AND l.left_customer_id = u.customer_id
+JOIN read_parquet('<out>/customers/**/*.parquet', hive_partitioning = true) y
+  ON y.source = l.right_source AND y.tenant = l.right_tenant AND y.customer_id = l.right_customer_id
+WHERE u.source = 'yonyou_u8' AND y.source = 'yeastar_ycm'
+ORDER BY u.tenant, u.customer_id
+"""
+
+README_U8_MISSING_FROM_YCM = """
+SELECT u.tenant, u.customer_id, u.name, u.phone, u.mobile
+FROM read_parquet('<out>/customers/**/*.parquet', hive_partitioning = true) u
+WHERE u.source = 'yonyou_u8'
+  AND NOT EXISTS (
+    SELECT 1 FROM read_parquet('<out>/customer_links/**/*.parquet', hive_partitioning = true) l
+    WHERE l.left_source = 'yonyou_u8' AND l.left_tenant = u.tenant
+      AND l.left_customer_id = u.customer_id
+      AND l.right_source = 'yeastar_ycm' AND l.confidence = 1.0)
+ORDER BY u.tenant, u.customer_id
+"""
+
+
+def check_links(out):
+    """customer_links joins back to both sides, in DuckDB and in Polars; the README's queries run."""
+    links = f"{out}/customer_links/**/*.parquet"
+    customers = f"{out}/customers/**/*.parquet"
+    total, orphans = duckdb.sql(
+        f"""
+        SELECT count(*), count(*) FILTER (WHERE l_ok.customer_id IS NULL OR r_ok.customer_id IS NULL)
+        FROM read_parquet('{links}', hive_partitioning = true) l
+        LEFT JOIN read_parquet('{customers}', hive_partitioning = true) l_ok
+          ON l_ok.source = l.left_source AND l_ok.tenant = l.left_tenant AND l_ok.customer_id = l.left_customer_id
+        LEFT JOIN read_parquet('{customers}', hive_partitioning = true) r_ok
+          ON r_ok.source = l.right_source AND r_ok.tenant = l.right_tenant AND r_ok.customer_id = l.right_customer_id
+        """
+    ).fetchall()[0]
+    if total == 0:
+        fail(f"{out}: customer_links is empty")
+    if orphans:
+        fail(f"duckdb {out}: {orphans} of {total} links name a customer that does not exist")
+    partition_mismatch = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{links}', hive_partitioning = true) "
+        "WHERE source <> left_source OR tenant <> left_tenant"
+    ).fetchall()[0][0]
+    if partition_mismatch:
+        fail(f"duckdb {out}: {partition_mismatch} links sit in another partition than their left side")
+    with_ycm = duckdb.sql(README_U8_WITH_YCM.replace("<out>", out)).fetchall()
+    missing = duckdb.sql(README_U8_MISSING_FROM_YCM.replace("<out>", out)).fetchall()
+    u8_total = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{customers}', hive_partitioning = true) WHERE source = 'yonyou_u8'"
+    ).fetchall()[0][0]
+    if not with_ycm or not missing or len(missing) >= u8_total:
+        fail(f"README link queries: {len(with_ycm)} U8-YCM pairs, {len(missing)} of {u8_total} U8 customers missing")
+    print(f"duckdb: {out}: {total} links join back to both sides; README queries: {len(with_ycm)} "
+          f"U8 customers' YCM entries, {len(missing)} of {u8_total} U8 customers missing from YCM")
+
+    frame = pl.scan_parquet(os.path.join(out, "customer_links"))
+    people = pl.scan_parquet(os.path.join(out, "customers")).select(["source", "tenant", "customer_id", "name"])
+    joined = (
+        frame.join(people, left_on=["left_source", "left_tenant", "left_customer_id"],
+                   right_on=["source", "tenant", "customer_id"], how="inner", suffix="_left")
+        .join(people, left_on=["right_source", "right_tenant", "right_customer_id"],
+              right_on=["source", "tenant", "customer_id"], how="inner", suffix="_right")
+        .select(pl.len())
+        .collect()
+        .item()
+    )
+    if joined != total:
+        fail(f"polars {out}: {joined} of {total} links join back to both sides")
+    else:
+        print(f"polars: {out}: {joined} links join back to both sides")
+
+
 def load_truth(folder):
     truth = {}
     for path in glob.glob(os.path.join(folder, "*.jsonl")):
@@ -463,6 +540,8 @@ def main():
     finally:
         SPARK.stop()
     check_duckdb_join(truth)
+    check_links(OUT)
+    check_links(INC_OUT)
     check_latest_state(inc_truth)
     check_polars_raw(truth)
     if failures:

@@ -106,6 +106,7 @@ pub fn bench(args: &[String]) -> Result<()> {
     results.insert("latency_bound".into(), bench.latency_bound(&plan)?);
     results.insert("memory_scaling".into(), bench.memory_scaling(&plan)?);
     results.insert("rate_limit".into(), bench.rate_limit(&plan)?);
+    results.insert("link".into(), bench.link(&plan)?);
     let results = Value::Object(results);
 
     // The quick run (CI) must not overwrite the committed full results.
@@ -211,15 +212,23 @@ impl Bench {
         Ok(Sim { child, base_url })
     }
 
-    /// Writes a config for the demo tenants and runs `custlake export` as a child process.
+    /// Writes a config for the demo tenants and runs `custlake export` as a child process, the
+    /// `customer_links` step off (the link scenario measures it on its own).
     fn export(&self, name: &str, sim: &Sim, sources: &str) -> Result<ExportRun> {
+        let run = self.export_into(name, sim, sources)?;
+        let _ = std::fs::remove_dir_all(self.work.join(name).join("out"));
+        Ok(run)
+    }
+
+    /// [`Bench::export`], keeping the output in `<work>/<name>/out`.
+    fn export_into(&self, name: &str, sim: &Sim, sources: &str) -> Result<ExportRun> {
         let dir = self.work.join(name);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let config = dir.join("custlake.toml");
         let out = dir.join("out");
         let text = format!(
-            "[output]\npath = {:?}\n\n{}",
+            "[output]\npath = {:?}\nlinks = false\n\n{}",
             out.display().to_string(),
             sources.replace("BASE", &sim.base_url)
         );
@@ -242,7 +251,6 @@ impl Bench {
         if manifest["status"] != "succeeded" {
             bail!("{name}: run status {}", manifest["status"]);
         }
-        let _ = std::fs::remove_dir_all(&out);
         Ok(ExportRun {
             manifest,
             peak_rss_mb: peak_rss_kb as f64 / 1024.0,
@@ -385,6 +393,62 @@ impl Bench {
             "large_records": peaks[1].0, "large_peak_rss_mb": peaks[1].1,
             "ratio_large_over_small": ratio, "target_ratio": 1.2, "target_large_mb": 200,
             "meets_target": ratio <= 1.2 && peaks[1].1 <= 200.0,
+        }))
+    }
+
+    /// `custlake link` on an export of `u8_customers` U8 and `ycm_customers` YCM customers (a
+    /// share of them the same companies): elapsed time, peak RSS and links per key.
+    fn link(&self, plan: &Plan) -> Result<Value> {
+        let sim = self.start_sim(&args([
+            "--u8-tenants",
+            "1",
+            "--customers",
+            &plan.u8_customers.to_string(),
+            "--contacts-per-customer",
+            "0",
+            "--ycm-clients",
+            "1",
+            "--ycm-customers",
+            &plan.ycm_customers.to_string(),
+            "--messiness",
+            "mild",
+        ]))?;
+        let sources = format!(
+            "{}\n{}",
+            u8_source(&["customers"], 500, 8, 100_000.0),
+            ycm_source(16)
+        );
+        self.export_into("link", &sim, &sources)?;
+        let out = self.work.join("link").join("out");
+        let mut runs = Vec::new();
+        for i in 0..plan.repeat {
+            let start = Instant::now();
+            let child = Command::new(self.bins.join("custlake"))
+                .args(["--no-progress", "-q", "link", "--out"])
+                .arg(&out)
+                .stdout(Stdio::null())
+                .spawn()
+                .context("starting custlake link")?;
+            let (code, peak_rss_kb) = wait_with_rusage(child)?;
+            if code != 0 {
+                bail!("link: custlake link exited with {code}");
+            }
+            let wall = start.elapsed().as_secs_f64();
+            let manifest = latest_manifest(&out)?;
+            let peak = peak_rss_kb as f64 / 1024.0;
+            println!(
+                "link run {i}: {wall:.2} s, peak RSS {peak:.0} MB, {}",
+                manifest["links"]
+            );
+            runs.push((wall, peak, manifest["links"].clone()));
+        }
+        let _ = std::fs::remove_dir_all(&out);
+        let wall = median(runs.iter().map(|r| r.0));
+        let rss = median(runs.iter().map(|r| r.1));
+        Ok(json!({
+            "u8_customers": plan.u8_customers, "ycm_customers": plan.ycm_customers,
+            "median_process_wall_s": wall, "median_peak_rss_mb": rss, "links": runs[0].2,
+            "target_peak_rss_mb": 200, "meets_target": rss <= 200.0,
         }))
     }
 
@@ -539,5 +603,15 @@ fn print_table(r: &Value) {
         q["pages"],
         q["max_requests_in_any_1s_window"],
         ok(&q["meets_target"])
+    );
+    let k = &r["link"];
+    println!(
+        "| customer_links ({} U8 × {} YCM customers) | {:.1} s, peak RSS {:.0} MB; links {} | ≤ 200 MB | {} |",
+        k["u8_customers"],
+        k["ycm_customers"],
+        f(&k["median_process_wall_s"]),
+        f(&k["median_peak_rss_mb"]),
+        k["links"]["links"],
+        ok(&k["meets_target"])
     );
 }

@@ -54,10 +54,12 @@ const FETCH: Layer = Layer {
     modules: &["fetch"],
 };
 
-/// Layer 4: mapping pages to Arrow — the mapper, record keys and the key set.
+/// Layer 4: mapping pages to Arrow — the mapper, record keys and the key set (`map`); the
+/// match keys of customers, sorted within a memory budget and paired into links (`link`). The
+/// two may not import each other.
 const MAP: Layer = Layer {
     rank: 4,
-    modules: &["map"],
+    modules: &["map", "link"],
 };
 
 /// Layer 5: writing — the writers, rotating files, `parquet/`, `object_store/` and the output

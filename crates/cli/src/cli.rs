@@ -54,6 +54,8 @@ pub enum Command {
     Check(ConfigArgs),
     /// Fold incremental deltas into new snapshots (the merged current view).
     Compact(CompactArgs),
+    /// Link customers across sources (customer_links) in an existing output.
+    Link(LinkArgs),
     /// Fetch one record as the vendor sends it (for debugging).
     Get(GetArgs),
     /// Print the unified schema with column descriptions.
@@ -105,6 +107,20 @@ pub struct CompactArgs {
     /// Only these sources (by name); may be repeated.
     #[arg(long = "only", value_name = "SOURCE")]
     pub only: Vec<String>,
+}
+
+/// `custlake link`.
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// The configuration file, for `[output] path`, the Parquet settings and max_link_fanout.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// The output, overriding `[output] path`: a folder or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|URL")]
+    pub out: Option<PathBuf>,
+    /// A key shared by more customers than this gives no links (overrides the config's).
+    #[arg(long, value_name = "N")]
+    pub max_link_fanout: Option<usize>,
 }
 
 /// `custlake demo`.

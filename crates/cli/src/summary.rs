@@ -14,6 +14,11 @@ pub fn render(outcome: &RunOutcome) -> String {
     source_table(&mut s, &outcome.manifest);
     let _ = writeln!(s);
     dataset_table(&mut s, &outcome.manifest);
+    if let Some(links) = &outcome.manifest.links {
+        let _ = writeln!(s);
+        let _ = writeln!(s, "customer_links:");
+        s.push_str(&crate::commands::link::describe(links));
+    }
     for warning in &outcome.manifest.warnings {
         let _ = writeln!(s, "warning: {warning}");
     }

@@ -16,6 +16,8 @@ pub(crate) enum ColumnType {
     Bool,
     /// `Int64`.
     Int64,
+    /// `Float64`.
+    Float64,
     /// `Date32` (days since 1970-01-01).
     Date32,
     /// `Timestamp(Microsecond, Some("UTC"))`.
@@ -51,7 +53,7 @@ const fn required(name: &'static str, ty: ColumnType, description: &'static str)
     }
 }
 
-use ColumnType::{Bool, Date32, Dictionary, Int64, MapUtf8, TimestampUtc, Utf8};
+use ColumnType::{Bool, Date32, Dictionary, Float64, Int64, MapUtf8, TimestampUtc, Utf8};
 
 const SOURCE: ColumnSpec = required(
     "source",
@@ -126,6 +128,25 @@ pub(crate) const CUSTOMERS: &[ColumnSpec] = &[
     ),
     col("fax", Utf8, "Fax number, as text. U8: fax; YCM: faxNumber."),
     col("email", Utf8, "Email address. U8: none; YCM: email."),
+    col(
+        "phone_e164",
+        Utf8,
+        "phone as an E.164 number (+8610…), for joins across sources; national numbers are read \
+         in the source's default_region (U8: CN unless set; YCM: none unless set); extensions \
+         left out; null when it is not a valid number.",
+    ),
+    col(
+        "mobile_e164",
+        Utf8,
+        "mobile as an E.164 number; see phone_e164.",
+    ),
+    col("fax_e164", Utf8, "fax as an E.164 number; see phone_e164."),
+    col(
+        "email_normalized",
+        Utf8,
+        "email trimmed, its domain lower-cased and in ASCII (IDNA); the local part as written; \
+         null when it is not a valid address.",
+    ),
     col(
         "address",
         Utf8,
@@ -286,6 +307,29 @@ pub(crate) const CONTACTS: &[ColumnSpec] = &[
         "Fax number, as text. U8: none; YCM: faxNumber.",
     ),
     col("email", Utf8, "Email address. U8: email; YCM: email."),
+    col(
+        "mobile_e164",
+        Utf8,
+        "mobile as an E.164 number (+86138…), for joins across sources; national numbers are \
+         read in the source's default_region (U8: CN unless set; YCM: none unless set); null \
+         when it is not a valid number.",
+    ),
+    col(
+        "office_phone_e164",
+        Utf8,
+        "office_phone as an E.164 number, extension left out; see mobile_e164.",
+    ),
+    col(
+        "home_phone_e164",
+        Utf8,
+        "home_phone as an E.164 number; see mobile_e164.",
+    ),
+    col(
+        "email_normalized",
+        Utf8,
+        "email trimmed, its domain lower-cased and in ASCII (IDNA); the local part as written; \
+         null when it is not a valid address.",
+    ),
     col("wechat", Utf8, "WeChat id. U8: wechat; YCM: none."),
     col("qq", Utf8, "QQ number, as text. U8: qq; YCM: none."),
     col(
@@ -375,4 +419,63 @@ pub(crate) const REJECTS: &[ColumnSpec] = &[
         "The vendor record exactly as received (JSON text). Always set when the whole record was \
          rejected, as nothing else keeps it; for a field reject null when the run switched raw off.",
     ),
+];
+
+/// `customer_links`: one row per pair of customers of different sources that share a match key.
+pub(crate) const CUSTOMER_LINKS: &[ColumnSpec] = &[
+    required(
+        "source",
+        Dictionary,
+        "Vendor of the left customer (= left_source). Stored in the source= folder of the \
+         output path, not in the files.",
+    ),
+    required(
+        "tenant",
+        Dictionary,
+        "Source name of the left customer (= left_tenant). Stored in the tenant= folder of the \
+         output path, not in the files.",
+    ),
+    required(
+        "left_source",
+        Utf8,
+        "Vendor of the left customer: yonyou_u8 when either side is U8.",
+    ),
+    required("left_tenant", Utf8, "Source name of the left customer."),
+    required(
+        "left_customer_id",
+        Utf8,
+        "customer_id of the left customer in customers (source, tenant, customer_id).",
+    ),
+    required(
+        "right_source",
+        Utf8,
+        "Vendor of the right customer (the left side sorts first: yonyou_u8 before \
+         yeastar_ycm, then by tenant).",
+    ),
+    required("right_tenant", Utf8, "Source name of the right customer."),
+    required(
+        "right_customer_id",
+        Utf8,
+        "customer_id of the right customer.",
+    ),
+    required(
+        "match_key",
+        Utf8,
+        "What the two share: phone (an E.164 number in phone, fax or a mobile column of one \
+         side), mobile (an E.164 number both hold as mobile), email (email_normalized) or name \
+         (the company-name key: NFKC, lower case, no punctuation, legal forms removed).",
+    ),
+    required(
+        "match_value",
+        Utf8,
+        "The shared value: the E.164 number, the normalised address or the name key.",
+    ),
+    required(
+        "confidence",
+        Float64,
+        "1.0 for an exact normalised phone, mobile or email; for name: 0.8 when the name key \
+         has at least 6 characters, 0.6 when shorter (short names repeat more often).",
+    ),
+    EXTRACTED_AT,
+    RUN_ID,
 ];

@@ -13,6 +13,7 @@ use crate::coerce::{Gender, days_since_epoch};
 use crate::common::{assemble, run_columns};
 use crate::customers::{finish_text, text_builder};
 use crate::datasets::Dataset;
+use crate::match_columns::add_key_columns;
 
 /// One `contacts` row, without the per-run columns (source, tenant, extracted_at, run_id),
 /// which the builder adds. Field meanings: see the column descriptions in the schema.
@@ -215,6 +216,7 @@ impl ContactsBuilder {
             ("owner_name", finish_text(&mut self.owner_name)),
             ("raw", finish_text(&mut self.raw)),
         ]);
+        add_key_columns(Dataset::Contacts, &mut columns, ctx.default_region);
         assemble(Dataset::Contacts, columns)
     }
 }

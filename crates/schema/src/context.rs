@@ -7,7 +7,10 @@ use arrow_array::RecordBatch;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+use custlake_match_keys::Region;
+
 use crate::datasets::SourceKind;
+use crate::match_columns::default_region;
 
 /// The time zone U8 servers are assumed to run in when a source does not configure one.
 pub const DEFAULT_TIMEZONE: Tz = chrono_tz::Asia::Shanghai;
@@ -28,6 +31,9 @@ pub struct MapContext {
     pub timezone: Tz,
     /// Whether rows keep the vendor record's raw JSON in `raw`.
     pub include_raw: bool,
+    /// The region phone numbers without a country code are read in (the `*_e164` columns);
+    /// `None` leaves such numbers without a key.
+    pub default_region: Option<Region>,
 }
 
 impl MapContext {
@@ -45,6 +51,7 @@ impl MapContext {
             extracted_at,
             timezone: DEFAULT_TIMEZONE,
             include_raw: true,
+            default_region: default_region(source),
         }
     }
 

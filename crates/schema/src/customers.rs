@@ -15,6 +15,7 @@ use crate::MapContext;
 use crate::coerce::days_since_epoch;
 use crate::common::{StringMapBuilder, assemble, run_columns};
 use crate::datasets::{Dataset, UTC};
+use crate::match_columns::add_key_columns;
 
 /// One `customers` row, without the per-run columns (source, tenant, extracted_at, run_id),
 /// which the builder adds. Field meanings: see the column descriptions in the schema.
@@ -283,6 +284,7 @@ impl CustomersBuilder {
             ("custom_fields", self.custom_fields.finish()),
             ("raw", finish_text(&mut self.raw)),
         ]);
+        add_key_columns(Dataset::Customers, &mut columns, ctx.default_region);
         assemble(Dataset::Customers, columns)
     }
 }

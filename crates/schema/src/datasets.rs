@@ -12,7 +12,7 @@ use std::sync::{Arc, LazyLock};
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 
 use crate::SCHEMA_VERSION;
-use crate::columns::{CONTACTS, CUSTOMERS, ColumnSpec, ColumnType, REJECTS};
+use crate::columns::{CONTACTS, CUSTOMER_LINKS, CUSTOMERS, ColumnSpec, ColumnType, REJECTS};
 
 /// Field metadata key under which every column's description is stored.
 pub const DESCRIPTION_KEY: &str = "description";
@@ -77,11 +77,19 @@ pub enum Dataset {
     Contacts,
     /// One row per record or field that could not be mapped.
     Rejects,
+    /// One row per pair of customers of different sources that share a match key (written
+    /// after every source of a run, from `customers`).
+    CustomerLinks,
 }
 
 impl Dataset {
     /// Every dataset, in output order.
-    pub const ALL: [Dataset; 3] = [Dataset::Customers, Dataset::Contacts, Dataset::Rejects];
+    pub const ALL: [Dataset; 4] = [
+        Dataset::Customers,
+        Dataset::Contacts,
+        Dataset::Rejects,
+        Dataset::CustomerLinks,
+    ];
 
     /// The dataset's folder name and the `entity` written to rejects.
     pub fn as_str(self) -> &'static str {
@@ -89,6 +97,7 @@ impl Dataset {
             Dataset::Customers => "customers",
             Dataset::Contacts => "contacts",
             Dataset::Rejects => "rejects",
+            Dataset::CustomerLinks => "customer_links",
         }
     }
 
@@ -98,6 +107,7 @@ impl Dataset {
             Dataset::Customers => customers_schema(),
             Dataset::Contacts => contacts_schema(),
             Dataset::Rejects => rejects_schema(),
+            Dataset::CustomerLinks => customer_links_schema(),
         }
     }
 
@@ -106,6 +116,7 @@ impl Dataset {
             Dataset::Customers => CUSTOMERS,
             Dataset::Contacts => CONTACTS,
             Dataset::Rejects => REJECTS,
+            Dataset::CustomerLinks => CUSTOMER_LINKS,
         }
     }
 }
@@ -119,6 +130,8 @@ impl fmt::Display for Dataset {
 static CUSTOMERS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| build_schema(Dataset::Customers));
 static CONTACTS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| build_schema(Dataset::Contacts));
 static REJECTS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| build_schema(Dataset::Rejects));
+static CUSTOMER_LINKS_SCHEMA: LazyLock<SchemaRef> =
+    LazyLock::new(|| build_schema(Dataset::CustomerLinks));
 
 /// The Arrow schema of `customers`.
 pub fn customers_schema() -> SchemaRef {
@@ -133,6 +146,11 @@ pub fn contacts_schema() -> SchemaRef {
 /// The Arrow schema of `rejects`.
 pub fn rejects_schema() -> SchemaRef {
     REJECTS_SCHEMA.clone()
+}
+
+/// The Arrow schema of `customer_links`.
+pub fn customer_links_schema() -> SchemaRef {
+    CUSTOMER_LINKS_SCHEMA.clone()
 }
 
 fn build_schema(dataset: Dataset) -> SchemaRef {
@@ -160,6 +178,7 @@ pub(crate) fn data_type(ty: ColumnType) -> DataType {
         ColumnType::Utf8 => DataType::Utf8,
         ColumnType::Bool => DataType::Boolean,
         ColumnType::Int64 => DataType::Int64,
+        ColumnType::Float64 => DataType::Float64,
         ColumnType::Date32 => DataType::Date32,
         ColumnType::TimestampUtc => DataType::Timestamp(TimeUnit::Microsecond, Some(UTC.into())),
         ColumnType::MapUtf8 => DataType::Map(map_entries_field(), false),

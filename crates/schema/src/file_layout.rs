@@ -9,17 +9,22 @@
 //! column of another type in the files, so a column that is both in the path and in the file
 //! breaks one of them whatever its type. Leaving it out of the files satisfies all of them.
 //!
-//! Files written by schema version 1 still hold both columns (as dictionaries); reading any
-//! version back goes through [`dataset_batch_from_file`], which rebuilds today's batch from the
-//! partition the file sits in.
+//! Files written by schema version 1 still hold both columns (as dictionaries), and files
+//! older than version 3 have no match-key columns; reading any version back goes through
+//! [`dataset_batch_from_file`], which rebuilds today's batch from the partition the file sits in
+//! and derives the missing keys from their text columns.
 
 use std::sync::{Arc, LazyLock};
 
+use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
-use arrow_array::{Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray};
-use arrow_schema::{ArrowError, Schema, SchemaRef};
+use arrow_array::{
+    Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray, new_null_array,
+};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
 
-use crate::datasets::Dataset;
+use crate::datasets::{Dataset, SourceKind};
+use crate::match_columns::{default_region, derive, derived_columns};
 
 /// The columns whose values are the Hive partition folders (`source=…/tenant=…`): in every
 /// batch, never in a file written since schema version 2.
@@ -70,12 +75,13 @@ impl Dataset {
     /// The Arrow schema of this dataset's files (see the module docs): [`Dataset::schema`]
     /// without `source` and `tenant`.
     pub fn file_schema(&self) -> SchemaRef {
-        static FILE_SCHEMAS: LazyLock<[SchemaRef; 3]> =
+        static FILE_SCHEMAS: LazyLock<[SchemaRef; 4]> =
             LazyLock::new(|| Dataset::ALL.map(|dataset| file_schema(&dataset.schema()).0));
         match self {
             Dataset::Customers => FILE_SCHEMAS[0].clone(),
             Dataset::Contacts => FILE_SCHEMAS[1].clone(),
             Dataset::Rejects => FILE_SCHEMAS[2].clone(),
+            Dataset::CustomerLinks => FILE_SCHEMAS[3].clone(),
         }
     }
 }
@@ -99,13 +105,10 @@ pub fn dataset_batch_from_file(
             "source" => partition_column(source, rows),
             "tenant" => partition_column(tenant, rows),
             _ => {
-                let found =
-                    batch
-                        .column_by_name(name)
-                        .ok_or_else(|| FileBatchError::MissingColumn {
-                            dataset,
-                            column: name.to_owned(),
-                        })?;
+                let Some(found) = batch.column_by_name(name) else {
+                    columns.push(missing_column(dataset, field, batch, source)?);
+                    continue;
+                };
                 if found.data_type() == field.data_type() {
                     found.clone()
                 } else {
@@ -128,6 +131,40 @@ pub fn dataset_batch_from_file(
     })
 }
 
+/// A column an older file does not have: a match key is derived from its text column (with the
+/// vendor's default region), another nullable column is null; a required one is an error.
+fn missing_column(
+    dataset: Dataset,
+    field: &Field,
+    batch: &RecordBatch,
+    source: &str,
+) -> Result<ArrayRef, FileBatchError> {
+    let name = field.name().as_str();
+    let missing = || FileBatchError::MissingColumn {
+        dataset,
+        column: name.to_owned(),
+    };
+    if !field.is_nullable() {
+        return Err(missing());
+    }
+    let derived = derived_columns(dataset).iter().find(|c| c.name == name);
+    let text = derived.and_then(|column| batch.column_by_name(column.from));
+    match (derived, text) {
+        (Some(column), Some(text)) => {
+            let text = arrow_cast::cast(text, &DataType::Utf8).map_err(|error| {
+                FileBatchError::Incompatible {
+                    dataset,
+                    column: column.from.to_owned(),
+                    error,
+                }
+            })?;
+            let region = source.parse::<SourceKind>().ok().and_then(default_region);
+            Ok(derive(column, text.as_string::<i32>(), region))
+        }
+        _ => Ok(new_null_array(field.data_type(), batch.num_rows())),
+    }
+}
+
 /// A partition column of `rows` rows: all-zero keys over a one-entry dictionary.
 pub(crate) fn partition_column(value: &str, rows: usize) -> ArrayRef {
     let keys = Int32Array::from(vec![0; rows]);
@@ -138,8 +175,6 @@ pub(crate) fn partition_column(value: &str, rows: usize) -> ArrayRef {
 #[cfg(test)]
 mod tests {
     use arrow_array::TimestampMicrosecondArray;
-    use arrow_array::cast::AsArray;
-    use arrow_schema::DataType;
 
     use super::*;
 
@@ -208,6 +243,36 @@ mod tests {
         let back =
             dataset_batch_from_file(Dataset::Rejects, &batch, "yeastar_ycm", "c").expect("ok");
         assert_eq!(text(&back, "source"), ["yeastar_ycm", "yeastar_ycm"]);
+    }
+
+    #[test]
+    fn match_keys_missing_from_older_files_are_derived_from_their_text() {
+        // A version-2 customers file: no partition columns, no match keys.
+        let full = sample(Dataset::Customers);
+        let old: Vec<(String, ArrayRef)> = full
+            .schema()
+            .fields()
+            .iter()
+            .zip(full.columns())
+            .filter(|(f, _)| !f.name().ends_with("_e164") && f.name() != "email_normalized")
+            .filter(|(f, _)| !PARTITION_COLUMNS.contains(&f.name().as_str()))
+            .map(|(f, c)| {
+                let column: ArrayRef = match f.name().as_str() {
+                    "phone" => Arc::new(StringArray::from(vec!["010-62345678", "+49 30 901820"])),
+                    _ => c.clone(),
+                };
+                (f.name().clone(), column)
+            })
+            .collect();
+        let old = RecordBatch::try_from_iter(old).expect("old batch");
+        let back = dataset_batch_from_file(Dataset::Customers, &old, "yonyou_u8", "t").expect("ok");
+        assert_eq!(text(&back, "phone_e164"), ["+861062345678", "+4930901820"]);
+        assert_eq!(
+            back.column_by_name("email_normalized")
+                .expect("column")
+                .null_count(),
+            2
+        );
     }
 
     #[test]

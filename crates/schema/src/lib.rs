@@ -21,6 +21,7 @@ mod datasets;
 mod describe;
 mod file_layout;
 mod mapping;
+mod match_columns;
 mod rejects;
 mod u8_contacts;
 mod u8_customers;
@@ -31,13 +32,15 @@ pub mod row_version;
 
 pub use contacts::{ContactRow, ContactsBuilder};
 pub use context::{DEFAULT_TIMEZONE, MapContext, MapStats, MappedBatches};
+pub use custlake_match_keys::{Region, RegionError};
 pub use customers::{CustomerRow, CustomersBuilder};
 pub use datasets::{
     DATASET_KEY, DESCRIPTION_KEY, Dataset, SCHEMA_VERSION_KEY, SourceKind, UnknownSource,
-    contacts_schema, customers_schema, rejects_schema,
+    contacts_schema, customer_links_schema, customers_schema, rejects_schema,
 };
 pub use describe::{describe_json, pyarrow_type};
 pub use file_layout::{FileBatchError, PARTITION_COLUMNS, dataset_batch_from_file, file_schema};
+pub use match_columns::{default_region, with_match_keys};
 pub use rejects::{RejectRow, RejectsBuilder};
 pub use row_version::RowVersion;
 pub use u8_contacts::{map_u8_contacts, u8_contact_key};
@@ -48,5 +51,6 @@ pub use ycm_customers::{map_ycm_customers, ycm_customer_key};
 /// or meaning, or the files' layout changes, and written into every file's metadata.
 ///
 /// 2: `source` and `tenant` are left out of the files (their folders carry them); see
-/// [`file_schema`]. Files of version 1 still read through [`dataset_batch_from_file`].
-pub const SCHEMA_VERSION: u32 = 2;
+/// [`file_schema`]. 3: match keys (`*_e164`, `email_normalized`) and `customer_links`. Files of
+/// versions 1 and 2 still read through [`dataset_batch_from_file`].
+pub const SCHEMA_VERSION: u32 = 3;

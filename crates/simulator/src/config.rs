@@ -35,11 +35,19 @@ pub struct SimConfig {
     pub u8_timestamp_format: U8TimestampFormat,
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
+    /// Share of each YCM client's customers that are copies of U8 customers (the same company,
+    /// written the way a YCM user types it), spread over all U8 tenants; rounded, and fewer
+    /// when the U8 tenants have too few customers. Listed by [`crate::SimHandle::ground_truth_links`].
+    pub link_share: f64,
+    /// Share of each U8 tenant's customers, for every tenant after the first, that are copies of
+    /// customers of the first tenant (one company kept in two U8 data sources); rounded.
+    pub u8_overlap_share: f64,
 }
 
 impl SimConfig {
     /// Two U8 tenants (sharing one app) and one YCM client with `customers_per_tenant`
-    /// customers each, 2 contacts per U8 customer, mild messiness and no faults.
+    /// customers each, 2 contacts per U8 customer, mild messiness and no faults; 30% of the YCM
+    /// customers are copies of U8 customers and 5% of the second tenant's of the first's.
     pub fn demo(customers_per_tenant: u64) -> Self {
         Self {
             seed: 42,
@@ -78,11 +86,13 @@ impl SimConfig {
             frozen_time: None,
             u8_timestamp_format: U8TimestampFormat::default(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            link_share: 0.3,
+            u8_overlap_share: 0.05,
         }
     }
 
     /// Checks what the server relies on: unique tenant names, unique U8 data sources, unique
-    /// YCM client ids, one secret per app, rates within 0..=1.
+    /// YCM client ids, one secret per app, rates and shares within 0..=1.
     pub fn validate(&self) -> Result<(), SimError> {
         let mut names = BTreeSet::new();
         let all_names = self
@@ -129,6 +139,13 @@ impl SimConfig {
         }
         self.messiness.validate()?;
         self.faults.validate()?;
+        check_rates(
+            "links",
+            &[
+                ("link_share", self.link_share),
+                ("u8_overlap_share", self.u8_overlap_share),
+            ],
+        )?;
         if self.u8_max_rows_per_page == 0 {
             return Err(SimError::Config(
                 "u8_max_rows_per_page must be at least 1".into(),
@@ -482,6 +499,9 @@ mod tests {
         let mut config = SimConfig::demo(10);
         config.faults.server_error_rate = 0.7;
         config.faults.malformed_rate = 0.7;
+        assert!(config.validate().is_err());
+        let mut config = SimConfig::demo(10);
+        config.link_share = 1.5;
         assert!(config.validate().is_err());
     }
 }

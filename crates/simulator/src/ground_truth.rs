@@ -1,12 +1,15 @@
-//! Ground truth: exactly which records the simulator serves, per tenant and entity.
+//! Ground truth: exactly which records the simulator serves, per tenant and entity, and which
+//! customers of different sources are the same company.
 //!
 //! Tests compare an export against this to prove that nothing was lost and nothing duplicated.
 //! Each record comes with its key (as a client would read it) and the exact JSON text it is
-//! served as, byte for byte the text inside the pages.
+//! served as, byte for byte the text inside the pages. [`GroundTruthLink`]s are the pairs a
+//! `customer_links` dataset should find, with the match keys each pair was written to share,
+//! so its precision and recall can be measured per key.
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One entity a tenant serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -94,4 +97,55 @@ impl GroundTruth {
             .iter()
             .find(|s| s.tenant == tenant && s.entity == entity)
     }
+}
+
+/// A vendor, named as the product names its sources.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Yonyou U8 (`yonyou_u8`).
+    YonyouU8,
+    /// Yeastar YCM (`yeastar_ycm`).
+    YeastarYcm,
+}
+
+/// A match key two linked customers were written to share: equal after normalisation, however
+/// differently each record writes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SharedKey {
+    /// The phone: U8 `phone`, YCM `businessNumber` (E.164 after parsing; U8 in region CN, YCM
+    /// without a default region).
+    Phone,
+    /// The mobile: U8 `mobile`, YCM `mobileNumber`.
+    Mobile,
+    /// The fax: U8 `fax`, YCM `faxNumber`.
+    Fax,
+    /// The e-mail address. Never listed today: U8 customers have no e-mail field (the product
+    /// maps U8 customers' `email` to nothing), and YCM customers never share one, so no pair of
+    /// customers of different sources can share it.
+    Email,
+    /// The company name: U8 `name`, YCM `company` (its match key: NFKC, case, punctuation and
+    /// spaces, legal form).
+    Name,
+}
+
+/// Two customers of different sources that are the same company: a U8 customer (the original)
+/// and its copy in a YCM client or a later U8 tenant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroundTruthLink {
+    /// Always [`SourceKind::YonyouU8`].
+    pub left_source: SourceKind,
+    /// The original's U8 tenant name.
+    pub left_tenant: String,
+    /// The original's U8 `code`, as the product maps it to `customer_id`.
+    pub left_customer_id: String,
+    /// The copy's vendor.
+    pub right_source: SourceKind,
+    /// The copy's YCM client or U8 tenant name.
+    pub right_tenant: String,
+    /// The copy's YCM `customerId` in decimal, or its U8 `code`.
+    pub right_customer_id: String,
+    /// The keys the two records share, in the order of [`SharedKey`]; never empty.
+    pub shared: Vec<SharedKey>,
 }

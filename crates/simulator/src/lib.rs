@@ -23,6 +23,12 @@
 //! * Row versions as the account sends them ([`SimConfig::u8_timestamp_format`],
 //!   `--u8-timestamp-format decimal|hex`): `timestamp` as a JSON number or as `0x`-prefixed hex
 //!   text; `timestamp_begin`/`_end` accept either form.
+//! * Customer links ([`SimConfig::link_share`], [`SimConfig::u8_overlap_share`]): some YCM
+//!   customers are copies of U8 customers and some U8 customers of another tenant's, the same
+//!   company written differently (phone formats, legal form, brackets); everything else never
+//!   shares a phone number, mobile, e-mail or company-name key with another source, so
+//!   [`SimHandle::ground_truth_links`] (`GET /_sim/ground_truth/links`) is the exact answer a
+//!   `customer_links` dataset should give.
 //! * Ground truth ([`SimHandle::ground_truth`], `GET /_sim/ground_truth/{tenant}/{entity}`) and
 //!   statistics ([`SimHandle::stats`], `GET /_sim/stats`), including the query strings of the
 //!   latest U8 list requests without their secrets ([`SimStats::request_log`]).
@@ -70,6 +76,8 @@ mod error;
 mod faults;
 mod ground_truth;
 mod hash;
+mod links;
+mod permutation;
 mod rate_limit;
 mod reply;
 mod routes;
@@ -90,7 +98,9 @@ pub use config::{
     StaleTokenAnswer, TokenConfig, U8TenantConfig, U8TimestampFormat, YcmClientConfig,
 };
 pub use error::SimError;
-pub use ground_truth::{Entity, EntitySet, GroundTruth, GroundTruthRecord};
+pub use ground_truth::{
+    Entity, EntitySet, GroundTruth, GroundTruthLink, GroundTruthRecord, SharedKey, SourceKind,
+};
 pub use server::{SimHandle, start};
 pub use stats::{REQUEST_LOG_LIMIT, SimStats};
 

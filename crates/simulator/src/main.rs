@@ -19,7 +19,8 @@ use custlake_simulator::{
 /// Tenants: U8 tenants are u8_demo_a, u8_demo_b, u8_demo_c, ... (to_account demo_ent_a, ...;
 /// tenant b has ds_sequence 1), all readable by the demo app; YCM clients are ycm_demo,
 /// ycm_demo_2, ... (client_id ycm-demo-client, ycm-demo-client-2, ...). Admin API:
-/// GET /_sim/stats, GET /_sim/ground_truth, GET /_sim/ground_truth/{tenant}/{entity}.
+/// GET /_sim/stats, GET /_sim/ground_truth, GET /_sim/ground_truth/{tenant}/{entity},
+/// GET /_sim/ground_truth/links.
 #[derive(Debug, Parser)]
 #[command(name = "custlake-sim", version)]
 struct Args {
@@ -54,6 +55,14 @@ struct Args {
     /// text as some accounts send SQL Server's rowversion.
     #[arg(long, value_enum, default_value_t = TimestampFormat::Decimal)]
     u8_timestamp_format: TimestampFormat,
+    /// Share of each YCM client's customers that are copies of U8 customers (the same company,
+    /// written differently), spread over all U8 tenants [default: 0.3].
+    #[arg(long)]
+    link_share: Option<f64>,
+    /// Share of each later U8 tenant's customers that are copies of the first tenant's
+    /// customers [default: 0.05].
+    #[arg(long)]
+    u8_overlap_share: Option<f64>,
 
     /// U8 token lifetime in seconds.
     #[arg(long, default_value_t = 7200)]
@@ -208,6 +217,8 @@ impl Args {
         config.u8_max_rows_per_page = self.u8_max_rows_per_page;
         config.u8_timestamp_format = self.u8_timestamp_format.into();
         config.messiness = self.messiness();
+        config.link_share = self.link_share.unwrap_or(config.link_share);
+        config.u8_overlap_share = self.u8_overlap_share.unwrap_or(config.u8_overlap_share);
         let template = config.u8_tenants[0].clone();
         config.u8_tenants = (0..self.u8_tenants)
             .map(|i| {
@@ -317,7 +328,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!(
-        "admin: {0}/_sim/stats {0}/_sim/ground_truth",
+        "admin: {0}/_sim/stats {0}/_sim/ground_truth {0}/_sim/ground_truth/links",
         sim.base_url()
     );
     tokio::signal::ctrl_c()
@@ -349,5 +360,8 @@ mod tests {
         );
         let hex = Args::parse_from(["custlake-sim", "--u8-timestamp-format", "hex"]);
         assert_eq!(hex.config().u8_timestamp_format, U8TimestampFormat::Hex);
+        assert_eq!(args.config().link_share, SimConfig::demo(1).link_share);
+        let links = Args::parse_from(["custlake-sim", "--link-share", "0.5"]);
+        assert_eq!(links.config().link_share, 0.5);
     }
 }

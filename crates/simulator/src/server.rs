@@ -9,7 +9,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::SimConfig;
 use crate::error::SimError;
-use crate::ground_truth::{Entity, EntitySet, GroundTruth};
+use crate::ground_truth::{Entity, EntitySet, GroundTruth, GroundTruthLink};
 use crate::routes::router;
 use crate::state::SimState;
 use crate::stats::SimStats;
@@ -71,6 +71,13 @@ impl SimHandle {
     /// Every record of every tenant and entity as served now (drift included).
     pub fn ground_truth(&self) -> GroundTruth {
         self.state.ground_truth()
+    }
+
+    /// The customers of different sources that are the same company, among the records served
+    /// now (see [`crate::SimConfig::link_share`] and [`crate::SimConfig::u8_overlap_share`]):
+    /// YCM links by client and customerId, then U8 overlap links by tenant and code.
+    pub fn ground_truth_links(&self) -> Vec<GroundTruthLink> {
+        self.state.ground_truth_links()
     }
 
     /// The records of one tenant's entity as served now; `None` for an unknown tenant.

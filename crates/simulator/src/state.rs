@@ -5,13 +5,17 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::{SimConfig, U8TenantConfig, YcmClientConfig};
+use crate::data::company::{Company, CompanyId};
 use crate::data::u8::U8Data;
 use crate::data::ycm::{self, YcmData};
 use crate::data::{ItemId, item_code};
 use crate::dataset::Dataset;
 use crate::faults::FaultEngine;
-use crate::ground_truth::{Entity, EntitySet, GroundTruth, GroundTruthRecord};
+use crate::ground_truth::{
+    Entity, EntitySet, GroundTruth, GroundTruthLink, GroundTruthRecord, SharedKey, SourceKind,
+};
 use crate::hash::{hash_str, key};
+use crate::links::{LinkCopy, LinkPlan, Shared};
 use crate::rate_limit::ClientRateLimit;
 use crate::stats::{SimStats, StatsCollector};
 use crate::tokens::TokenStore;
@@ -68,6 +72,8 @@ pub(crate) struct SimState {
     pub(crate) config: SimConfig,
     pub(crate) u8: Vec<U8Tenant>,
     pub(crate) ycm: Vec<YcmClient>,
+    /// Who is a copy of whom (the customer links).
+    links: Arc<LinkPlan>,
     tokens: Mutex<TokenStore>,
     pub(crate) faults: FaultEngine,
     pub(crate) rate_limit: Option<ClientRateLimit>,
@@ -78,10 +84,12 @@ impl SimState {
     /// The state for a validated configuration.
     pub(crate) fn new(config: SimConfig) -> Self {
         let seed = config.seed;
+        let links = Arc::new(LinkPlan::from_config(&config));
         let u8 = config
             .u8_tenants
             .iter()
-            .map(|t| {
+            .enumerate()
+            .map(|(index, t)| {
                 let data = U8Data::new(
                     seed,
                     &t.name,
@@ -89,7 +97,8 @@ impl SimState {
                     t.contacts_per_customer,
                     config.messiness.clone(),
                 )
-                .with_timestamp_format(config.u8_timestamp_format);
+                .with_timestamp_format(config.u8_timestamp_format)
+                .with_links(links.clone(), index);
                 U8Tenant {
                     customers: Dataset::new(t.customers, U8_MAX_SLOTS),
                     contacts: Dataset::new(data.contact_count(), U8_MAX_SLOTS),
@@ -102,8 +111,10 @@ impl SimState {
         let ycm = config
             .ycm_clients
             .iter()
-            .map(|c| YcmClient {
-                data: YcmData::new(seed, &c.name, config.messiness.clone()),
+            .enumerate()
+            .map(|(index, c)| YcmClient {
+                data: YcmData::new(seed, &c.name, config.messiness.clone())
+                    .with_links(links.clone(), index),
                 customers: Dataset::new(c.customers, ycm::MAX_SLOTS),
                 config: c.clone(),
             })
@@ -119,6 +130,7 @@ impl SimState {
             stats: StatsCollector::default(),
             u8,
             ycm,
+            links,
             config,
         }
     }
@@ -242,6 +254,60 @@ impl SimState {
         })
     }
 
+    /// The customer links among the records served now: a link whose record drift deleted is
+    /// gone. Edits (`change_u8_customers`) touch no name or number, so they change no link.
+    pub(crate) fn ground_truth_links(&self) -> Vec<GroundTruthLink> {
+        let u8_served: Vec<_> = self.u8.iter().map(|t| t.customers.snapshot()).collect();
+        let ycm_served: Vec<_> = self.ycm.iter().map(|c| c.customers.snapshot()).collect();
+        let seed = self.config.seed;
+        self.links
+            .links()
+            .into_iter()
+            .filter_map(|link| {
+                let original = &self.u8[link.tenant];
+                if !u8_served[link.tenant].contains(ItemId::Base(link.customer)) {
+                    return None;
+                }
+                let company = Company::new(
+                    seed,
+                    CompanyId::Base(self.links.u8_company(link.tenant, link.customer)),
+                );
+                let (right_source, right_tenant, right_customer_id, shared) = match link.copy {
+                    LinkCopy::Ycm { client, customer } => {
+                        let item = ItemId::Base(customer);
+                        if !ycm_served[client].contains(item) {
+                            return None;
+                        }
+                        let shared = self.links.ycm_shared(client, customer, company.has_fax());
+                        let id = ycm::customer_id(item).to_string();
+                        let name = &self.ycm[client].config.name;
+                        (SourceKind::YeastarYcm, name, id, shared)
+                    }
+                    LinkCopy::U8 { tenant, customer } => {
+                        let item = ItemId::Base(customer);
+                        if !u8_served[tenant].contains(item) {
+                            return None;
+                        }
+                        let shared = self
+                            .links
+                            .u8_copy_shared(tenant, customer, company.has_fax());
+                        let name = &self.u8[tenant].config.name;
+                        (SourceKind::YonyouU8, name, item_code(item), shared)
+                    }
+                };
+                Some(GroundTruthLink {
+                    left_source: SourceKind::YonyouU8,
+                    left_tenant: original.config.name.clone(),
+                    left_customer_id: item_code(ItemId::Base(link.customer)),
+                    right_source,
+                    right_tenant: right_tenant.clone(),
+                    right_customer_id,
+                    shared: shared_keys(shared),
+                })
+            })
+            .collect()
+    }
+
     /// Every entity of every tenant as served now.
     pub(crate) fn ground_truth(&self) -> GroundTruth {
         let mut sets = Vec::new();
@@ -255,6 +321,19 @@ impl SimState {
         }
         GroundTruth { sets }
     }
+}
+
+/// The keys of `shared`, in [`SharedKey`] order.
+fn shared_keys(shared: Shared) -> Vec<SharedKey> {
+    [
+        (shared.phone, SharedKey::Phone),
+        (shared.mobile, SharedKey::Mobile),
+        (shared.fax, SharedKey::Fax),
+        (shared.name, SharedKey::Name),
+    ]
+    .into_iter()
+    .filter_map(|(on, key)| on.then_some(key))
+    .collect()
 }
 
 fn collect(

@@ -6,6 +6,7 @@ pub mod compact;
 pub mod demo;
 pub mod export;
 pub mod get;
+pub mod link;
 pub mod schema;
 
 use std::path::Path;

@@ -45,6 +45,26 @@ pub struct RunManifest {
     pub warnings: Vec<String>,
     /// Sums over `sources` and `files`; see [`RunManifest::compute_totals`].
     pub totals: RunTotals,
+    /// What the `customer_links` step found, when it ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<LinkSummary>,
+}
+
+/// What one `customer_links` step found: the figures a data team checks before trusting links.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkSummary {
+    /// Customers read, every source together.
+    pub customers: u64,
+    /// Links written, per match key (`phone`, `mobile`, `email`, `name`).
+    pub links: BTreeMap<String, u64>,
+    /// Keys shared by more than `max_link_fanout` customers, which gave no links, per match key.
+    pub skipped_keys: BTreeMap<String, u64>,
+    /// The fan-out limit the step ran with.
+    pub max_link_fanout: usize,
+    /// Sorted runs of match keys spilled to disk (0 when they fitted the memory budget).
+    pub spilled_runs: usize,
+    /// Wall-clock duration of the step in milliseconds.
+    pub elapsed_ms: u64,
 }
 
 /// Outcome of a run or of one source.
@@ -163,6 +183,25 @@ pub struct RunTotals {
 }
 
 impl RunManifest {
+    /// The manifest of run `run_id` as it starts: succeeded, with nothing in it yet.
+    pub fn empty(run_id: &str, started_at: DateTime<Utc>) -> Self {
+        Self {
+            run_id: run_id.to_owned(),
+            custlake_version: env!("CARGO_PKG_VERSION").to_owned(),
+            schema_version: custlake_schema::SCHEMA_VERSION,
+            started_at,
+            finished_at: started_at,
+            elapsed_ms: 0,
+            status: RunStatus::Succeeded,
+            sources: Vec::new(),
+            files: Vec::new(),
+            unchanged: Vec::new(),
+            warnings: Vec::new(),
+            totals: RunTotals::default(),
+            links: None,
+        }
+    }
+
     /// Recomputes [`totals`](Self::totals) from `sources` and `files`.
     pub fn compute_totals(&mut self) {
         let mut totals = RunTotals {
@@ -278,6 +317,7 @@ mod tests {
             unchanged: Vec::new(),
             warnings: vec!["west: previous snapshot kept".to_owned()],
             totals: RunTotals::default(),
+            links: None,
         }
     }
 

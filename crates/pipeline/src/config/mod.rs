@@ -48,6 +48,17 @@ pub struct OutputConfig {
     /// saved pages take about as much disk as the raw JSON and are deleted when the run ends.
     #[serde(default = "default_true")]
     pub checkpoints: bool,
+    /// Write `customer_links` after every source finished (default true): customers of
+    /// different sources that share a normalised phone, e-mail or company name.
+    #[serde(default = "default_true")]
+    pub links: bool,
+    /// A match key shared by more customers than this gives no links (default 20).
+    #[serde(default = "default_max_link_fanout")]
+    pub max_link_fanout: usize,
+}
+
+fn default_max_link_fanout() -> usize {
+    20
 }
 
 /// `[[sources]]`: one tenant of one vendor. Vendor-specific keys are optional here and required
@@ -81,6 +92,10 @@ pub struct SourceConfig {
     pub ds_sequence: Option<i64>,
     /// U8: time zone of the server's local times (default Asia/Shanghai).
     pub timezone: Option<String>,
+    /// Region (ISO 3166 code such as `CN`) that phone numbers written without a country code
+    /// are read in for the `*_e164` columns; default `CN` for U8, none for YCM; `"none"` for no
+    /// region (such numbers get no E.164 value).
+    pub default_region: Option<String>,
 
     /// YCM: OpenAPI client id.
     pub client_id: Option<String>,
@@ -182,6 +197,8 @@ pub struct ValidatedSource {
     pub vendor: VendorSettings,
     /// Paging, concurrency, rate and retry.
     pub fetch: FetchSettings,
+    /// Region of phone numbers without a country code (the `*_e164` columns).
+    pub default_region: Option<custlake_schema::Region>,
 }
 
 /// Vendor-specific, validated settings.
@@ -299,7 +316,8 @@ impl SourceConfig {
         }
     }
 
-    fn validate(&self) -> Result<ValidatedSource, ConfigError> {
+    /// The name becomes a folder name and the `tenant=` partition value.
+    fn validate_name(&self) -> Result<(), ConfigError> {
         let name_ok = !self.name.is_empty()
             && self
                 .name
@@ -322,6 +340,11 @@ impl SourceConfig {
                 ),
             ));
         }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<ValidatedSource, ConfigError> {
+        self.validate_name()?;
         let url = reqwest::Url::parse(&self.base_url).map_err(|e| {
             self.problem(
                 "base_url",
@@ -380,6 +403,25 @@ impl SourceConfig {
             mode,
             vendor,
             fetch,
+            default_region: self.default_region()?,
+        })
+    }
+
+    fn default_region(&self) -> Result<Option<custlake_schema::Region>, ConfigError> {
+        let Some(text) = self.default_region.as_deref() else {
+            return Ok(custlake_schema::default_region(match self.kind {
+                VendorKind::YonyouU8 => custlake_schema::SourceKind::YonyouU8,
+                VendorKind::YeastarYcm => custlake_schema::SourceKind::YeastarYcm,
+            }));
+        };
+        if text.eq_ignore_ascii_case("none") {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|error| {
+            self.problem(
+                "default_region",
+                format!("{error}; write a two-letter ISO 3166 code such as \"CN\", or \"none\""),
+            )
         })
     }
 

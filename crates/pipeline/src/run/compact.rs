@@ -146,10 +146,10 @@ pub async fn compact_at(
 }
 
 /// Per entity fetched as changes: each key's latest delta `sequence`.
-type ChangedKeys = HashMap<String, HashMap<String, u64>>;
+pub(crate) type ChangedKeys = HashMap<String, HashMap<String, u64>>;
 
 /// Reads the keys of every record the source's change deltas fetched again.
-async fn changed_keys(
+pub(crate) async fn changed_keys(
     location: &OutputLocation,
     records: &[PartitionRecord],
 ) -> Result<ChangedKeys, ExportError> {
@@ -249,7 +249,7 @@ async fn merge_partition(
 }
 
 /// Which rows of one partition's snapshot and deltas survive its compaction.
-struct PartitionMerge<'a> {
+pub(crate) struct PartitionMerge<'a> {
     record: &'a PartitionRecord,
     dataset: Dataset,
     changed: &'a ChangedKeys,
@@ -260,7 +260,11 @@ struct PartitionMerge<'a> {
 }
 
 impl<'a> PartitionMerge<'a> {
-    fn new(record: &'a PartitionRecord, changed: &'a ChangedKeys, dataset: Dataset) -> Self {
+    pub(crate) fn new(
+        record: &'a PartitionRecord,
+        changed: &'a ChangedKeys,
+        dataset: Dataset,
+    ) -> Self {
         let mut full_at: HashMap<&str, u64> = HashMap::new();
         for delta in &record.deltas {
             for (entity, kind) in &delta.entities {
@@ -290,19 +294,33 @@ impl<'a> PartitionMerge<'a> {
     /// Sends the surviving rows of the snapshot, then of each delta in commit order, to
     /// `writer`. A writer that stopped ends the copy without an error here (its own error is
     /// the one to report).
-    async fn copy_rows(
+    pub(crate) async fn copy_rows(
         &self,
         location: &OutputLocation,
+        writer: &mpsc::Sender<RecordBatch>,
+    ) -> Result<(), SinkError> {
+        self.copy_columns(location, None, writer).await
+    }
+
+    /// [`Self::copy_rows`] of only `columns` (those a file has; the key column among them),
+    /// as the files hold them, or, without `columns`, every column as today's batches.
+    pub(crate) async fn copy_columns(
+        &self,
+        location: &OutputLocation,
+        columns: Option<&[&str]>,
         writer: &mpsc::Sender<RecordBatch>,
     ) -> Result<(), SinkError> {
         let mut sources = vec![(0u64, &self.record.snapshot)];
         sources.extend(self.record.deltas.iter().map(|d| (d.sequence, &d.content)));
         for (sequence, content) in sources {
             for file in &content.files {
-                let mut batches = read_file(location, &file.path, None).await?;
+                let mut batches = read_file(location, &file.path, columns).await?;
                 while let Some(batch) = batches.recv().await {
                     let kept = batch
-                        .and_then(|batch| self.dataset_batch(&batch, &file.path))
+                        .and_then(|batch| match columns {
+                            Some(_) => Ok(batch),
+                            None => self.dataset_batch(&batch, &file.path),
+                        })
                         .and_then(|batch| self.kept_rows(&batch, sequence, &file.path))?;
                     if kept.num_rows() == 0 {
                         continue;
@@ -397,6 +415,7 @@ fn key_column(dataset: &str) -> Option<&'static str> {
         Dataset::Customers => Some("customer_id"),
         Dataset::Contacts => Some("contact_id"),
         Dataset::Rejects => Some("record_key"),
+        Dataset::CustomerLinks => None,
     }
 }
 

@@ -40,6 +40,16 @@ pub enum ExportError {
         #[source]
         error: SinkError,
     },
+    /// The `customer_links` step could not read customers or write links; no link partition
+    /// was changed.
+    #[error("linking customers failed at {partition}: {error}; customer_links are unchanged")]
+    Links {
+        /// The partition being read or written, as `dataset/source=../tenant=..`.
+        partition: String,
+        /// What went wrong.
+        #[source]
+        error: SinkError,
+    },
     /// The manifest could not be written (the snapshots themselves were committed).
     #[error("writing the run manifest failed: {0}")]
     Manifest(#[source] SinkError),

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use custlake_schema::SCHEMA_VERSION;
 
 use crate::commit::manifest::{RunManifest, RunStatus};
 use crate::config::ParquetSinkConfig;
@@ -19,6 +18,7 @@ use crate::config::ValidatedSource;
 use crate::progress::ProgressObserver;
 use crate::resume::RunRecovery;
 use crate::run::error::ExportError;
+use crate::run::link::{LinkSettings, link_output};
 use crate::run::output::RunOutput;
 use crate::run::source::run_source;
 use crate::run::writing::output_location;
@@ -40,6 +40,8 @@ pub struct ExportOptions {
     /// Continue the newest interrupted run in `out` instead of starting a new one (a new run
     /// starts when there is none).
     pub resume: bool,
+    /// Write `customer_links` after every source finished (`None`: do not).
+    pub links: Option<LinkSettings>,
 }
 
 /// The run's identity, shared by every source.
@@ -102,20 +104,8 @@ pub async fn export_to(
         .into_iter()
         .map(|source| tokio::spawn(run_source(source, run.clone())))
         .collect();
-    let mut manifest = RunManifest {
-        run_id: run.run_id.clone(),
-        custlake_version: env!("CARGO_PKG_VERSION").to_owned(),
-        schema_version: SCHEMA_VERSION,
-        started_at,
-        finished_at: started_at,
-        elapsed_ms: 0,
-        status: RunStatus::Succeeded,
-        sources: Vec::new(),
-        files: Vec::new(),
-        unchanged: Vec::new(),
-        warnings: run.recovery.notes.clone(),
-        totals: Default::default(),
-    };
+    let mut manifest = RunManifest::empty(&run.run_id, started_at);
+    manifest.warnings = run.recovery.notes.clone();
     for task in tasks {
         let outcome = match task.await {
             Ok(outcome) => outcome,
@@ -131,6 +121,9 @@ pub async fn export_to(
     }
     // The commit point on object stores; also removes the run's staging folders.
     run.output.commit_catalog().await?.record_in(&mut manifest);
+    if let Some(settings) = &run.options.links {
+        link_after_export(&run, settings, &mut manifest).await?;
+    }
     let failed = manifest
         .sources
         .iter()
@@ -147,4 +140,23 @@ pub async fn export_to(
     run.output.write_manifest(&manifest).await?;
     tracing::info!(run_id = %run.run_id, status = ?manifest.status, elapsed_ms = manifest.elapsed_ms, "export finished");
     Ok(manifest)
+}
+
+/// The `customer_links` step of an export, on the output as the sources left it. A failure is a
+/// warning: the sources' data is committed and the previous links stay.
+async fn link_after_export(
+    run: &RunContext,
+    settings: &LinkSettings,
+    manifest: &mut RunManifest,
+) -> Result<(), ExportError> {
+    let mut output = RunOutput::open_location(run.output.location().clone()).await?;
+    output.set_run_id(&run.run_id);
+    match link_output(&output, run.started_at, &run.options.parquet, settings).await {
+        Ok(summary) => {
+            output.commit_catalog().await?.record_in(manifest);
+            manifest.links = Some(summary);
+        }
+        Err(error) => manifest.warnings.push(error.to_string()),
+    }
+    Ok(())
 }

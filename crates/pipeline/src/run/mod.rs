@@ -7,6 +7,7 @@ pub(crate) mod compact;
 pub(crate) mod entity;
 pub(crate) mod error;
 pub(crate) mod export;
+pub(crate) mod link;
 pub(crate) mod options;
 pub(crate) mod outcome;
 pub(crate) mod output;

@@ -9,6 +9,7 @@ use crate::config::{ConfigError, ExportConfig, ParquetSinkConfig, ValidatedSourc
 use crate::model::ExportMode;
 use crate::run::compact::CompactOptions;
 use crate::run::export::ExportOptions;
+use crate::run::link::{LinkOptions, LinkSettings};
 
 /// What the caller changes for one run of the configuration (`custlake export` flags).
 #[derive(Debug, Clone, Default)]
@@ -81,6 +82,10 @@ impl RunSettings {
             parquet: config.output.parquet.clone(),
             checkpoints: config.output.checkpoints,
             resume: overrides.resume,
+            links: config.output.links.then(|| LinkSettings {
+                max_link_fanout: config.output.max_link_fanout,
+                ..LinkSettings::default()
+            }),
         };
         Ok(Self { sources, options })
     }
@@ -285,5 +290,28 @@ mod tests {
             CompactOptions::from_config(&config, "t.toml", Some("s3://b/p".into()), vec![])
                 .expect("valid");
         assert_eq!(options.out, PathBuf::from("s3://b/p"));
+    }
+}
+
+impl LinkOptions {
+    /// Linking of `config`'s output (or `out`), with its Parquet settings and fan-out limit.
+    pub fn from_config(config: &ExportConfig, out: Option<PathBuf>) -> Self {
+        Self {
+            out: out.unwrap_or_else(|| PathBuf::from(&config.output.path)),
+            parquet: config.output.parquet.clone(),
+            settings: LinkSettings {
+                max_link_fanout: config.output.max_link_fanout,
+                ..LinkSettings::default()
+            },
+        }
+    }
+
+    /// Linking of the output `out` when no configuration is given: default settings.
+    pub fn for_output(out: PathBuf) -> Self {
+        Self {
+            out,
+            parquet: ParquetSinkConfig::default(),
+            settings: LinkSettings::default(),
+        }
     }
 }

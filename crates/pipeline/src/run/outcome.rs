@@ -34,6 +34,7 @@ impl ExportError {
             ExportError::Checkpoint(_)
             | ExportError::Catalog(_)
             | ExportError::Compaction { .. }
+            | ExportError::Links { .. }
             | ExportError::Manifest(_) => FailureKind::Run,
         }
     }
@@ -125,6 +126,7 @@ mod tests {
             unchanged: Vec::new(),
             warnings: Vec::new(),
             totals: Default::default(),
+            links: None,
         }
     }
 

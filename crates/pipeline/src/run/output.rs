@@ -230,6 +230,23 @@ impl RunOutput {
         Ok(committed)
     }
 
+    /// Commits a snapshot derived from other datasets (`customer_links`); kept instead of
+    /// published when its content equals the current one.
+    pub fn commit_derived(&self, staged: StagedPartition) -> Result<CommittedPartition, SinkError> {
+        let record = self.catalog.partition(&staged.place().target);
+        let current = record.filter(|r| r.deltas.is_empty()).map(|r| &r.snapshot);
+        let committed = staged.commit(current)?;
+        self.pending()
+            .partitions
+            .push((committed.clone(), BTreeMap::new()));
+        Ok(committed)
+    }
+
+    /// The run id the output writes with.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
     /// The high-water mark of a source's entity as the run started.
     pub fn previous_mark(&self, source: &str, tenant: &str, entity: &str) -> Option<&EntityMark> {
         self.catalog.mark(source, tenant, entity)

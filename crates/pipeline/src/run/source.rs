@@ -283,6 +283,7 @@ impl SourceRun {
                 VendorSettings::YeastarYcm { .. } => custlake_schema::DEFAULT_TIMEZONE,
             },
             include_raw: self.run.options.include_raw,
+            default_region: self.source.default_region,
         }
     }
 }

@@ -106,6 +106,7 @@ max_backoff_ms = 5
         parquet: config.output.parquet.clone(),
         checkpoints: true,
         resume: false,
+        links: None,
     };
     tokio::time::timeout(
         Duration::from_secs(60),

@@ -66,6 +66,7 @@ async fn run_export_with(
         parquet: config.output.parquet.clone(),
         checkpoints: config.output.checkpoints,
         resume: false,
+        links: None,
     };
     export(sources, options, Arc::new(NoProgress))
         .await

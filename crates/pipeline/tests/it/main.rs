@@ -7,6 +7,7 @@ mod bad_input;
 mod decode_props;
 mod export_e2e;
 mod incremental;
+mod links;
 mod moto;
 mod object_store;
 mod schema_upgrade;

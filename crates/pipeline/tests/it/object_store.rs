@@ -90,6 +90,7 @@ async fn run(
         parquet: config.output.parquet.clone(),
         checkpoints: true,
         resume: false,
+        links: None,
     };
     export_to(sources, options, location.clone(), Arc::new(NoProgress))
         .await

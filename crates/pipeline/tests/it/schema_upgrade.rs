@@ -180,3 +180,28 @@ async fn compact_folds_a_version_1_output_into_todays_layout_with_the_same_rows(
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_reads_the_customers_of_a_version_1_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("output");
+    copy_dir(&fixture().join("output"), &out);
+    let report = custlake_pipeline::link(custlake_pipeline::LinkOptions::for_output(out.clone()))
+        .await
+        .expect("linking a version-1 output runs");
+    // Every current customer of both sources was read: the snapshot with its delta folded in.
+    let fresh = logical_content(&fixture().join("fresh"));
+    assert!(fresh.contains_key("customers/source=yonyou_u8/tenant=u8_demo_a"));
+    assert_eq!(report.summary.customers, 200 + 30, "{:?}", report.summary);
+    for side in [
+        "source=yonyou_u8/tenant=u8_demo_a",
+        "source=yeastar_ycm/tenant=ycm_demo",
+    ] {
+        assert!(out.join("customer_links").join(side).is_dir(), "{side}");
+    }
+    assert!(
+        out.join("_manifests")
+            .join(format!("{}.json", report.run_id))
+            .is_file()
+    );
+}

@@ -163,6 +163,7 @@ async fn soak_with_every_fault_matches_ground_truth() {
         parquet: config.output.parquet.clone(),
         checkpoints: true,
         resume: false,
+        links: None,
     };
     let clock = Instant::now();
     let manifest = export(

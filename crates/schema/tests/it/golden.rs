@@ -6,7 +6,9 @@
 use crate::common;
 
 use common::{EXTRACTED_AT, assert_row, ctx, fixture, rows_json};
-use custlake_schema::{MapStats, SourceKind, map_u8_contacts, map_u8_customers, map_ycm_customers};
+use custlake_schema::{
+    MapStats, Region, SourceKind, map_u8_contacts, map_u8_customers, map_ycm_customers,
+};
 use serde_json::{Value, json};
 use yeastar_ycm::types::YcmCustomerListEnvelope;
 use yonyou_u8::types::{U8CustomerContactPage, U8CustomerGetResponse};
@@ -58,6 +60,12 @@ fn u8_customer_get_example() {
             "mobile": "13811388661",
             "fax": null,
             "email": null,
+            // The mobile arrives as a JSON number; as text it is a national CN mobile, read
+            // in U8's default region.
+            "phone_e164": null,
+            "mobile_e164": "+8613811388661",
+            "fax_e164": null,
+            "email_normalized": null,
             "address": null,
             "city": null,
             "state": null,
@@ -139,6 +147,11 @@ fn u8_customercontacts_batch_get_examples() {
                     "home_phone": null,
                     "fax": null,
                     "email": null,
+                    // The example's numbers and address are blank: no keys either.
+                    "mobile_e164": null,
+                    "office_phone_e164": null,
+                    "home_phone_e164": null,
+                    "email_normalized": null,
                     "wechat": null,
                     "qq": null,
                     "hobbies": null,
@@ -230,6 +243,8 @@ fn ycm_customers_list_examples() {
         address: Option<(&'static str, &'static str, &'static str, &'static str)>,
         raw: Value,
     }
+    // No phone keys: the example's numbers are masked (`136160XXXXX`), and `001-111-1111` is
+    // `+1 111 1111`, too short for a North American number. The addresses are valid as sent.
     let people = [
         Person {
             id: "50086120",
@@ -314,6 +329,10 @@ fn ycm_customers_list_examples() {
                 "mobile": p.mobile,
                 "fax": p.fax,
                 "email": p.email,
+                "phone_e164": null,
+                "mobile_e164": null,
+                "fax_e164": null,
+                "email_normalized": p.email,
                 "address": null,
                 "city": city,
                 "state": state,
@@ -360,6 +379,10 @@ fn ycm_customers_list_examples() {
                 "home_phone": null,
                 "fax": p.fax,
                 "email": p.email,
+                "mobile_e164": null,
+                "office_phone_e164": null,
+                "home_phone_e164": null,
+                "email_normalized": p.email,
                 "wechat": null,
                 "qq": null,
                 "hobbies": null,
@@ -375,4 +398,32 @@ fn ycm_customers_list_examples() {
         );
         assert_row(&contacts[i], &expected_contact, &text);
     }
+}
+
+#[test]
+fn ycm_example_numbers_give_no_key_even_in_a_default_region() {
+    let text = fixture("ycm-customers-list.json");
+    let envelope: YcmCustomerListEnvelope = serde_json::from_str(&text).expect("fixture decodes");
+    let records = envelope.data.expect("the example has data").list;
+    let mut context = ctx(SourceKind::YeastarYcm, "ycm-eu");
+    context.default_region = Some(Region::CN);
+    let mapped = map_ycm_customers(&context, &records);
+    assert!(mapped.rejects.is_none());
+    let customers = rows_json(&mapped.customers.expect("three customers"));
+    let contacts = rows_json(&mapped.contacts.expect("three contacts"));
+    for row in &customers {
+        for key in ["phone_e164", "mobile_e164", "fax_e164"] {
+            assert_eq!(row[key], Value::Null, "{} {key}", row["customer_id"]);
+        }
+    }
+    for row in &contacts {
+        for key in ["mobile_e164", "office_phone_e164", "home_phone_e164"] {
+            assert_eq!(row[key], Value::Null, "{} {key}", row["contact_id"]);
+        }
+    }
+    let emails: Vec<&Value> = customers.iter().map(|r| &r["email_normalized"]).collect();
+    assert_eq!(
+        emails,
+        ["leo@example.com", "naomi@example.com", "ashley@example.com"]
+    );
 }

@@ -1,13 +1,15 @@
 //! Mapping of messy records: lenient coercion, field rejects, whole-record rejects, raw
-//! on/off, time zones and source labelling.
+//! on/off, time zones, source labelling, and the match keys (`*_e164`, `email_normalized`)
+//! derived from the text columns.
 
 use crate::common;
 
 use common::{ctx, row_json, rows_json};
 use custlake_client_kit::VendorRecord;
 use custlake_schema::{
-    Dataset, MapStats, SourceKind, map_u8_contacts, map_u8_customers, map_ycm_customers,
-    u8_contact_key, u8_customer_key, ycm_customer_key,
+    Dataset, MapStats, PARTITION_COLUMNS, Region, SourceKind, dataset_batch_from_file,
+    default_region, map_u8_contacts, map_u8_customers, map_ycm_customers, u8_contact_key,
+    u8_customer_key, ycm_customer_key,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -76,6 +78,8 @@ fn u8_customer_values_are_coerced_and_bad_ones_rejected() {
     assert_eq!(row["short_name"], Value::Null);
     assert_eq!(row["industry"], Value::Null);
     assert_eq!(row["phone"], "1085551234");
+    // A JSON number loses the trunk 0 of 010-85551234; CN numbers read the same without it.
+    assert_eq!(row["phone_e164"], "+861085551234");
     assert_eq!(row["is_domestic"], true);
     assert_eq!(row["is_overseas"], false);
     assert_eq!(row["is_service"], Value::Null);
@@ -419,4 +423,333 @@ fn every_batch_has_its_datasets_schema() {
         let batch = batch.as_ref().expect("batch present");
         assert_eq!(batch.schema(), dataset.schema(), "{dataset}");
     }
+}
+
+/// The text and key columns of a `customers` row: phone, mobile, fax, email, then their keys.
+fn customer_keys(row: &Value) -> Value {
+    json!({
+        "phone": row["phone"], "phone_e164": row["phone_e164"],
+        "mobile": row["mobile"], "mobile_e164": row["mobile_e164"],
+        "fax": row["fax"], "fax_e164": row["fax_e164"],
+        "email": row["email"], "email_normalized": row["email_normalized"],
+    })
+}
+
+/// The text and key columns of a `contacts` row.
+fn contact_keys(row: &Value) -> Value {
+    json!({
+        "mobile": row["mobile"], "mobile_e164": row["mobile_e164"],
+        "office_phone": row["office_phone"], "office_phone_e164": row["office_phone_e164"],
+        "home_phone": row["home_phone"], "home_phone_e164": row["home_phone_e164"],
+        "email": row["email"], "email_normalized": row["email_normalized"],
+    })
+}
+
+#[test]
+fn contexts_read_national_numbers_in_the_vendors_default_region() {
+    assert_eq!(default_region(SourceKind::YonyouU8), Some(Region::CN));
+    assert_eq!(default_region(SourceKind::YeastarYcm), None);
+    assert_eq!(
+        ctx(SourceKind::YonyouU8, "t").default_region,
+        Some(Region::CN)
+    );
+    assert_eq!(ctx(SourceKind::YeastarYcm, "t").default_region, None);
+}
+
+#[test]
+fn u8_customer_phones_in_every_written_form_get_e164_keys() {
+    // (what U8 sends in phone, mobile and fax; the text column; the key)
+    let cases = [
+        (
+            json!("010-62345678"),
+            json!("010-62345678"),
+            json!("+861062345678"),
+        ),
+        (
+            json!("+86 138 1138 8661"),
+            json!("+86 138 1138 8661"),
+            json!("+8613811388661"),
+        ),
+        (
+            json!("１３８１１３８８６６１"),
+            json!("１３８１１３８８６６１"),
+            json!("+8613811388661"),
+        ),
+        // The trailing group is an extension: without it the number is valid.
+        (
+            json!("010-62345678-8001"),
+            json!("010-62345678-8001"),
+            json!("+861062345678"),
+        ),
+        // Not a number: the text is kept, the key is null, and nothing is rejected.
+        (json!("n/a"), json!("n/a"), Value::Null),
+        // A JSON number is read as its digits.
+        (
+            json!(13_811_388_661_u64),
+            json!("13811388661"),
+            json!("+8613811388661"),
+        ),
+        (Value::Null, Value::Null, Value::Null),
+    ];
+    let texts: Vec<String> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, (sent, _, _))| {
+            json!({"code": format!("K{i}"), "phone": sent, "mobile": sent, "fax": sent}).to_string()
+        })
+        .collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let mapped = map_u8_customers(&ctx(SourceKind::YonyouU8, "t"), &records(&texts));
+    assert_eq!(
+        mapped.stats,
+        MapStats {
+            input_records: cases.len(),
+            customer_rows: cases.len(),
+            ..MapStats::default()
+        }
+    );
+    assert!(
+        mapped.rejects.is_none(),
+        "a value without a key is no reject"
+    );
+    let rows = rows_json(mapped.customers.as_ref().expect("rows"));
+    for ((sent, text, key), row) in cases.iter().zip(&rows) {
+        assert_eq!(
+            customer_keys(row),
+            json!({
+                "phone": text, "phone_e164": key,
+                "mobile": text, "mobile_e164": key,
+                "fax": text, "fax_e164": key,
+                // U8 customers have no e-mail address.
+                "email": null, "email_normalized": null,
+            }),
+            "{sent}"
+        );
+    }
+}
+
+#[test]
+fn u8_default_region_can_be_changed_or_switched_off() {
+    let input = records::<U8Customer>(&[
+        r#"{"code": "1", "phone": "010-62345678", "mobile": "+86 138 1138 8661", "fax": "030 901820"}"#,
+    ]);
+    let keys = |region: Option<Region>| {
+        let mut context = ctx(SourceKind::YonyouU8, "t");
+        context.default_region = region;
+        let mapped = map_u8_customers(&context, &input);
+        assert!(mapped.rejects.is_none());
+        let row = row_json(mapped.customers.as_ref().expect("row"), 0);
+        [
+            row["phone_e164"].clone(),
+            row["mobile_e164"].clone(),
+            row["fax_e164"].clone(),
+        ]
+    };
+    // Without a region only the number with a country code has a key.
+    assert_eq!(
+        keys(None),
+        [Value::Null, json!("+8613811388661"), Value::Null]
+    );
+    // In Germany, 030 is Berlin; a number with +86 stays Chinese.
+    let germany: Region = "DE".parse().expect("known region");
+    assert_eq!(
+        keys(Some(germany))[1..],
+        [json!("+8613811388661"), json!("+4930901820")]
+    );
+    assert_eq!(
+        keys(Some(Region::CN))[..2],
+        [json!("+861062345678"), json!("+8613811388661")]
+    );
+}
+
+const YCM_WITH_NUMBERS: &[&str] = &[
+    r#"{"customerId": 1, "businessNumber": "010-62345678", "mobileNumber": "13811388661", "homeNumber": "+86 138 1138 8661", "faxNumber": "0086 10 6234 5678", "email": "  Zhang.San@Example.COM "}"#,
+    r#"{"customerId": 2, "mobileNumber": "n/a", "email": "zhang.san at example.com"}"#,
+    r#"{"customerId": 3, "email": "zs@@example.com"}"#,
+];
+
+#[test]
+fn ycm_national_numbers_get_a_key_only_with_a_default_region() {
+    let input = records::<YcmCustomer>(YCM_WITH_NUMBERS);
+    let map = |region: Option<Region>| {
+        let mut context = ctx(SourceKind::YeastarYcm, "t");
+        context.default_region = region;
+        let mapped = map_ycm_customers(&context, &input);
+        assert_eq!(
+            mapped.stats,
+            MapStats {
+                input_records: 3,
+                customer_rows: 3,
+                contact_rows: 3,
+                ..MapStats::default()
+            }
+        );
+        assert!(
+            mapped.rejects.is_none(),
+            "numbers and addresses without a key are no rejects"
+        );
+        rows_json(mapped.customers.as_ref().expect("rows"))
+    };
+
+    let customers = map(None);
+    assert_eq!(
+        customer_keys(&customers[0]),
+        json!({
+            "phone": "010-62345678", "phone_e164": null,
+            "mobile": "13811388661", "mobile_e164": null,
+            // 00 is read as + when there is no region to give it another meaning.
+            "fax": "0086 10 6234 5678", "fax_e164": "+861062345678",
+            "email": "Zhang.San@Example.COM", "email_normalized": "Zhang.San@example.com",
+        })
+    );
+    let customers_in_china = map(Some("CN".parse().expect("known region")));
+    assert_eq!(
+        customer_keys(&customers_in_china[0]),
+        json!({
+            "phone": "010-62345678", "phone_e164": "+861062345678",
+            "mobile": "13811388661", "mobile_e164": "+8613811388661",
+            "fax": "0086 10 6234 5678", "fax_e164": "+861062345678",
+            "email": "Zhang.San@Example.COM", "email_normalized": "Zhang.San@example.com",
+        })
+    );
+    for customers in [&customers, &customers_in_china] {
+        // Text kept as sent, keys null: not a number, not one address.
+        assert_eq!(customers[1]["mobile"], "n/a");
+        assert_eq!(customers[1]["mobile_e164"], Value::Null);
+        assert_eq!(customers[1]["email"], "zhang.san at example.com");
+        assert_eq!(customers[1]["email_normalized"], Value::Null);
+        assert_eq!(customers[2]["email"], "zs@@example.com");
+        assert_eq!(customers[2]["email_normalized"], Value::Null);
+    }
+}
+
+#[test]
+fn ycm_persons_get_contact_keys() {
+    let input = records::<YcmCustomer>(YCM_WITH_NUMBERS);
+    let contacts = |region: Option<Region>| {
+        let mut context = ctx(SourceKind::YeastarYcm, "t");
+        context.default_region = region;
+        let mapped = map_ycm_customers(&context, &input);
+        assert!(mapped.rejects.is_none());
+        rows_json(mapped.contacts.as_ref().expect("rows"))
+    };
+    assert_eq!(
+        contact_keys(&contacts(None)[0]),
+        json!({
+            "mobile": "13811388661", "mobile_e164": null,
+            "office_phone": "010-62345678", "office_phone_e164": null,
+            "home_phone": "+86 138 1138 8661", "home_phone_e164": "+8613811388661",
+            "email": "Zhang.San@Example.COM", "email_normalized": "Zhang.San@example.com",
+        })
+    );
+    let in_china = contacts(Some(Region::CN));
+    assert_eq!(
+        contact_keys(&in_china[0]),
+        json!({
+            "mobile": "13811388661", "mobile_e164": "+8613811388661",
+            "office_phone": "010-62345678", "office_phone_e164": "+861062345678",
+            "home_phone": "+86 138 1138 8661", "home_phone_e164": "+8613811388661",
+            "email": "Zhang.San@Example.COM", "email_normalized": "Zhang.San@example.com",
+        })
+    );
+    assert_eq!(
+        contact_keys(&in_china[1]),
+        json!({
+            "mobile": "n/a", "mobile_e164": null,
+            "office_phone": null, "office_phone_e164": null,
+            "home_phone": null, "home_phone_e164": null,
+            "email": "zhang.san at example.com", "email_normalized": null,
+        })
+    );
+}
+
+#[test]
+fn u8_contacts_get_contact_keys() {
+    let input = records::<U8CustomerContact>(&[
+        r#"{"code": "P1", "mobile_phone": 13911112222, "office_phone": "010-62345678 转 8001", "email": " Li.Si@QQ.COM "}"#,
+        r#"{"code": "P2", "mobile_phone": "139-1111-2222", "office_phone": "62345678", "email": "li.si@qq"}"#,
+        r#"{"code": "P3", "mobile_phone": "", "office_phone": "+49 30 901820", "email": "mailto:li.si@例子.测试"}"#,
+    ]);
+    let mapped = map_u8_contacts(&ctx(SourceKind::YonyouU8, "t"), &input);
+    assert_eq!(
+        mapped.stats,
+        MapStats {
+            input_records: 3,
+            contact_rows: 3,
+            ..MapStats::default()
+        }
+    );
+    assert!(mapped.rejects.is_none());
+    let rows = rows_json(mapped.contacts.as_ref().expect("rows"));
+    let keys: Vec<Value> = rows.iter().map(contact_keys).collect();
+    assert_eq!(
+        keys,
+        [
+            json!({
+                "mobile": "13911112222", "mobile_e164": "+8613911112222",
+                // The extension after 转 is left out.
+                "office_phone": "010-62345678 转 8001", "office_phone_e164": "+861062345678",
+                // U8 contacts have no home phone.
+                "home_phone": null, "home_phone_e164": null,
+                "email": "Li.Si@QQ.COM", "email_normalized": "Li.Si@qq.com",
+            }),
+            json!({
+                "mobile": "139-1111-2222", "mobile_e164": "+8613911112222",
+                // A local number without its area code is no valid number.
+                "office_phone": "62345678", "office_phone_e164": null,
+                "home_phone": null, "home_phone_e164": null,
+                // A domain needs two labels.
+                "email": "li.si@qq", "email_normalized": null,
+            }),
+            json!({
+                "mobile": null, "mobile_e164": null,
+                "office_phone": "+49 30 901820", "office_phone_e164": "+4930901820",
+                "home_phone": null, "home_phone_e164": null,
+                "email": "mailto:li.si@例子.测试",
+                "email_normalized": "li.si@xn--fsqu00a.xn--0zwm56d",
+            }),
+        ]
+    );
+}
+
+#[test]
+fn keys_missing_from_older_files_are_derived_in_the_partitions_vendor_region() {
+    let input = records::<YcmCustomer>(YCM_WITH_NUMBERS);
+    let mut context = ctx(SourceKind::YeastarYcm, "t");
+    context.default_region = Some(Region::CN);
+    let mapped = map_ycm_customers(&context, &input);
+    let batch = mapped.customers.expect("rows");
+    // A version-2 file: no partition columns and no key columns.
+    let is_key = |name: &str| name.ends_with("_e164") || name == "email_normalized";
+    let old_columns: Vec<(String, arrow_array::ArrayRef)> = batch
+        .schema()
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .filter(|(f, _)| !is_key(f.name()) && !PARTITION_COLUMNS.contains(&f.name().as_str()))
+        .map(|(f, c)| (f.name().clone(), c.clone()))
+        .collect();
+    let old = arrow_array::RecordBatch::try_from_iter(old_columns).expect("old batch");
+
+    let ycm = dataset_batch_from_file(Dataset::Customers, &old, "yeastar_ycm", "t").expect("reads");
+    assert_eq!(ycm.schema(), Dataset::Customers.schema());
+    let rows = rows_json(&ycm);
+    // The file carries no region: YCM's default (none) applies, not the one the run had.
+    assert_eq!(rows[0]["phone_e164"], Value::Null);
+    assert_eq!(rows[0]["fax_e164"], "+861062345678");
+    assert_eq!(rows[0]["email_normalized"], "Zhang.San@example.com");
+    assert_eq!(rows[1]["email_normalized"], Value::Null);
+
+    let u8 = dataset_batch_from_file(Dataset::Customers, &old, "yonyou_u8", "t").expect("reads");
+    let rows = rows_json(&u8);
+    assert_eq!(rows[0]["phone_e164"], "+861062345678");
+    assert_eq!(rows[0]["mobile_e164"], "+8613811388661");
+    assert_eq!(
+        rows.iter().map(customer_keys).collect::<Vec<_>>(),
+        rows_json(&batch)
+            .iter()
+            .map(customer_keys)
+            .collect::<Vec<_>>(),
+        "in U8's region the keys are those the run derived"
+    );
 }

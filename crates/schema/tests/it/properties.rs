@@ -1,19 +1,22 @@
 //! Property tests: whatever JSON arrives, in any vendor field or as a whole record, mapping
 //! never panics and accounts for every record exactly once (one row, or one whole-record
-//! reject), with batches that agree with the counts.
+//! reject), with batches that agree with the counts. The match keys are exactly the
+//! normalisers applied to their text columns, and neither they nor the default region ever
+//! add, remove or change a reject.
 
 use crate::common;
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
 use custlake_client_kit::{LooseString, VendorRecord};
+use custlake_match_keys::{email_normalized, phone_e164};
 use custlake_schema::{
-    MapContext, MappedBatches, SourceKind, coerce, map_u8_contacts, map_u8_customers,
-    map_ycm_customers, u8_contact_key, u8_customer_key, ycm_customer_key,
+    Dataset, MapContext, MappedBatches, Region, SourceKind, coerce, map_u8_contacts,
+    map_u8_customers, map_ycm_customers, u8_contact_key, u8_customer_key, ycm_customer_key,
 };
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Number, Value, json};
 
 const U8_CUSTOMER_FIELDS: &[&str] = &[
     "code",
@@ -149,6 +152,18 @@ const TRICKY_STRINGS: &[&str] = &[
     "\"quoted\"",
     "\\",
     "{}",
+    // Phone numbers and e-mail addresses, valid and not, for the match keys.
+    "010-62345678",
+    "010-62345678-8001",
+    "+86 138 1138 8661",
+    "１３８１１３８８６６１",
+    "0086 10 6234 5678",
+    "030 901820",
+    "62345678",
+    "n/a",
+    "  Zhang.San@Example.COM ",
+    "zs@@example.com",
+    "Zhang San <zs@example.com>",
 ];
 
 fn scalar() -> impl Strategy<Value = Value> {
@@ -207,8 +222,13 @@ fn records<T: DeserializeOwned>(texts: &[String]) -> Vec<VendorRecord<T>> {
 }
 
 fn context(include_raw: bool, zone: usize) -> MapContext {
+    context_in(include_raw, zone, Some(Region::CN))
+}
+
+fn context_in(include_raw: bool, zone: usize, region: Option<Region>) -> MapContext {
     let mut ctx = common::ctx(SourceKind::YonyouU8, "prop");
     ctx.include_raw = include_raw;
+    ctx.default_region = region;
     ctx.timezone = [
         chrono_tz::Asia::Shanghai,
         chrono_tz::UTC,
@@ -226,6 +246,90 @@ fn text_column(batch: &RecordBatch, name: &str) -> Vec<Option<String>> {
     (0..column.len())
         .map(|i| column.is_valid(i).then(|| column.value(i).to_owned()))
         .collect()
+}
+
+/// No region, U8's and YCM's usual one, and one where `030 901820` is a number.
+fn region() -> impl Strategy<Value = Option<Region>> {
+    prop::sample::select(vec![
+        None,
+        Some(Region::CN),
+        Some("DE".parse().expect("known region")),
+    ])
+}
+
+/// Phone numbers as people type them, or anything else.
+fn phone_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[+＋(（]?[0-9０-９ ()（）\\-－./#x转]{0,24}",
+        prop::sample::select(TRICKY_STRINGS).prop_map(str::to_owned),
+        any::<String>(),
+    ]
+}
+
+/// E-mail addresses as people type them, or anything else.
+fn email_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[ <]?(mailto:)?[a-zA-Z0-9._%+ü用-]{0,12}[@＠]{0,2}[a-zA-Z0-9.ü例-]{0,16}[ >.]?",
+        prop::sample::select(TRICKY_STRINGS).prop_map(str::to_owned),
+        any::<String>(),
+    ]
+}
+
+/// A match-key column, the text column it is derived from, and whether it is a phone key.
+const CUSTOMER_KEYS: &[(&str, &str, bool)] = &[
+    ("phone_e164", "phone", true),
+    ("mobile_e164", "mobile", true),
+    ("fax_e164", "fax", true),
+    ("email_normalized", "email", false),
+];
+const CONTACT_KEYS: &[(&str, &str, bool)] = &[
+    ("mobile_e164", "mobile", true),
+    ("office_phone_e164", "office_phone", true),
+    ("home_phone_e164", "home_phone", true),
+    ("email_normalized", "email", false),
+];
+
+/// Every key of `batch` is its normaliser applied to its text column in `region`, so a key is
+/// null where the text is.
+fn check_keys(
+    batch: &Option<RecordBatch>,
+    dataset: Dataset,
+    region: Option<Region>,
+) -> Result<(), TestCaseError> {
+    let Some(batch) = batch else {
+        return Ok(());
+    };
+    let keys = match dataset {
+        Dataset::Customers => CUSTOMER_KEYS,
+        _ => CONTACT_KEYS,
+    };
+    for &(key, text, is_phone) in keys {
+        let expected: Vec<Option<String>> = text_column(batch, text)
+            .iter()
+            .map(|value| {
+                value.as_deref().and_then(|value| {
+                    if is_phone {
+                        phone_e164(value, region)
+                    } else {
+                        email_normalized(value)
+                    }
+                })
+            })
+            .collect();
+        prop_assert_eq!(text_column(batch, key), expected, "{}.{}", dataset, key);
+    }
+    Ok(())
+}
+
+/// `batch` without its match-key columns, as rows.
+fn without_keys(batch: &Option<RecordBatch>) -> Vec<Value> {
+    let mut rows = batch.as_ref().map(common::rows_json).unwrap_or_default();
+    for row in &mut rows {
+        if let Value::Object(columns) = row {
+            columns.retain(|name, _| !name.ends_with("_e164") && name != "email_normalized");
+        }
+    }
+    rows
 }
 
 fn rows(batch: &Option<RecordBatch>) -> usize {
@@ -290,9 +394,11 @@ proptest! {
         texts in prop::collection::vec(record_text(U8_CUSTOMER_FIELDS, "code"), 0..8),
         include_raw in any::<bool>(),
         zone in 0usize..4,
+        region in region(),
     ) {
         let input = records(&texts);
-        let mapped = map_u8_customers(&context(include_raw, zone), &input);
+        let mapped = map_u8_customers(&context_in(include_raw, zone, region), &input);
+        check_keys(&mapped.customers, Dataset::Customers, region)?;
         prop_assert_eq!(mapped.stats.customer_rows, rows(&mapped.customers));
         prop_assert!(mapped.contacts.is_none());
         let keys: Vec<Option<&str>> = input.iter().map(u8_customer_key).collect();
@@ -305,9 +411,11 @@ proptest! {
     fn u8_contacts_account_for_every_record(
         texts in prop::collection::vec(record_text(U8_CONTACT_FIELDS, "code"), 0..8),
         include_raw in any::<bool>(),
+        region in region(),
     ) {
         let input = records(&texts);
-        let mapped = map_u8_contacts(&context(include_raw, 0), &input);
+        let mapped = map_u8_contacts(&context_in(include_raw, 0, region), &input);
+        check_keys(&mapped.contacts, Dataset::Contacts, region)?;
         prop_assert_eq!(mapped.stats.contact_rows, rows(&mapped.contacts));
         prop_assert!(mapped.customers.is_none());
         let keys: Vec<Option<&str>> = input.iter().map(u8_contact_key).collect();
@@ -320,9 +428,12 @@ proptest! {
     fn ycm_customers_account_for_every_record(
         texts in prop::collection::vec(record_text(YCM_FIELDS, "customerId"), 0..8),
         include_raw in any::<bool>(),
+        region in region(),
     ) {
         let input = records(&texts);
-        let mapped = map_ycm_customers(&context(include_raw, 0), &input);
+        let mapped = map_ycm_customers(&context_in(include_raw, 0, region), &input);
+        check_keys(&mapped.customers, Dataset::Customers, region)?;
+        check_keys(&mapped.contacts, Dataset::Contacts, region)?;
         prop_assert_eq!(mapped.stats.customer_rows, rows(&mapped.customers));
         prop_assert_eq!(mapped.stats.contact_rows, rows(&mapped.contacts));
         prop_assert_eq!(mapped.stats.contact_rows, mapped.stats.customer_rows);
@@ -353,6 +464,62 @@ proptest! {
         prop_assert_eq!(mapped.stats.whole_record_rejects, usize::from(!key_intact));
         // Only the one field can be at fault.
         prop_assert!(mapped.stats.field_rejects <= 1);
+    }
+
+    #[test]
+    fn the_default_region_changes_only_the_keys(
+        customers in prop::collection::vec(record_text(U8_CUSTOMER_FIELDS, "code"), 0..6),
+        contacts in prop::collection::vec(record_text(U8_CONTACT_FIELDS, "code"), 0..6),
+        persons in prop::collection::vec(record_text(YCM_FIELDS, "customerId"), 0..6),
+        a in region(),
+        b in region(),
+    ) {
+        let (customers, contacts, persons) =
+            (records(&customers), records(&contacts), records(&persons));
+        let map = |region| {
+            let ctx = context_in(true, 0, region);
+            [
+                map_u8_customers(&ctx, &customers),
+                map_u8_contacts(&ctx, &contacts),
+                map_ycm_customers(&ctx, &persons),
+            ]
+        };
+        for (x, y) in map(a).iter().zip(&map(b)) {
+            prop_assert_eq!(x.stats, y.stats);
+            prop_assert_eq!(without_keys(&x.rejects), without_keys(&y.rejects));
+            prop_assert_eq!(without_keys(&x.customers), without_keys(&y.customers));
+            prop_assert_eq!(without_keys(&x.contacts), without_keys(&y.contacts));
+        }
+    }
+
+    #[test]
+    fn phone_and_email_text_never_gives_a_reject(
+        phones in prop::collection::vec(phone_text(), 4),
+        email in email_text(),
+        region in region(),
+    ) {
+        let ctx = context_in(true, 0, region);
+        let u8_customer = json!({
+            "code": "K1", "phone": phones[0], "mobile": phones[1], "fax": phones[2],
+        });
+        let u8_contact = json!({
+            "code": "P1", "mobile_phone": phones[0], "office_phone": phones[1], "email": email,
+        });
+        let ycm = json!({
+            "customerId": 1, "businessNumber": phones[0], "mobileNumber": phones[1],
+            "homeNumber": phones[2], "faxNumber": phones[3], "email": email,
+        });
+        let mapped = [
+            map_u8_customers(&ctx, &records(&[u8_customer.to_string()])),
+            map_u8_contacts(&ctx, &records(&[u8_contact.to_string()])),
+            map_ycm_customers(&ctx, &records(&[ycm.to_string()])),
+        ];
+        for m in &mapped {
+            prop_assert_eq!(m.stats.reject_rows(), 0);
+            prop_assert!(m.rejects.is_none());
+            check_keys(&m.customers, Dataset::Customers, region)?;
+            check_keys(&m.contacts, Dataset::Contacts, region)?;
+        }
     }
 
     #[test]

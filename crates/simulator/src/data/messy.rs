@@ -3,6 +3,13 @@
 //! The content of a field (a name, a phone number) comes from the record's content stream; the
 //! mess (left out, null, wrong JSON type, odd boolean, odd date, Unicode edge case) comes from a
 //! second stream, so turning messiness up or down never changes the underlying data.
+//!
+//! A record that is one side of a customer link is *protected* ([`MessyRecord::protect`]): its
+//! key is never left out, and its match fields (phones, company name) are never left out or
+//! null and only get Unicode edge cases that leave their match key alone (emoji, control and
+//! zero-width characters, ideographic spaces). Protection draws exactly what an unprotected
+//! record draws, so it changes nothing else in the record, and the links' ground truth says
+//! precisely which values the two records share.
 
 use super::dates::DateTime;
 use super::json::{ObjectWriter, write_i64, write_str};
@@ -30,6 +37,7 @@ pub(crate) struct MessyRecord<'a> {
     obj: ObjectWriter<'a>,
     rng: Stream,
     cfg: &'a MessinessConfig,
+    protected: bool,
 }
 
 impl<'a> MessyRecord<'a> {
@@ -39,7 +47,13 @@ impl<'a> MessyRecord<'a> {
             obj: ObjectWriter::begin(out),
             rng: Stream::new(mess_key),
             cfg,
+            protected: false,
         }
+    }
+
+    /// Protects the record's key and match fields when `linked` (see the module docs).
+    pub(crate) fn protect(&mut self, linked: bool) {
+        self.protected = linked;
     }
 
     fn presence(&mut self) -> Presence {
@@ -55,8 +69,15 @@ impl<'a> MessyRecord<'a> {
 
     /// Writes the field or `null`; false when the field was left out or is null.
     fn begin_value(&mut self, key: &str) -> bool {
+        self.begin_value_kept(key, false)
+    }
+
+    /// Like [`MessyRecord::begin_value`], but a protected match field (`is_match`) is always
+    /// written (the presence is drawn all the same).
+    fn begin_value_kept(&mut self, key: &str, is_match: bool) -> bool {
         match self.presence() {
             Presence::Write => true,
+            _ if is_match && self.protected => true,
             Presence::Null => {
                 self.obj.raw(key, "null");
                 false
@@ -67,7 +88,7 @@ impl<'a> MessyRecord<'a> {
 
     /// The key field as a string; left out at `missing_key_rate`. Returns whether written.
     pub(crate) fn key_text(&mut self, key: &str, value: &str) -> bool {
-        if self.rng.chance(self.cfg.missing_key_rate) {
+        if self.rng.chance(self.cfg.missing_key_rate) && !self.protected {
             return false;
         }
         self.obj.str(key, value);
@@ -77,7 +98,7 @@ impl<'a> MessyRecord<'a> {
     /// The key field as a number (YCM customerId); sometimes sent as a string. Returns whether
     /// written.
     pub(crate) fn key_number(&mut self, key: &str, value: u64) -> bool {
-        if self.rng.chance(self.cfg.missing_key_rate) {
+        if self.rng.chance(self.cfg.missing_key_rate) && !self.protected {
             return false;
         }
         let as_string = self.rng.chance(self.cfg.type_swap_rate);
@@ -97,15 +118,34 @@ impl<'a> MessyRecord<'a> {
         }
     }
 
+    /// A match field written as given (phone numbers): only presence varies, and not when
+    /// protected.
+    pub(crate) fn match_text(&mut self, key: &str, value: &str) {
+        if self.begin_value_kept(key, true) {
+            self.obj.str(key, value);
+        }
+    }
+
     /// Free text (names, addresses, remarks): may carry a Unicode edge case.
     pub(crate) fn free_text(&mut self, key: &str, value: &str) {
+        self.free_text_as(key, value, false);
+    }
+
+    /// A match field of free text (YCM `company`): like [`MessyRecord::free_text`], but when
+    /// protected always written, with only edge cases that keep its match key.
+    pub(crate) fn match_free_text(&mut self, key: &str, value: &str) {
+        self.free_text_as(key, value, true);
+    }
+
+    fn free_text_as(&mut self, key: &str, value: &str, is_match: bool) {
         let edge = self.rng.chance(self.cfg.unicode_edge_rate);
         let edge_key = self.rng.next_u64();
-        if !self.begin_value(key) {
+        let keep_key = is_match && self.protected;
+        if !self.begin_value_kept(key, is_match) {
             return;
         }
         if edge && !value.is_empty() {
-            let edged = unicode_edge(&mut Stream::new(edge_key), value);
+            let edged = unicode_edge(&mut Stream::new(edge_key), value, keep_key);
             self.obj.str(key, &edged);
         } else {
             self.obj.str(key, value);
@@ -115,8 +155,18 @@ impl<'a> MessyRecord<'a> {
     /// A documented string made of digits (phones, QQ numbers): sometimes sent as a JSON
     /// number, but only when the number's text is the same as the string's.
     pub(crate) fn digits(&mut self, key: &str, value: &str) {
+        self.digits_as(key, value, false);
+    }
+
+    /// A match field made of digits (mobiles): like [`MessyRecord::digits`], but always
+    /// written when protected.
+    pub(crate) fn match_digits(&mut self, key: &str, value: &str) {
+        self.digits_as(key, value, true);
+    }
+
+    fn digits_as(&mut self, key: &str, value: &str, is_match: bool) {
         let swap = self.rng.chance(self.cfg.type_swap_rate);
-        if !self.begin_value(key) {
+        if !self.begin_value_kept(key, is_match) {
             return;
         }
         let number_safe = !value.is_empty()
@@ -240,10 +290,21 @@ impl<'a> MessyRecord<'a> {
 
 const EXTRA_KINDS: u64 = 5;
 
+/// Edge cases a company-name match key ignores (it drops every character that is not a
+/// letter or digit): emoji, control characters, zero-width marks, ideographic spaces.
+const KEY_KEEPING_EDGES: [u64; 4] = [0, 2, 3, 5];
+
 /// Rewrites `value` with one Unicode edge case: emoji, full-width characters, control
-/// characters, zero-width or bidi marks, ideographic spaces, or a very long string.
-pub(crate) fn unicode_edge(rng: &mut Stream, value: &str) -> String {
-    match rng.below(7) {
+/// characters, zero-width or bidi marks, ideographic spaces, or a very long string; only one of
+/// [`KEY_KEEPING_EDGES`] when `keep_key`.
+pub(crate) fn unicode_edge(rng: &mut Stream, value: &str, keep_key: bool) -> String {
+    let kind = rng.below(7);
+    let kind = if keep_key {
+        KEY_KEEPING_EDGES[(kind % 4) as usize]
+    } else {
+        kind
+    };
+    match kind {
         0 => format!("{value}{}", rng.pick(&["🚀", "😀", "🏭", "👨‍👩‍👧", "🇨🇳"])),
         1 => {
             value
@@ -267,13 +328,8 @@ pub(crate) fn unicode_edge(rng: &mut Stream, value: &str) -> String {
         3 => format!("\u{200b}{value}\u{200d}"),
         4 => format!("\u{202e}{value}\u{202c}e\u{301}"),
         5 => format!("\u{3000} {value} \u{3000}"),
-        _ => {
-            let mut long = String::with_capacity(value.len() * 400);
-            while long.chars().count() < 3000 {
-                long.push_str(value);
-            }
-            long
-        }
+        // At least 3000 characters: whole copies of the value (counted once, not per copy).
+        _ => value.repeat(3000usize.div_ceil(value.chars().count().max(1))),
     }
 }
 
@@ -285,12 +341,53 @@ mod tests {
     fn every_edge_case_is_valid_json() {
         let mut rng = Stream::new(1);
         for _ in 0..200 {
-            let edged = unicode_edge(&mut rng, "世纪天华 Ltd.");
+            let edged = unicode_edge(&mut rng, "世纪天华 Ltd.", false);
             let mut out = Vec::new();
             write_str(&mut out, &edged);
             let back: String = serde_json::from_slice(&out).expect("valid JSON");
             assert_eq!(back, edged);
         }
+    }
+
+    #[test]
+    fn protection_keeps_key_and_match_fields_and_draws_the_same() {
+        let mut cfg = MessinessConfig::none();
+        cfg.missing_field_rate = 0.5;
+        cfg.null_field_rate = 0.5;
+        cfg.missing_key_rate = 1.0;
+        cfg.unicode_edge_rate = 1.0;
+        let write = |protected: bool| {
+            let mut out = Vec::new();
+            let mut rec = MessyRecord::begin(&mut out, &cfg, 3);
+            rec.protect(protected);
+            let has_key = rec.key_text("code", "0001");
+            rec.match_text("phone", "010-62345678");
+            rec.match_digits("mobile", "13811388661");
+            rec.match_free_text("company", "华通电子有限公司");
+            rec.text("other", "x");
+            rec.end();
+            let value: serde_json::Value = serde_json::from_slice(&out).expect("JSON");
+            (has_key, value)
+        };
+        let (has_key, free) = write(false);
+        assert!(!has_key && free.get("code").is_none());
+        assert!(
+            ["phone", "mobile", "company"]
+                .iter()
+                .all(|f| !free[f].is_string())
+        );
+        let (has_key, kept) = write(true);
+        assert!(has_key);
+        assert_eq!(kept["phone"], "010-62345678");
+        assert_eq!(kept["mobile"], "13811388661");
+        let company = kept["company"].as_str().expect("company");
+        let letters: String = company.chars().filter(|c| c.is_alphanumeric()).collect();
+        assert_eq!(letters, "华通电子有限公司", "{company:?}");
+        assert_eq!(
+            kept.get("other"),
+            free.get("other"),
+            "later draws are unchanged"
+        );
     }
 
     #[test]

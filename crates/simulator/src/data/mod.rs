@@ -5,10 +5,12 @@
 //! machine. [`ItemId`] names a record: one of the tenant's original records, or one inserted
 //! later by page drift.
 
+pub(crate) mod company;
 pub(crate) mod dates;
 pub(crate) mod json;
 pub(crate) mod messy;
 pub(crate) mod people;
+pub(crate) mod phones;
 pub(crate) mod u8;
 pub(crate) mod words;
 pub(crate) mod ycm;

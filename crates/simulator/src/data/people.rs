@@ -1,8 +1,9 @@
-//! Building blocks shared by both vendors' records: people, companies, phones, addresses.
+//! Building blocks shared by both vendors' records: people, cities, addresses, mailboxes.
+//! Companies and their phone numbers are allocated, not drawn: see `company` and `phones`.
 
 use super::words::{
-    EN_FIRST_NAMES, EN_LAST_NAMES, ZH_BRANDS, ZH_CITIES, ZH_COMPANY_FORMS, ZH_DISTRICTS,
-    ZH_GIVEN_NAMES, ZH_ROADS, ZH_SURNAMES, ZH_TRADES, ZhCity,
+    EN_FIRST_NAMES, EN_LAST_NAMES, ZH_CITIES, ZH_DISTRICTS, ZH_GIVEN_NAMES, ZH_ROADS, ZH_SURNAMES,
+    ZhCity,
 };
 use crate::hash::Stream;
 
@@ -26,55 +27,6 @@ pub(crate) fn en_person(rng: &mut Stream) -> (&'static str, &'static str) {
 /// A Chinese city.
 pub(crate) fn zh_city(rng: &mut Stream) -> &'static ZhCity {
     rng.pick_ref(ZH_CITIES)
-}
-
-/// The parts of a Chinese company name.
-pub(crate) struct ZhCompany {
-    /// Full registered name, e.g. 厦门市华通电子有限公司.
-    pub name: String,
-    /// Short name (简称), e.g. 华通电子.
-    pub short: String,
-}
-
-/// A Chinese company located in `city`.
-pub(crate) fn zh_company(rng: &mut Stream, city: &ZhCity) -> ZhCompany {
-    let brand = rng.pick(ZH_BRANDS);
-    let trade = rng.pick(ZH_TRADES);
-    // Most companies are plain limited companies.
-    let form = if rng.below(3) == 0 {
-        rng.pick(ZH_COMPANY_FORMS)
-    } else {
-        ZH_COMPANY_FORMS[0]
-    };
-    let name = match rng.below(4) {
-        0 => format!("{}市{brand}{trade}{form}", city.city),
-        1 => format!("{}{brand}{trade}{form}", city.city),
-        2 => format!("{brand}{trade}（{}）{form}", city.city),
-        _ => format!("{brand}{trade}{form}"),
-    };
-    ZhCompany {
-        name,
-        short: format!("{brand}{trade}"),
-    }
-}
-
-/// A Chinese mobile number: 11 digits starting 13..19.
-pub(crate) fn zh_mobile(rng: &mut Stream) -> String {
-    let mut s = String::with_capacity(11);
-    s.push('1');
-    s.push(char::from(b'3' + rng.below(7) as u8));
-    rng.push_digits(&mut s, 9);
-    s
-}
-
-/// A landline in `city`: area code, dash, 8 digits.
-pub(crate) fn zh_landline(rng: &mut Stream, city: &ZhCity) -> String {
-    let mut s = String::with_capacity(13);
-    s.push_str(city.area_code);
-    s.push('-');
-    s.push(char::from(b'2' + rng.below(7) as u8));
-    rng.push_digits(&mut s, 7);
-    s
 }
 
 /// A street address in `city` (province, city, district, road, number).

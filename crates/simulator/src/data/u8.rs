@@ -5,22 +5,29 @@
 //! the first contact of a customer is its main and default contact and is also the customer's
 //! `contact`, later contacts report to the first (`direct_leader`), and the contact's person in
 //! charge is the customer's salesperson (`spec_operator`).
+//!
+//! A customer's name, city and numbers are its company's (`data::company`). A customer that is
+//! a copy of the first tenant's customer (U8 overlap, `crate::links`) shows the original's
+//! company under a name written its own way; a customer on either side of a link is protected
+//! from messiness that would hide what the two records share (`data::messy`).
 
 use std::sync::Arc;
 
+use super::company::{Company, CompanyId};
 use super::dates::DateTime;
 use super::messy::{MessyRecord, Vendor, unicode_edge};
-use super::people::{
-    ZhCompany, mailbox, zh_address, zh_city, zh_company, zh_landline, zh_mobile, zh_person,
-};
+use super::people::{mailbox, zh_address, zh_city, zh_person};
+use super::phones::{Landline, Mobile};
+use super::phones::{LineRole, contact_landline, contact_mobile};
 use super::words::{
     ZH_BANKS, ZH_CITIES, ZH_CURRENCIES, ZH_CUSTOM_VALUES, ZH_HOBBIES, ZH_INDUSTRIES,
-    ZH_MAIL_DOMAINS, ZH_MANAGEMENT_TYPES, ZH_MEMOS, ZH_POSITIONS, ZH_SORT_CODES, ZH_TITLES, ZhCity,
+    ZH_MAIL_DOMAINS, ZH_MANAGEMENT_TYPES, ZH_MEMOS, ZH_POSITIONS, ZH_SORT_CODES, ZH_TITLES,
 };
 use super::{ItemId, item_code};
 use crate::changes::ChangeLog;
 use crate::config::{MessinessConfig, U8TimestampFormat};
 use crate::hash::{Stream, hash_str, key};
+use crate::links::{LinkPlan, U8Role};
 
 /// Salespeople per tenant (专管业务员 / 负责人).
 const OPERATORS: u64 = 40;
@@ -50,10 +57,24 @@ pub(crate) struct U8Data {
     changes: Arc<ChangeLog>,
     /// How `timestamp` is written.
     timestamp_format: U8TimestampFormat,
+    /// Who is a copy of whom across the configuration's sources.
+    links: Arc<LinkPlan>,
+    /// This tenant's index among the configuration's U8 tenants.
+    tenant: usize,
+}
+
+/// A customer's company as its record shows it.
+struct CustomerCompany {
+    company: Company,
+    role: U8Role,
+    /// The name exactly as the customer (and its contacts' `ccusname`) carries it.
+    name: String,
+    short: String,
 }
 
 impl U8Data {
-    /// The generator of tenant `tenant` with `customers` original customers.
+    /// The generator of tenant `tenant` with `customers` original customers, alone (no
+    /// other source, no links) until [`U8Data::with_links`].
     pub(crate) fn new(
         seed: u64,
         tenant: &str,
@@ -69,7 +90,16 @@ impl U8Data {
             contacts_per_customer,
             changes: Arc::default(),
             timestamp_format: U8TimestampFormat::default(),
+            links: Arc::new(LinkPlan::new(seed, &[(tenant, customers)], &[], 0.0, 0.0)),
+            tenant: 0,
         }
+    }
+
+    /// The same generator as U8 tenant number `tenant` of the configuration `links` plans.
+    pub(crate) fn with_links(mut self, links: Arc<LinkPlan>, tenant: usize) -> Self {
+        self.links = links;
+        self.tenant = tenant;
+        self
     }
 
     /// The same generator writing `timestamp` in `format`.
@@ -121,17 +151,57 @@ impl U8Data {
         Stream::new(key(self.seed, &[self.salt, kind, a, b]))
     }
 
-    /// The customer's company and city; the name may carry a Unicode edge case, decided here so
-    /// contacts repeat exactly the same `ccusname`.
-    fn company(&self, customer: ItemId) -> (ZhCompany, &'static ZhCity) {
+    /// The customer's company and the name its record carries; the name may carry a Unicode
+    /// edge case, decided here so contacts repeat exactly the same `ccusname`.
+    fn company(&self, customer: ItemId) -> CustomerCompany {
         let mut rng = self.stream(K_COMPANY, customer);
-        let city = zh_city(&mut rng);
-        let mut company = zh_company(&mut rng, city);
+        let (id, role) = match customer {
+            ItemId::Base(i) => {
+                let role = self.links.u8_role(self.tenant, i);
+                let number = match role {
+                    U8Role::Copy { original } => self.links.u8_company(0, original),
+                    _ => self.links.u8_company(self.tenant, i),
+                };
+                (CompanyId::Base(number), role)
+            }
+            ItemId::Inserted { .. } => (CompanyId::Inserted(rng.next_u64()), U8Role::Own),
+        };
+        let company = Company::new(self.seed, id);
+        let parts = company.name();
+        let mut name = match role {
+            U8Role::Copy { .. } => parts.written(&mut rng),
+            _ => parts.registered(),
+        };
         let mut mess = self.stream(K_COMPANY_MESS, customer);
         if mess.chance(self.mess.unicode_edge_rate) {
-            company.name = unicode_edge(&mut mess, &company.name);
+            name = unicode_edge(&mut mess, &name, role.is_linked());
         }
-        (company, city)
+        CustomerCompany {
+            company,
+            role,
+            name,
+            short: parts.short(),
+        }
+    }
+
+    /// The customer's (phone, fax, mobile). A copy lists the original's numbers, except those
+    /// its link does not share, which are its own company's.
+    fn numbers(&self, item: ItemId, cc: &CustomerCompany) -> (Landline, Option<Landline>, Mobile) {
+        let company = &cc.company;
+        let fax = company.has_fax().then(|| company.landline(LineRole::Fax));
+        match (item, cc.role) {
+            (ItemId::Base(i), U8Role::Copy { .. }) => {
+                let shared = self.links.u8_copy_shared(self.tenant, i, company.has_fax());
+                let own = Company::new(
+                    self.seed,
+                    CompanyId::Base(self.links.u8_company(self.tenant, i)),
+                );
+                let phone = if shared.phone { company } else { &own };
+                let mobile = if shared.mobile { company } else { &own };
+                (phone.landline(LineRole::Phone), fax, mobile.mobile())
+            }
+            _ => (company.landline(LineRole::Phone), fax, company.mobile()),
+        }
     }
 
     /// Salesperson `k`: code and name.
@@ -161,15 +231,18 @@ impl U8Data {
     /// and `timestamp` (what filters compare, whatever messiness did to the text).
     fn write_customer_versioned(&self, item: ItemId, out: &mut Vec<u8>) -> (bool, DateTime, i64) {
         let revision = self.changes.get(item);
-        let (company, city) = self.company(item);
+        let cc = self.company(item);
+        let city = cc.company.city();
+        let (phone, fax, mobile) = self.numbers(item, &cc);
         let mut rng = self.stream(K_CUSTOMER_FIELDS, item);
         let [a, b] = item.stream_parts();
         let mess_key = key(self.seed, &[self.salt, K_CUSTOMER, a, b]);
         let mut rec = MessyRecord::begin(out, &self.mess, mess_key);
+        rec.protect(cc.role.is_linked());
 
         let has_key = rec.key_text("code", &item_code(item));
-        rec.text("name", &company.name);
-        rec.free_text("abbrname", &company.short);
+        rec.match_text("name", &cc.name);
+        rec.free_text("abbrname", &cc.short);
         rec.text("sort_code", rng.pick(ZH_SORT_CODES));
         let region = ZH_CITIES
             .iter()
@@ -190,14 +263,10 @@ impl U8Data {
             String::new()
         };
         rec.free_text("contact", &contact);
-        rec.text("phone", &zh_landline(&mut rng, city));
-        let fax = if rng.below(3) == 0 {
-            zh_landline(&mut rng, city)
-        } else {
-            String::new()
-        };
-        rec.text("fax", &fax);
-        rec.digits("mobile", &zh_mobile(&mut rng));
+        rec.match_text("phone", &phone.u8_written(&mut rng));
+        let fax = fax.map_or_else(String::new, |f| f.u8_written(&mut rng));
+        rec.match_text("fax", &fax);
+        rec.match_digits("mobile", &mobile.u8_written(&mut rng));
         let site = if rng.below(4) == 0 {
             zh_address(&mut rng, city)
         } else {
@@ -305,7 +374,8 @@ impl U8Data {
     /// Writes contact `item`; returns whether its key field (`code`) was written.
     pub(crate) fn write_contact(&self, item: ItemId, out: &mut Vec<u8>) -> bool {
         let (customer, j) = self.owner_of(item);
-        let (company, city) = self.company(customer);
+        let cc = self.company(customer);
+        let city = cc.company.city();
         let mut rng = self.stream(K_CONTACT_FIELDS, item);
         let [a, b] = item.stream_parts();
         let mess_key = key(self.seed, &[self.salt, K_CONTACT, a, b]);
@@ -314,7 +384,7 @@ impl U8Data {
         let has_key = rec.key_text("code", &item_code(item));
         rec.free_text("name", &self.person(customer, j));
         rec.text("ccuscode", &item_code(customer));
-        rec.text("ccusname", &company.name);
+        rec.text("ccusname", &cc.name);
         if j == 0 {
             rec.text("direct_leader_code", "");
             rec.text("direct_leader", "");
@@ -355,9 +425,9 @@ impl U8Data {
         rec.text("native", native);
         rec.boolean("default", j == 0);
         rec.text("position", rng.pick(ZH_POSITIONS));
-        rec.digits("mobile_phone", &zh_mobile(&mut rng));
+        rec.digits("mobile_phone", &contact_mobile(&mut rng).digits());
         let office = if rng.below(2) == 0 {
-            zh_landline(&mut rng, city)
+            contact_landline(&mut rng, city).national()
         } else {
             String::new()
         };

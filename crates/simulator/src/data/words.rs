@@ -20,6 +20,8 @@ pub(crate) const ZH_TITLES: &[&str] = <ZH_CN as Data>::NAME_TITLE;
 pub(crate) const EN_FIRST_NAMES: &[&str] = <EN as Data>::NAME_FIRST_NAME;
 /// Western last names (fake en).
 pub(crate) const EN_LAST_NAMES: &[&str] = <EN as Data>::NAME_LAST_NAME;
+/// Industries (fake en), the middle of Western company names.
+pub(crate) const EN_INDUSTRIES: &[&str] = <EN as Data>::COMPANY_INDUSTRY;
 /// Street suffixes (fake en).
 pub(crate) const EN_STREET_SUFFIXES: &[&str] = <EN as Data>::ADDRESS_STREET_SUFFIX;
 /// Company suffixes (fake en).
@@ -35,15 +37,29 @@ pub(crate) struct ZhCity {
     pub pinyin: &'static str,
     /// Province in pinyin.
     pub province_pinyin: &'static str,
-    /// Telephone area code.
+    /// Telephone area code, with its trunk prefix 0.
     pub area_code: &'static str,
+    /// Digits of a local number: 8, or 7 where libphonenumber's metadata has only 7-digit
+    /// numbers (Xiamen, Nanning), so that every generated number is valid.
+    pub local_digits: u32,
     /// First three digits of postal codes.
     pub zip_prefix: &'static str,
 }
 
 macro_rules! zh_cities {
     ($(($p:expr, $c:expr, $py:expr, $ppy:expr, $a:expr, $z:expr)),* $(,)?) => {
-        &[$(ZhCity { province: $p, city: $c, pinyin: $py, province_pinyin: $ppy, area_code: $a, zip_prefix: $z }),*]
+        &[$(ZhCity {
+            province: $p,
+            city: $c,
+            pinyin: $py,
+            province_pinyin: $ppy,
+            area_code: $a,
+            local_digits: match $a.as_bytes() {
+                b"0592" | b"0771" => 7,
+                _ => 8,
+            },
+            zip_prefix: $z,
+        }),*]
     };
 }
 
@@ -141,12 +157,22 @@ pub(crate) const ZH_ROADS: &[&str] = &[
     "幸福大街",
 ];
 
-/// Two-character brand words of company names (字号).
-pub(crate) const ZH_BRANDS: &[&str] = &[
-    "华通", "鹏程", "云飞", "世纪", "天华", "宏达", "鑫源", "恒信", "金桥", "东方", "瑞丰", "盛世",
-    "博远", "中恒", "华泰", "永兴", "利民", "嘉禾", "新宇", "长城", "海纳", "启明", "众诚", "天成",
-    "德润", "明辉", "安泰", "兴达", "广源", "富康", "联创", "环宇", "金鼎", "银河", "凯旋", "华美",
-    "佳禾", "信诚", "远航", "锦绣", "同创", "万隆", "精工", "卓越", "立新", "宝利", "汇通", "正和",
+/// Characters of the brand (字号) of company names: a brand is two of them (three beyond
+/// 1.39 million companies per city).
+///
+/// None of them occurs in a city name, a line of business, a company form or the words the
+/// messiness adds (`总部`), so a name's parts can be read back from its match key alone: that is
+/// what makes generated names unique (see `data::company`).
+pub(crate) const ZH_BRAND_CHARS: &[char] = &[
+    '华', '通', '鹏', '云', '飞', '世', '纪', '宏', '达', '鑫', '恒', '金', '桥', '瑞', '丰', '盛',
+    '博', '远', '中', '泰', '永', '兴', '利', '民', '嘉', '禾', '宇', '城', '纳', '启', '众', '诚',
+    '德', '润', '辉', '富', '康', '联', '创', '鼎', '银', '凯', '旋', '美', '佳', '锦', '绣', '同',
+    '万', '隆', '卓', '越', '立', '宝', '汇', '正', '和', '盈', '峰', '晟', '祥', '裕', '伟', '豪',
+    '腾', '骏', '翔', '星', '光', '毅', '力', '荣', '顺', '茂', '旺', '吉', '泽', '鸿', '亿', '弘',
+    '铭', '睿', '智', '航', '舜', '尚', '志', '优', '维', '欣', '悦', '朗', '聚', '亨', '益', '瀚',
+    '泓', '澜', '麒', '麟', '祺', '瑾', '璟', '琪', '煜', '炜', '烨', '钧', '铎', '锐', '钰', '晖',
+    '昊', '昕', '晨', '曜', '衡', '禧', '骐', '驰', '骁', '奥', '宸', '嵘', '岳', '峻', '崇', '森',
+    '林', '柏', '松', '楠', '桦', '梓', '杉', '蓝', '图', '景', '致',
 ];
 
 /// Line-of-business words of company names.
@@ -301,7 +327,7 @@ pub(crate) const WESTERN_CITIES: &[(&str, &str, &str, &str)] = &[
     ("Auckland", "Auckland", "New Zealand", "101"),
 ];
 
-/// Email domains for Western customers.
+/// Parent domains of Western companies' mail domains (reserved example domains).
 pub(crate) const EN_MAIL_DOMAINS: &[&str] = &["example.com", "example.org", "example.net"];
 
 #[cfg(test)]
@@ -319,8 +345,41 @@ mod tests {
             EN_LAST_NAMES,
             EN_STREET_SUFFIXES,
             EN_COMPANY_SUFFIXES,
+            EN_INDUSTRIES,
         ] {
             assert!(!list.is_empty());
+        }
+    }
+
+    #[test]
+    fn brand_characters_occur_in_no_other_part_of_a_name() {
+        let mut others: Vec<char> = Vec::new();
+        for city in ZH_CITIES {
+            others.extend(city.city.chars());
+        }
+        for word in ZH_TRADES.iter().chain(ZH_COMPANY_FORMS) {
+            others.extend(word.chars());
+        }
+        others.extend("市区省有限责任股份集团公司总部分子".chars());
+        let mut seen = std::collections::BTreeSet::new();
+        for c in ZH_BRAND_CHARS {
+            assert!(seen.insert(*c), "{c} is listed twice");
+            assert!(
+                !others.contains(c),
+                "{c} also occurs in a city, trade or form"
+            );
+        }
+    }
+
+    #[test]
+    fn no_city_or_trade_is_a_prefix_of_another() {
+        let cities: Vec<&str> = ZH_CITIES.iter().map(|c| c.city).collect();
+        for list in [&cities[..], ZH_TRADES] {
+            for a in list {
+                for b in list {
+                    assert!(a == b || !b.starts_with(a), "{a} is a prefix of {b}");
+                }
+            }
         }
     }
 }

@@ -1,21 +1,25 @@
 //! Yeastar YCM customers of one API client.
 //!
-//! Half are Western (names, cities and streets from the `fake` en lists), half Chinese (written in
-//! characters or in pinyin, as YCM users type them). Fields are sparse: each optional field is
-//! present only with some probability, as in the vendor's own example. `customerId` is a Long:
-//! original records sit 8 apart so drift can insert records between them in id order.
+//! Copies of U8 customers (`crate::links`) are Chinese companies with the U8 customer's name,
+//! city and numbers, written as a YCM user types them (country code in front, legal form
+//! dropped, brackets and spaces of their own), and only the fields their link shares. Of the
+//! other customers half are Western (names, cities and streets from the `fake` en lists), half
+//! Chinese (written in characters or in pinyin, as YCM users type them), each its own company
+//! (`data::company`). Fields are sparse: each optional field is present only with some
+//! probability, as in the vendor's own example. `customerId` is a Long: original records sit 8
+//! apart so drift can insert records between them in id order.
+
+use std::sync::Arc;
 
 use super::ItemId;
+use super::company::{Company, CompanyId};
 use super::messy::{MessyRecord, Vendor};
-use super::people::{
-    en_person, mailbox, zh_address, zh_city, zh_company, zh_landline, zh_mobile, zh_zip,
-};
-use super::words::{
-    EN_COMPANY_SUFFIXES, EN_MAIL_DOMAINS, EN_STREET_SUFFIXES, WESTERN_CITIES, ZH_GIVEN_NAMES,
-    ZH_MEMOS, ZH_SURNAMES,
-};
+use super::people::{en_person, zh_address, zh_zip};
+use super::phones::LineRole;
+use super::words::{EN_STREET_SUFFIXES, WESTERN_CITIES, ZH_GIVEN_NAMES, ZH_MEMOS, ZH_SURNAMES};
 use crate::config::MessinessConfig;
 use crate::hash::{Stream, hash_str, key};
+use crate::links::LinkPlan;
 
 /// customerId of the first original record (the vendor example's first id).
 pub(crate) const FIRST_ID: u64 = 50_086_120;
@@ -59,16 +63,67 @@ pub(crate) struct YcmData {
     seed: u64,
     salt: u64,
     mess: MessinessConfig,
+    /// Who is a copy of whom across the configuration's sources.
+    links: Arc<LinkPlan>,
+    /// This client's index among the configuration's YCM clients.
+    client: usize,
+}
+
+/// An e-mail address as a YCM user typed it: the domain's case varies, spaces creep in (the
+/// local part stays as it is: it is case-sensitive).
+fn written_email(rng: &mut Stream, email: &str) -> String {
+    let (local, domain) = email.split_once('@').unwrap_or((email, ""));
+    match rng.below(100) {
+        0..85 => email.to_owned(),
+        85..90 => format!("{local}@{}", domain.to_uppercase()),
+        90..95 => {
+            let mut chars = domain.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            format!(
+                "{local}@{}{}",
+                first.map(String::from).unwrap_or_default(),
+                chars.as_str()
+            )
+        }
+        95..98 => format!(" {email}"),
+        _ => format!("{email} "),
+    }
+}
+
+/// A North American number, `+1-NPA-NXX-XXXX` with `sep` between the groups. Its area code
+/// starts 2, 4, 6 or 7, so its digits (`12…`, `14…`, `16…`, `17…`, eleven of them) never equal
+/// a Chinese customer number's, however a crude matcher strips prefixes: customers' mobiles
+/// start 13, 15, 18 or 19, and landlines without their trunk 0 have ten digits or start 2-9.
+fn western_number(rng: &mut Stream, sep: &str) -> String {
+    let mut s = format!("+1{sep}");
+    s.push(char::from(rng.pick(b"2467")));
+    rng.push_digits(&mut s, 2);
+    s.push_str(sep);
+    s.push(char::from(b'2' + rng.below(8) as u8));
+    rng.push_digits(&mut s, 2);
+    s.push_str(sep);
+    rng.push_digits(&mut s, 4);
+    s
 }
 
 impl YcmData {
-    /// The generator of client `client`.
+    /// The generator of client `client`, alone (no other source, no links) until
+    /// [`YcmData::with_links`].
     pub(crate) fn new(seed: u64, client: &str, mess: MessinessConfig) -> Self {
         Self {
             seed,
             salt: hash_str(seed, client),
             mess,
+            links: Arc::new(LinkPlan::new(seed, &[], &[(client, 0)], 0.0, 0.0)),
+            client: 0,
         }
+    }
+
+    /// The same generator as YCM client number `client` of the configuration `links` plans.
+    pub(crate) fn with_links(mut self, links: Arc<LinkPlan>, client: usize) -> Self {
+        self.links = links;
+        self.client = client;
+        self
     }
 
     fn key(&self, kind: u64, item: ItemId) -> u64 {
@@ -84,7 +139,12 @@ impl YcmData {
     /// Writes customer `item`; returns whether its key field (`customerId`) was written.
     pub(crate) fn write_customer(&self, item: ItemId, out: &mut Vec<u8>) -> bool {
         let mut rng = Stream::new(self.key(K_FIELDS, item));
+        let original = match item {
+            ItemId::Base(j) => self.links.ycm_original(self.client, j),
+            ItemId::Inserted { .. } => None,
+        };
         let mut rec = MessyRecord::begin(out, &self.mess, self.key(K_MESS, item));
+        rec.protect(original.is_some());
         let has_key = rec.key_number("customerId", customer_id(item));
         // Which optional fields this customer has (sparse, as the vendor sends them).
         let mut has = |p: u64| rng.below(100) < p;
@@ -107,12 +167,12 @@ impl YcmData {
         let [
             first,
             last,
-            company,
+            mut company,
             email,
-            business,
-            mobile,
+            mut business,
+            mut mobile,
             home,
-            fax,
+            mut fax,
             zip,
             street,
             city,
@@ -120,7 +180,28 @@ impl YcmData {
             country,
             remark,
         ] = present;
-        if rng.below(2) == 0 {
+        let western = rng.below(2) == 0 && original.is_none();
+        let firm = match (item, original) {
+            (ItemId::Base(j), Some((tenant, customer))) => {
+                let firm = Company::new(
+                    self.seed,
+                    CompanyId::Base(self.links.u8_company(tenant, customer)),
+                );
+                // A copy has exactly the fields its link shares.
+                let shared = self.links.ycm_shared(self.client, j, firm.has_fax());
+                (company, business, mobile, fax) =
+                    (shared.name, shared.phone, shared.mobile, shared.fax);
+                firm
+            }
+            (ItemId::Base(j), None) => Company::new(
+                self.seed,
+                CompanyId::Base(self.links.ycm_company(self.client, j)),
+            ),
+            (ItemId::Inserted { .. }, _) => {
+                Company::new(self.seed, CompanyId::Inserted(rng.next_u64()))
+            }
+        };
+        if western {
             let (first_name, last_name) = en_person(&mut rng);
             let (c_city, c_state, c_country, c_zip) = rng.pick(WESTERN_CITIES);
             if first {
@@ -130,40 +211,23 @@ impl YcmData {
                 rec.free_text("lastName", last_name);
             }
             if company {
-                let company_last = rng.pick(super::words::EN_LAST_NAMES);
-                let suffix = rng.pick(EN_COMPANY_SUFFIXES);
-                rec.free_text("company", &format!("{company_last} {suffix}"));
+                rec.match_free_text("company", &firm.en_name());
             }
             if email {
-                let domain = rng.pick(EN_MAIL_DOMAINS);
-                let mail = format!("{}.{}@{domain}", first_name, last_name)
-                    .to_lowercase()
-                    .replace('\'', "");
-                rec.text("email", &mail);
+                let mail = firm.en_email(first_name, last_name);
+                rec.text("email", &written_email(&mut rng, &mail));
             }
-            let phone = |rng: &mut Stream| {
-                let mut s = String::from("+1-");
-                rng.push_digits(&mut s, 3);
-                s.push('-');
-                rng.push_digits(&mut s, 3);
-                s.push('-');
-                rng.push_digits(&mut s, 4);
-                s
-            };
             if business {
-                rec.text("businessNumber", &phone(&mut rng));
+                rec.text("businessNumber", &western_number(&mut rng, "-"));
             }
             if mobile {
-                let mut m = String::new();
-                m.push(char::from(b'2' + rng.below(8) as u8));
-                rng.push_digits(&mut m, 9);
-                rec.digits("mobileNumber", &m);
+                rec.text("mobileNumber", &western_number(&mut rng, ""));
             }
             if home {
-                rec.text("homeNumber", &phone(&mut rng));
+                rec.text("homeNumber", &western_number(&mut rng, "-"));
             }
             if fax {
-                rec.text("faxNumber", &phone(&mut rng));
+                rec.text("faxNumber", &western_number(&mut rng, "-"));
             }
             if zip {
                 let mut z = String::from(c_zip);
@@ -193,7 +257,7 @@ impl YcmData {
                 rec.text("country", c_country);
             }
         } else {
-            let c = zh_city(&mut rng);
+            let c = firm.city();
             let pinyin = rng.below(2) == 0;
             let surname = rng.pick(ZH_SURNAMES);
             let given = rng.pick(ZH_GIVEN_NAMES);
@@ -203,27 +267,26 @@ impl YcmData {
             if last {
                 rec.free_text("lastName", surname);
             }
-            let co = zh_company(&mut rng, c);
             if company {
-                rec.free_text("company", &co.name);
+                rec.match_free_text("company", &firm.name().written(&mut rng));
             }
             if email {
-                rec.text(
-                    "email",
-                    &mailbox(&mut rng, &["qq.com", "163.com", "example.cn"]),
-                );
+                rec.text("email", &written_email(&mut rng, &firm.zh_email()));
             }
             if business {
-                rec.text("businessNumber", &zh_landline(&mut rng, c));
+                let line = firm.landline(LineRole::Phone).ycm_written(&mut rng);
+                rec.match_text("businessNumber", &line);
             }
             if mobile {
-                rec.digits("mobileNumber", &zh_mobile(&mut rng));
+                rec.match_digits("mobileNumber", &firm.mobile().ycm_written(&mut rng));
             }
             if home {
-                rec.text("homeNumber", &zh_landline(&mut rng, c));
+                let line = firm.landline(LineRole::Home).ycm_written(&mut rng);
+                rec.text("homeNumber", &line);
             }
             if fax {
-                rec.text("faxNumber", &zh_landline(&mut rng, c));
+                let line = firm.landline(LineRole::Fax).ycm_written(&mut rng);
+                rec.match_text("faxNumber", &line);
             }
             if zip {
                 rec.digits("zipCode", &zh_zip(&mut rng, c));

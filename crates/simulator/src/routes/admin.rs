@@ -5,6 +5,9 @@
 //! * `GET /_sim/ground_truth`: `[{"tenant","entity","count"}]` for every set served.
 //! * `GET /_sim/ground_truth/{tenant}/{entity}`: NDJSON, one `{"key","json"}` line per record in
 //!   server order (`key` null for a record served without its key; `json` the exact text).
+//! * `GET /_sim/ground_truth/links`: NDJSON, one [`crate::GroundTruthLink`] per line
+//!   (`left_source`, `left_tenant`, `left_customer_id`, `right_source`, `right_tenant`,
+//!   `right_customer_id`, `shared`).
 //! * `POST /_sim/change/{tenant}?count=N`: edits N customers of U8 tenant `tenant` (see
 //!   [`crate::SimHandle::change_u8_customers`]) and answers `{"changed":[codes]}`.
 
@@ -88,6 +91,18 @@ pub(crate) async fn entity_set(
     let mut body = Vec::new();
     for record in &set.records {
         if serde_json::to_writer(&mut body, record).is_err() {
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+        body.push(b'\n');
+    }
+    json_response(body, "application/x-ndjson")
+}
+
+/// `GET /_sim/ground_truth/links`.
+pub(crate) async fn links(State(state): State<Arc<SimState>>) -> Response {
+    let mut body = Vec::new();
+    for link in state.ground_truth_links() {
+        if serde_json::to_writer(&mut body, &link).is_err() {
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
         body.push(b'\n');

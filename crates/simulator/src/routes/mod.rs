@@ -28,6 +28,7 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
         .route(ycm::GET_PATH, get(ycm::get_customer))
         .route("/_sim/stats", get(admin::stats))
         .route("/_sim/ground_truth", get(admin::ground_truth_index))
+        .route("/_sim/ground_truth/links", get(admin::links))
         .route(
             "/_sim/ground_truth/{tenant}/{entity}",
             get(admin::entity_set),

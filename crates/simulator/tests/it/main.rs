@@ -9,3 +9,4 @@ mod clients;
 mod common;
 mod data;
 mod faults;
+mod links;
