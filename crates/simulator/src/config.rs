@@ -42,6 +42,10 @@ pub struct SimConfig {
     /// Share of each U8 tenant's customers, for every tenant after the first, that are copies of
     /// customers of the first tenant (one company kept in two U8 data sources); rounded.
     pub u8_overlap_share: f64,
+    /// Share of each YCM client's customers, for every client after the first, that are copies
+    /// of customers of the first client (not of its copies of U8 customers), always sharing the
+    /// e-mail address; rounded, and fewer when the first client has too few customers.
+    pub ycm_overlap_share: f64,
 }
 
 impl SimConfig {
@@ -88,6 +92,7 @@ impl SimConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             link_share: 0.3,
             u8_overlap_share: 0.05,
+            ycm_overlap_share: 0.0,
         }
     }
 
@@ -144,6 +149,7 @@ impl SimConfig {
             &[
                 ("link_share", self.link_share),
                 ("u8_overlap_share", self.u8_overlap_share),
+                ("ycm_overlap_share", self.ycm_overlap_share),
             ],
         )?;
         if self.u8_max_rows_per_page == 0 {
@@ -502,6 +508,9 @@ mod tests {
         assert!(config.validate().is_err());
         let mut config = SimConfig::demo(10);
         config.link_share = 1.5;
+        assert!(config.validate().is_err());
+        let mut config = SimConfig::demo(10);
+        config.ycm_overlap_share = -0.1;
         assert!(config.validate().is_err());
     }
 }

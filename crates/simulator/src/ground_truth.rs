@@ -121,9 +121,9 @@ pub enum SharedKey {
     Mobile,
     /// The fax: U8 `fax`, YCM `faxNumber`.
     Fax,
-    /// The e-mail address. Never listed today: U8 customers have no e-mail field (the product
-    /// maps U8 customers' `email` to nothing), and YCM customers never share one, so no pair of
-    /// customers of different sources can share it.
+    /// The e-mail address: YCM `email`. Only links between YCM clients list it (see
+    /// `SimConfig::ycm_overlap_share`): U8 customers have no e-mail field (the product maps U8
+    /// customers' `email` to nothing).
     Email,
     /// The company name: U8 `name`, YCM `company` (its match key: NFKC, case, punctuation and
     /// spaces, legal form).
@@ -131,14 +131,17 @@ pub enum SharedKey {
 }
 
 /// Two customers of different sources that are the same company: a U8 customer (the original)
-/// and its copy in a YCM client or a later U8 tenant.
+/// and its copy in a YCM client or a later U8 tenant, or a customer of the first YCM client and
+/// its copy in a later YCM client.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroundTruthLink {
-    /// Always [`SourceKind::YonyouU8`].
+    /// The original's vendor: [`SourceKind::YonyouU8`], or [`SourceKind::YeastarYcm`] for
+    /// links between YCM clients.
     pub left_source: SourceKind,
-    /// The original's U8 tenant name.
+    /// The original's U8 tenant or (first) YCM client name.
     pub left_tenant: String,
-    /// The original's U8 `code`, as the product maps it to `customer_id`.
+    /// The original's U8 `code`, as the product maps it to `customer_id`, or its YCM
+    /// `customerId` in decimal.
     pub left_customer_id: String,
     /// The copy's vendor.
     pub right_source: SourceKind,

@@ -23,8 +23,9 @@
 //! * Row versions as the account sends them ([`SimConfig::u8_timestamp_format`],
 //!   `--u8-timestamp-format decimal|hex`): `timestamp` as a JSON number or as `0x`-prefixed hex
 //!   text; `timestamp_begin`/`_end` accept either form.
-//! * Customer links ([`SimConfig::link_share`], [`SimConfig::u8_overlap_share`]): some YCM
-//!   customers are copies of U8 customers and some U8 customers of another tenant's, the same
+//! * Customer links ([`SimConfig::link_share`], [`SimConfig::u8_overlap_share`],
+//!   [`SimConfig::ycm_overlap_share`]): some YCM customers are copies of U8 customers, some U8
+//!   customers of another tenant's and some YCM customers of the first client's, the same
 //!   company written differently (phone formats, legal form, brackets); everything else never
 //!   shares a phone number, mobile, e-mail or company-name key with another source, so
 //!   [`SimHandle::ground_truth_links`] (`GET /_sim/ground_truth/links`) is the exact answer a

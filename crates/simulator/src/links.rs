@@ -8,9 +8,11 @@
 //! * YCM links: of each YCM client's customers, `link_share` (rounded) are copies of U8
 //!   customers, spread over all U8 tenants in proportion to their free customers;
 //! * U8 overlap: of each U8 tenant after the first, `u8_overlap_share` (rounded) are copies of
-//!   customers of the first tenant.
+//!   customers of the first tenant;
+//! * YCM overlap: of each YCM client after the first, `ycm_overlap_share` (rounded) are copies
+//!   of customers of the first client that are not copies of U8 customers.
 //!
-//! The originals of both kinds are distinct records and no copy is an original, so every
+//! The originals of all kinds are distinct records and no copy is an original, so every
 //! company has at most two records and the links are exactly the pairs listed: nothing links
 //! transitively. When a side has too few customers, fewer links are made.
 //!
@@ -28,6 +30,7 @@ const K_RANKS: u64 = 0x5241_4E4B;
 const K_PICKS: u64 = 0x5049_434B;
 const K_SPREAD: u64 = 0x5350_5244;
 const K_SHARED: u64 = 0x5348_5244;
+const K_YCM_SHARED: u64 = 0x5943_5348;
 
 /// What a U8 customer is, as far as links go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +63,29 @@ pub(crate) struct Shared {
     pub(crate) mobile: bool,
     /// U8 `fax` / YCM `faxNumber` (only when the company has a fax).
     pub(crate) fax: bool,
+    /// YCM `email` (only between YCM customers: U8 customers have none).
+    pub(crate) email: bool,
+}
+
+/// What a YCM customer is, as far as links between YCM clients go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum YcmOverlap {
+    /// The original of customer `copy` of later YCM client `client`.
+    Original { client: usize, copy: u64 },
+    /// A copy of customer `original` of the first YCM client.
+    Copy { original: u64 },
+}
+
+/// One planned link between YCM clients: customer `original` of the first client and its copy,
+/// customer `customer` of client `client`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PlannedYcmLink {
+    /// The original's index in the first YCM client.
+    pub(crate) original: u64,
+    /// The copy's YCM client (never the first).
+    pub(crate) client: usize,
+    /// The copy's index.
+    pub(crate) customer: u64,
 }
 
 /// One planned link: an original U8 customer and its copy.
@@ -106,11 +132,17 @@ impl U8Plan {
 struct YcmPlan {
     salt: u64,
     customers: u64,
-    /// Orders the client's customers; ranks below `links` are copies.
+    /// Orders the client's customers; ranks below `links` are copies of U8 customers, the
+    /// next `overlap` ranks overlap records (originals in the first client, copies in the
+    /// others).
     picks: Permutation,
     links: u64,
     /// Where the client's links start among all YCM links.
     first_link: u64,
+    overlap: u64,
+    /// Later clients: where their copies' originals start among the first client's overlap
+    /// ranks.
+    first_original: u64,
 }
 
 /// Who is a copy of whom, for one configuration.
@@ -139,6 +171,7 @@ impl LinkPlan {
         ycm: &[(&str, u64)],
         link_share: f64,
         u8_overlap_share: f64,
+        ycm_overlap_share: f64,
     ) -> Self {
         let first_customers = u8.first().map_or(0, |t| t.1);
         let mut originals = 0;
@@ -174,7 +207,7 @@ impl LinkPlan {
             free += plan.free();
         }
         let mut links = 0;
-        let ycm_plans: Vec<YcmPlan> = ycm
+        let mut ycm_plans: Vec<YcmPlan> = ycm
             .iter()
             .map(|&(name, customers)| {
                 let salt = hash_str(seed, name);
@@ -186,9 +219,24 @@ impl LinkPlan {
                     picks: Permutation::new(customers, key(seed, &[salt, K_PICKS])),
                     links: count,
                     first_link: links - count,
+                    overlap: 0,
+                    first_original: 0,
                 }
             })
             .collect();
+        let first_free = ycm_plans.first().map_or(0, |c| c.customers - c.links);
+        let mut ycm_originals = 0;
+        for plan in ycm_plans.iter_mut().skip(1) {
+            let count = share_of(ycm_overlap_share, plan.customers)
+                .min(plan.customers - plan.links)
+                .min(first_free - ycm_originals);
+            plan.overlap = count;
+            plan.first_original = ycm_originals;
+            ycm_originals += count;
+        }
+        if let Some(first) = ycm_plans.first_mut() {
+            first.overlap = ycm_originals;
+        }
         Self {
             seed,
             sources: (u8.len() + ycm.len()).max(1) as u64,
@@ -217,6 +265,7 @@ impl LinkPlan {
             &ycm,
             config.link_share,
             config.u8_overlap_share,
+            config.ycm_overlap_share,
         )
     }
 
@@ -276,6 +325,68 @@ impl LinkPlan {
         (pick < plan.links).then(|| self.u8_free(plan.first_link + pick))
     }
 
+    /// What customer `customer` of YCM client `client` is among the links between YCM
+    /// clients, if anything.
+    pub(crate) fn ycm_overlap(&self, client: usize, customer: u64) -> Option<YcmOverlap> {
+        let plan = self.ycm.get(client)?;
+        if customer >= plan.customers {
+            return None;
+        }
+        let rank = plan.picks.invert(customer).checked_sub(plan.links)?;
+        if rank >= plan.overlap {
+            return None;
+        }
+        if client > 0 {
+            let first = &self.ycm[0];
+            let original = first.picks.apply(first.links + plan.first_original + rank);
+            return Some(YcmOverlap::Copy { original });
+        }
+        // The later client whose copies' originals hold this rank.
+        let later = &self.ycm[1..];
+        let k = later.partition_point(|p| p.first_original <= rank) - 1;
+        let copy = later[k]
+            .picks
+            .apply(later[k].links + rank - later[k].first_original);
+        Some(YcmOverlap::Original {
+            client: k + 1,
+            copy,
+        })
+    }
+
+    /// What YCM client `client`'s copy `customer` of a first client's customer shares with its
+    /// original: the e-mail address always, the rest as [`LinkPlan::ycm_shared`] draws it.
+    pub(crate) fn ycm_overlap_shared(&self, client: usize, customer: u64, has_fax: bool) -> Shared {
+        let salt = self.ycm.get(client).map_or(0, |c| c.salt);
+        let mut rng = Stream::new(key(self.seed, &[salt, K_YCM_SHARED, customer]));
+        Shared {
+            name: rng.below(100) < 85,
+            phone: rng.below(100) < 70,
+            mobile: rng.below(100) < 65,
+            fax: rng.below(100) < 60 && has_fax,
+            email: true,
+        }
+    }
+
+    /// Every planned link between YCM clients, by client and copy.
+    pub(crate) fn ycm_overlap_links(&self) -> Vec<PlannedYcmLink> {
+        let mut links = Vec::new();
+        let Some(first) = self.ycm.first() else {
+            return links;
+        };
+        for (client, plan) in self.ycm.iter().enumerate().skip(1) {
+            let start = links.len();
+            for rank in 0..plan.overlap {
+                links.push(PlannedYcmLink {
+                    original: first.picks.apply(first.links + plan.first_original + rank),
+                    client,
+                    customer: plan.picks.apply(plan.links + rank),
+                });
+            }
+            links[start..].sort_by_key(|l| l.customer);
+        }
+        links
+    }
+
     /// The U8 customer at position `free` of the pool of free customers.
     fn u8_free(&self, link: u64) -> (usize, u64) {
         let free = self.spread.apply(link);
@@ -295,6 +406,7 @@ impl LinkPlan {
             phone: rng.below(100) < 70,
             mobile: rng.below(100) < 65,
             fax: rng.below(100) < 60 && has_fax,
+            email: false,
         };
         if !(shared.name || shared.phone || shared.mobile) {
             shared.name = true;
@@ -311,6 +423,7 @@ impl LinkPlan {
             phone: rng.below(100) < 90,
             mobile: rng.below(100) < 75,
             fax: has_fax,
+            email: false,
         }
     }
 
@@ -368,6 +481,7 @@ mod tests {
             &[("y1", 900), ("y2", 500)],
             0.3,
             0.05,
+            0.0,
         )
     }
 
@@ -440,10 +554,47 @@ mod tests {
 
     #[test]
     fn too_few_u8_customers_make_fewer_links() {
-        let plan = LinkPlan::new(1, &[("a", 10)], &[("y", 100)], 1.0, 0.0);
+        let plan = LinkPlan::new(1, &[("a", 10)], &[("y", 100)], 1.0, 0.0, 0.0);
         assert_eq!(plan.links().len(), 10);
-        let none = LinkPlan::new(1, &[], &[("y", 100)], 0.5, 0.5);
+        let none = LinkPlan::new(1, &[], &[("y", 100)], 0.5, 0.5, 0.5);
         assert!(none.links().is_empty());
         assert_eq!(none.ycm_original(0, 3), None);
+    }
+
+    #[test]
+    fn ycm_overlap_links_are_seen_the_same_way_from_both_sides() {
+        let clients = [("y1", 1000u64), ("y2", 500), ("y3", 0), ("y4", 2000)];
+        let plan = LinkPlan::new(3, &[("a", 400)], &clients, 0.3, 0.0, 0.2);
+        let links = plan.ycm_overlap_links();
+        // y2: 100, y4: 400 (y1 has 700 customers that are no U8 copies).
+        assert_eq!(links.len(), 100 + 400);
+        let mut originals = std::collections::HashSet::new();
+        for l in &links {
+            assert!(originals.insert(l.original), "{l:?}");
+            assert_eq!(plan.ycm_original(0, l.original), None);
+            assert_eq!(plan.ycm_original(l.client, l.customer), None);
+            assert_eq!(
+                plan.ycm_overlap(0, l.original),
+                Some(YcmOverlap::Original {
+                    client: l.client,
+                    copy: l.customer
+                })
+            );
+            assert_eq!(
+                plan.ycm_overlap(l.client, l.customer),
+                Some(YcmOverlap::Copy {
+                    original: l.original
+                })
+            );
+        }
+        let linked: usize = clients
+            .iter()
+            .enumerate()
+            .map(|(k, &(_, n))| (0..n).filter(|&j| plan.ycm_overlap(k, j).is_some()).count())
+            .sum();
+        assert_eq!(linked, 2 * links.len());
+        // Too few originals: the first client's 700 free customers run out.
+        let short = LinkPlan::new(3, &[("a", 400)], &clients, 0.3, 0.0, 1.0);
+        assert_eq!(short.ycm_overlap_links().len(), 400 + 300);
     }
 }

@@ -63,6 +63,10 @@ struct Args {
     /// customers [default: 0.05].
     #[arg(long)]
     u8_overlap_share: Option<f64>,
+    /// Share of each later YCM client's customers that are copies of the first client's
+    /// customers, sharing the e-mail address [default: 0.0].
+    #[arg(long)]
+    ycm_overlap_share: Option<f64>,
 
     /// U8 token lifetime in seconds.
     #[arg(long, default_value_t = 7200)]
@@ -219,6 +223,7 @@ impl Args {
         config.messiness = self.messiness();
         config.link_share = self.link_share.unwrap_or(config.link_share);
         config.u8_overlap_share = self.u8_overlap_share.unwrap_or(config.u8_overlap_share);
+        config.ycm_overlap_share = self.ycm_overlap_share.unwrap_or(config.ycm_overlap_share);
         let template = config.u8_tenants[0].clone();
         config.u8_tenants = (0..self.u8_tenants)
             .map(|i| {
@@ -363,5 +368,8 @@ mod tests {
         assert_eq!(args.config().link_share, SimConfig::demo(1).link_share);
         let links = Args::parse_from(["custlake-sim", "--link-share", "0.5"]);
         assert_eq!(links.config().link_share, 0.5);
+        let overlap = Args::parse_from(["custlake-sim", "--ycm-overlap-share", "0.2"]);
+        assert_eq!(overlap.config().ycm_overlap_share, 0.2);
+        assert_eq!(args.config().ycm_overlap_share, 0.0);
     }
 }

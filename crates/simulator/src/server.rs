@@ -74,8 +74,9 @@ impl SimHandle {
     }
 
     /// The customers of different sources that are the same company, among the records served
-    /// now (see [`crate::SimConfig::link_share`] and [`crate::SimConfig::u8_overlap_share`]):
-    /// YCM links by client and customerId, then U8 overlap links by tenant and code.
+    /// now (see [`crate::SimConfig::link_share`], [`crate::SimConfig::u8_overlap_share`] and
+    /// [`crate::SimConfig::ycm_overlap_share`]): YCM links by client and customerId, then U8
+    /// overlap links by tenant and code, then YCM overlap links by client and customerId.
     pub fn ground_truth_links(&self) -> Vec<GroundTruthLink> {
         self.state.ground_truth_links()
     }

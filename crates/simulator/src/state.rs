@@ -260,52 +260,75 @@ impl SimState {
         let u8_served: Vec<_> = self.u8.iter().map(|t| t.customers.snapshot()).collect();
         let ycm_served: Vec<_> = self.ycm.iter().map(|c| c.customers.snapshot()).collect();
         let seed = self.config.seed;
-        self.links
-            .links()
+        let links = self.links.links().into_iter().filter_map(|link| {
+            let original = &self.u8[link.tenant];
+            if !u8_served[link.tenant].contains(ItemId::Base(link.customer)) {
+                return None;
+            }
+            let company = Company::new(
+                seed,
+                CompanyId::Base(self.links.u8_company(link.tenant, link.customer)),
+            );
+            let (right_source, right_tenant, right_customer_id, shared) = match link.copy {
+                LinkCopy::Ycm { client, customer } => {
+                    let item = ItemId::Base(customer);
+                    if !ycm_served[client].contains(item) {
+                        return None;
+                    }
+                    let shared = self.links.ycm_shared(client, customer, company.has_fax());
+                    let id = ycm::customer_id(item).to_string();
+                    let name = &self.ycm[client].config.name;
+                    (SourceKind::YeastarYcm, name, id, shared)
+                }
+                LinkCopy::U8 { tenant, customer } => {
+                    let item = ItemId::Base(customer);
+                    if !u8_served[tenant].contains(item) {
+                        return None;
+                    }
+                    let shared = self
+                        .links
+                        .u8_copy_shared(tenant, customer, company.has_fax());
+                    let name = &self.u8[tenant].config.name;
+                    (SourceKind::YonyouU8, name, item_code(item), shared)
+                }
+            };
+            Some(GroundTruthLink {
+                left_source: SourceKind::YonyouU8,
+                left_tenant: original.config.name.clone(),
+                left_customer_id: item_code(ItemId::Base(link.customer)),
+                right_source,
+                right_tenant: right_tenant.clone(),
+                right_customer_id,
+                shared: shared_keys(shared),
+            })
+        });
+        let ycm_links = self
+            .links
+            .ycm_overlap_links()
             .into_iter()
             .filter_map(|link| {
-                let original = &self.u8[link.tenant];
-                if !u8_served[link.tenant].contains(ItemId::Base(link.customer)) {
+                let (left, right) = (ItemId::Base(link.original), ItemId::Base(link.customer));
+                if !ycm_served[0].contains(left) || !ycm_served[link.client].contains(right) {
                     return None;
                 }
                 let company = Company::new(
                     seed,
-                    CompanyId::Base(self.links.u8_company(link.tenant, link.customer)),
+                    CompanyId::Base(self.links.ycm_company(0, link.original)),
                 );
-                let (right_source, right_tenant, right_customer_id, shared) = match link.copy {
-                    LinkCopy::Ycm { client, customer } => {
-                        let item = ItemId::Base(customer);
-                        if !ycm_served[client].contains(item) {
-                            return None;
-                        }
-                        let shared = self.links.ycm_shared(client, customer, company.has_fax());
-                        let id = ycm::customer_id(item).to_string();
-                        let name = &self.ycm[client].config.name;
-                        (SourceKind::YeastarYcm, name, id, shared)
-                    }
-                    LinkCopy::U8 { tenant, customer } => {
-                        let item = ItemId::Base(customer);
-                        if !u8_served[tenant].contains(item) {
-                            return None;
-                        }
-                        let shared = self
-                            .links
-                            .u8_copy_shared(tenant, customer, company.has_fax());
-                        let name = &self.u8[tenant].config.name;
-                        (SourceKind::YonyouU8, name, item_code(item), shared)
-                    }
-                };
+                let shared =
+                    self.links
+                        .ycm_overlap_shared(link.client, link.customer, company.has_fax());
                 Some(GroundTruthLink {
-                    left_source: SourceKind::YonyouU8,
-                    left_tenant: original.config.name.clone(),
-                    left_customer_id: item_code(ItemId::Base(link.customer)),
-                    right_source,
-                    right_tenant: right_tenant.clone(),
-                    right_customer_id,
+                    left_source: SourceKind::YeastarYcm,
+                    left_tenant: self.ycm[0].config.name.clone(),
+                    left_customer_id: ycm::customer_id(left).to_string(),
+                    right_source: SourceKind::YeastarYcm,
+                    right_tenant: self.ycm[link.client].config.name.clone(),
+                    right_customer_id: ycm::customer_id(right).to_string(),
                     shared: shared_keys(shared),
                 })
-            })
-            .collect()
+            });
+        links.chain(ycm_links).collect()
     }
 
     /// Every entity of every tenant as served now.
@@ -329,6 +352,7 @@ fn shared_keys(shared: Shared) -> Vec<SharedKey> {
         (shared.phone, SharedKey::Phone),
         (shared.mobile, SharedKey::Mobile),
         (shared.fax, SharedKey::Fax),
+        (shared.email, SharedKey::Email),
         (shared.name, SharedKey::Name),
     ]
     .into_iter()

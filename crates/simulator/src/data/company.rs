@@ -11,17 +11,19 @@
 //!   remainder by the number of cities) and a rank within that city;
 //! * landlines are allocated from the rank (`phones::customer_landline`), the mobile from the
 //!   number (`phones::customer_mobile`);
-//! * the name is decoded from the rank: where the city stands, two brand characters (`ZH_BRAND_CHARS`, three
-//!   beyond 1.39 million companies per city) and line of business. Brand characters occur in no
-//!   city, trade or form, so the name's match key (the name without punctuation, spaces and
-//!   legal form) can be parsed back into its parts: two companies of one city never share it,
-//!   and every name names its city, so companies of different cities never do either;
+//! * the name is decoded from the rank: where the city stands, two brand characters
+//!   (`ZH_BRAND_CHARS`, three beyond 1.39 million companies per city) and line of business.
+//!   Brand characters occur in no city, trade or form, so the name's match key (the name
+//!   without punctuation, spaces and legal form) can be parsed back into its parts: two
+//!   companies of one city never share it, and every name names its city, so companies of
+//!   different cities never do either. Western names (YCM) are a bijection of the number below
+//!   33 million;
 //! * e-mail addresses carry a QQ number or a domain label that is a bijection of the number.
 //!
-//! Guaranteed up to 64 million companies (sources × customers per source); beyond that numbers
-//! may repeat. Records inserted by page drift are companies of their own, drawn from ranges no
-//! original record uses (three-character brands, contacts' phone ranges, eight-letter mail
-//! domains).
+//! Guaranteed while company numbers stay below 64 million (sources × customers of the largest
+//! source); beyond that numbers may repeat. Records inserted by page drift are companies of
+//! their own, drawn from ranges no original record uses below 44 million (three-character
+//! brands, contacts' phone ranges, eight-letter mail domains).
 
 use super::phones::{
     Landline, LineRole, Mobile, contact_landline, contact_mobile, customer_landline,

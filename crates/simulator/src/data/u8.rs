@@ -90,7 +90,14 @@ impl U8Data {
             contacts_per_customer,
             changes: Arc::default(),
             timestamp_format: U8TimestampFormat::default(),
-            links: Arc::new(LinkPlan::new(seed, &[(tenant, customers)], &[], 0.0, 0.0)),
+            links: Arc::new(LinkPlan::new(
+                seed,
+                &[(tenant, customers)],
+                &[],
+                0.0,
+                0.0,
+                0.0,
+            )),
             tenant: 0,
         }
     }

@@ -2,8 +2,10 @@
 //!
 //! Copies of U8 customers (`crate::links`) are Chinese companies with the U8 customer's name,
 //! city and numbers, written as a YCM user types them (country code in front, legal form
-//! dropped, brackets and spaces of their own), and only the fields their link shares. Of the
-//! other customers half are Western (names, cities and streets from the `fake` en lists), half
+//! dropped, brackets and spaces of their own), and only the fields their link shares. Copies of
+//! the first client's customers (and those originals) are Chinese companies too, always with
+//! the e-mail address (the original's as it is, the copy's written differently). Of the other
+//! customers half are Western (names, cities and streets from the `fake` en lists), half
 //! Chinese (written in characters or in pinyin, as YCM users type them), each its own company
 //! (`data::company`). Fields are sparse: each optional field is present only with some
 //! probability, as in the vendor's own example. `customerId` is a Long: original records sit 8
@@ -19,7 +21,7 @@ use super::phones::LineRole;
 use super::words::{EN_STREET_SUFFIXES, WESTERN_CITIES, ZH_GIVEN_NAMES, ZH_MEMOS, ZH_SURNAMES};
 use crate::config::MessinessConfig;
 use crate::hash::{Stream, hash_str, key};
-use crate::links::LinkPlan;
+use crate::links::{LinkPlan, YcmOverlap};
 
 /// customerId of the first original record (the vendor example's first id).
 pub(crate) const FIRST_ID: u64 = 50_086_120;
@@ -90,6 +92,27 @@ fn written_email(rng: &mut Stream, email: &str) -> String {
     }
 }
 
+/// An e-mail address written differently from `email` (whose domain is lower case), to the same
+/// normalised address: domain in upper case or capitalised, or spaces around it.
+fn varied_email(rng: &mut Stream, email: &str) -> String {
+    let (local, domain) = email.split_once('@').unwrap_or((email, ""));
+    match rng.below(5) {
+        0 => format!("{local}@{}", domain.to_uppercase()),
+        1 => {
+            let mut chars = domain.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            format!(
+                "{local}@{}{}",
+                first.map(String::from).unwrap_or_default(),
+                chars.as_str()
+            )
+        }
+        2 => format!(" {email}"),
+        3 => format!("{email} "),
+        _ => format!(" {local}@{} ", domain.to_uppercase()),
+    }
+}
+
 /// A North American number, `+1-NPA-NXX-XXXX` with `sep` between the groups. Its area code
 /// starts 2, 4, 6 or 7, so its digits (`12…`, `14…`, `16…`, `17…`, eleven of them) never equal
 /// a Chinese customer number's, however a crude matcher strips prefixes: customers' mobiles
@@ -114,7 +137,7 @@ impl YcmData {
             seed,
             salt: hash_str(seed, client),
             mess,
-            links: Arc::new(LinkPlan::new(seed, &[], &[(client, 0)], 0.0, 0.0)),
+            links: Arc::new(LinkPlan::new(seed, &[], &[(client, 0)], 0.0, 0.0, 0.0)),
             client: 0,
         }
     }
@@ -143,8 +166,12 @@ impl YcmData {
             ItemId::Base(j) => self.links.ycm_original(self.client, j),
             ItemId::Inserted { .. } => None,
         };
+        let overlap = match item {
+            ItemId::Base(j) if original.is_none() => self.links.ycm_overlap(self.client, j),
+            _ => None,
+        };
         let mut rec = MessyRecord::begin(out, &self.mess, self.key(K_MESS, item));
-        rec.protect(original.is_some());
+        rec.protect(original.is_some() || overlap.is_some());
         let has_key = rec.key_number("customerId", customer_id(item));
         // Which optional fields this customer has (sparse, as the vendor sends them).
         let mut has = |p: u64| rng.below(100) < p;
@@ -168,7 +195,7 @@ impl YcmData {
             first,
             last,
             mut company,
-            email,
+            mut email,
             mut business,
             mut mobile,
             home,
@@ -180,7 +207,7 @@ impl YcmData {
             country,
             remark,
         ] = present;
-        let western = rng.below(2) == 0 && original.is_none();
+        let western = rng.below(2) == 0 && original.is_none() && overlap.is_none();
         let firm = match (item, original) {
             (ItemId::Base(j), Some((tenant, customer))) => {
                 let firm = Company::new(
@@ -193,10 +220,32 @@ impl YcmData {
                     (shared.name, shared.phone, shared.mobile, shared.fax);
                 firm
             }
-            (ItemId::Base(j), None) => Company::new(
-                self.seed,
-                CompanyId::Base(self.links.ycm_company(self.client, j)),
-            ),
+            (ItemId::Base(j), None) => match overlap {
+                Some(YcmOverlap::Copy { original }) => {
+                    let firm = Company::new(
+                        self.seed,
+                        CompanyId::Base(self.links.ycm_company(0, original)),
+                    );
+                    let shared = self
+                        .links
+                        .ycm_overlap_shared(self.client, j, firm.has_fax());
+                    (company, business, mobile, fax, email) =
+                        (shared.name, shared.phone, shared.mobile, shared.fax, true);
+                    firm
+                }
+                _ => {
+                    let firm = Company::new(
+                        self.seed,
+                        CompanyId::Base(self.links.ycm_company(self.client, j)),
+                    );
+                    if overlap.is_some() {
+                        // An original has every field a copy may share.
+                        (company, business, mobile, fax, email) =
+                            (true, true, true, firm.has_fax(), true);
+                    }
+                    firm
+                }
+            },
             (ItemId::Inserted { .. }, _) => {
                 Company::new(self.seed, CompanyId::Inserted(rng.next_u64()))
             }
@@ -271,7 +320,13 @@ impl YcmData {
                 rec.match_free_text("company", &firm.name().written(&mut rng));
             }
             if email {
-                rec.text("email", &written_email(&mut rng, &firm.zh_email()));
+                match overlap {
+                    Some(YcmOverlap::Original { .. }) => rec.match_text("email", &firm.zh_email()),
+                    Some(YcmOverlap::Copy { .. }) => {
+                        rec.match_text("email", &varied_email(&mut rng, &firm.zh_email()));
+                    }
+                    None => rec.text("email", &written_email(&mut rng, &firm.zh_email())),
+                }
             }
             if business {
                 let line = firm.landline(LineRole::Phone).ycm_written(&mut rng);

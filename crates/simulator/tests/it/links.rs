@@ -13,7 +13,7 @@ use crate::common::{self, client, start};
 use custlake_match_keys::{Region, company_name_key, email_normalized, phone_e164};
 use custlake_simulator::{
     Entity, GroundTruthLink, MessinessConfig, SharedKey, SimConfig, SimHandle, SourceKind,
-    U8TenantConfig,
+    U8TenantConfig, YcmClientConfig,
 };
 use serde_json::Value;
 
@@ -481,5 +481,88 @@ async fn unlinked_customers_share_no_key_with_another_source() {
         "{found} of {} links",
         links.len()
     );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn later_ycm_clients_copy_the_first_clients_customers_with_their_email() {
+    let mut config = SimConfig::demo(1000);
+    config.ycm_clients.push(YcmClientConfig {
+        name: "ycm_demo_b".into(),
+        client_id: "ycm-demo-client-b".into(),
+        ..config.ycm_clients[0].clone()
+    });
+    config.ycm_overlap_share = 0.2;
+    let sim = start(config).await;
+    let links = sim.ground_truth_links();
+    let ycm_ycm: Vec<&GroundTruthLink> = links
+        .iter()
+        .filter(|l| l.left_source == SourceKind::YeastarYcm)
+        .collect();
+    assert_eq!(
+        ycm_ycm.len(),
+        200,
+        "20% of the second client's 1000 customers"
+    );
+    assert_eq!(links.len(), 300 + 300 + 50 + 200);
+    assert!(ycm_ycm.iter().all(|l| l.left_tenant == "ycm_demo"
+        && l.right_source == SourceKind::YeastarYcm
+        && l.right_tenant == "ycm_demo_b"
+        && l.shared.contains(&SharedKey::Email)));
+    assert!(
+        links
+            .iter()
+            .filter(|l| l.left_source == SourceKind::YonyouU8)
+            .all(|l| !l.shared.contains(&SharedKey::Email))
+    );
+    // Nobody is in two links.
+    let mut seen = HashSet::new();
+    for l in &links {
+        assert!(seen.insert((l.left_tenant.clone(), l.left_customer_id.clone())));
+        assert!(seen.insert((l.right_tenant.clone(), l.right_customer_id.clone())));
+    }
+
+    let all = customers(&sim);
+    let served = by_reference(&all);
+    let mut mismatched = Vec::new();
+    for l in &ycm_ycm {
+        let left = served[&(l.left_tenant.clone(), l.left_customer_id.clone())];
+        let right = served[&(l.right_tenant.clone(), l.right_customer_id.clone())];
+        let (raw_a, raw_b) = (left.text("email"), right.text("email"));
+        assert!(raw_a.is_some() && raw_b.is_some(), "{l:?}");
+        assert_ne!(raw_a, raw_b, "written differently");
+        let (a, b) = (
+            left.match_key(SharedKey::Email),
+            right.match_key(SharedKey::Email),
+        );
+        assert!(a.is_some() && a == b, "{raw_a:?} vs {raw_b:?}");
+        for key in [
+            SharedKey::Phone,
+            SharedKey::Mobile,
+            SharedKey::Fax,
+            SharedKey::Name,
+        ] {
+            let (a, b) = (left.match_key(key), right.match_key(key));
+            if l.shared.contains(&key) {
+                if a.is_none() || a != b {
+                    mismatched.push((key, left.field(key), right.field(key)));
+                }
+            } else {
+                assert!(a.is_none() || a != b, "{l:?}: {key:?} {a:?}");
+            }
+        }
+    }
+    // Mild messiness: YCM numbers typed without the country code cannot be placed.
+    assert!(mismatched.len() < 10, "{mismatched:?}");
+
+    // No e-mail is shared by customers that are not linked.
+    let linked = linked_pairs(&links);
+    let email = accidental_pairs(&all, &linked, |c| {
+        c.text("email")
+            .and_then(|e| email_normalized(&e))
+            .into_iter()
+            .collect()
+    });
+    assert!(email.is_empty(), "{:?}", &email[..email.len().min(5)]);
     sim.shutdown().await;
 }
