@@ -19,7 +19,7 @@ use custlake_pipeline::internals::ObjectStoreOutput;
 use custlake_pipeline::internals::{CATALOG_FILE, Catalog, MARKER_FILE};
 use custlake_pipeline::internals::{ParquetSinkConfig, PartitionTarget};
 use custlake_pipeline::internals::{PartitionPlace, PartitionWriter};
-use custlake_pipeline::{CompactOptions, compact_at};
+use custlake_pipeline::{CompactOptions, LinkOptions, compact_at, link_at};
 use custlake_pipeline::{
     ExportConfig, ExportOptions, NoProgress, OutputLocation, RunManifest, RunStatus, export_to,
 };
@@ -541,4 +541,75 @@ async fn s3_incremental_deltas_compact_to_a_full_export() {
     assert_eq!(full.status, RunStatus::Succeeded);
     assert_eq!(content_of(&incremental).await, content_of(&fresh).await);
     sim.shutdown().await;
+}
+
+/// `custlake link` on an object-store output: the links land beside the datasets, through the
+/// catalog, with the same rows as on a local folder; an unchanged second run publishes nothing.
+async fn links_on(location: OutputLocation) {
+    let sim_config = SimConfig::demo(1_000);
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let first = run(&sim_config, &sim, &location, "full", false).await;
+    assert_eq!(first.status, RunStatus::Succeeded, "{first:#?}");
+    let options = LinkOptions::for_output("unused".into());
+    let linked = link_at(location.clone(), options.clone())
+        .await
+        .expect("linking runs");
+    let links: u64 = linked.summary.links.values().sum();
+    assert!(links > 100, "{:?}", linked.summary);
+    let committed = catalog(&location).await;
+    let link_rows: u64 = committed
+        .partitions
+        .iter()
+        .filter(|p| p.dataset == "customer_links")
+        .map(|p| p.snapshot.rows)
+        .sum();
+    assert_eq!(link_rows, links, "the catalog holds every link");
+    let output = store(&location);
+    for partition in committed
+        .partitions
+        .iter()
+        .filter(|p| p.dataset == "customer_links")
+    {
+        for file in &partition.snapshot.files {
+            let rows: u64 = read_parquet(&output, &file.path)
+                .await
+                .iter()
+                .map(|b| b.num_rows() as u64)
+                .sum();
+            assert_eq!(rows, file.rows, "{}", file.path);
+        }
+    }
+    // The same customers linked in a local folder give the same links.
+    let local = tempfile::tempdir().expect("tempdir");
+    let local_location = OutputLocation::Local(local.path().to_path_buf());
+    run(&sim_config, &sim, &local_location, "full", false).await;
+    let local_links = link_at(local_location, options.clone())
+        .await
+        .expect("local link");
+    assert_eq!(local_links.summary.links, linked.summary.links);
+    // Nothing changed: nothing is published.
+    let again = link_at(location.clone(), options)
+        .await
+        .expect("second link");
+    assert_eq!(again.summary.links, linked.summary.links);
+    assert_eq!(catalog(&location).await.partitions, committed.partitions);
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_memory_link_commits_through_the_catalog() {
+    links_on(in_memory_location("lake")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    moto_missing,
+    ignore = "moto not found: set MOTO_SERVER or VENV (see README, CI)"
+)]
+async fn s3_link_commits_through_the_catalog() {
+    let moto = Moto::start("s3_link_commits_through_the_catalog");
+    moto.create_bucket("links");
+    links_on(location(&moto, "s3://links/lake")).await;
 }
