@@ -97,7 +97,14 @@ pub async fn compact_at(
     let mut output = RunOutput::open_location(location).await?;
     output.set_run_id(&run_id);
     let mut groups: BTreeMap<(String, String), Vec<PartitionRecord>> = BTreeMap::new();
-    for record in &output.catalog().partitions {
+    // customer_links are derived from the current customers (snapshot and deltas alike), which
+    // a compaction does not change: they are left as they are.
+    let folded = output
+        .catalog()
+        .partitions
+        .iter()
+        .filter(|record| record.dataset != Dataset::CustomerLinks.as_str());
+    for record in folded {
         if options.only.is_empty() || options.only.contains(&record.tenant) {
             groups
                 .entry((record.source.clone(), record.tenant.clone()))

@@ -204,4 +204,30 @@ async fn link_reads_the_customers_of_a_version_1_output() {
             .join(format!("{}.json", report.run_id))
             .is_file()
     );
+
+    // Compaction folds the delta and leaves the links, which already saw it, as they are.
+    let links_of = |content: BTreeMap<String, (String, Vec<String>)>| {
+        content
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("customer_links"))
+            .collect::<BTreeMap<_, _>>()
+    };
+    let links_before = links_of(logical_content(&out));
+    let compacted = compact(CompactOptions {
+        out: out.clone(),
+        parquet: Default::default(),
+        only: Vec::new(),
+    })
+    .await
+    .expect("compaction runs beside customer_links");
+    assert!(!compacted.partitions.is_empty());
+    assert!(
+        compacted
+            .partitions
+            .iter()
+            .all(|p| !p.partition.starts_with("customer_links")),
+        "{compacted:?}"
+    );
+    assert_eq!(links_of(logical_content(&out)), links_before);
+    assert_eq!(links_before.len(), 2);
 }
