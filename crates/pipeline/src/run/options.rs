@@ -152,6 +152,29 @@ fn check_only(config: &ExportConfig, origin: &str, only: &[String]) -> Result<()
     }
 }
 
+impl LinkOptions {
+    /// Linking of `config`'s output (or `out`), with its Parquet settings and fan-out limit.
+    pub fn from_config(config: &ExportConfig, out: Option<PathBuf>) -> Self {
+        Self {
+            out: out.unwrap_or_else(|| PathBuf::from(&config.output.path)),
+            parquet: config.output.parquet.clone(),
+            settings: LinkSettings {
+                max_link_fanout: config.output.max_link_fanout,
+                ..LinkSettings::default()
+            },
+        }
+    }
+
+    /// Linking of the output `out` when no configuration is given: default settings.
+    pub fn for_output(out: PathBuf) -> Self {
+        Self {
+            out,
+            parquet: ParquetSinkConfig::default(),
+            settings: LinkSettings::default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,28 +313,5 @@ mod tests {
             CompactOptions::from_config(&config, "t.toml", Some("s3://b/p".into()), vec![])
                 .expect("valid");
         assert_eq!(options.out, PathBuf::from("s3://b/p"));
-    }
-}
-
-impl LinkOptions {
-    /// Linking of `config`'s output (or `out`), with its Parquet settings and fan-out limit.
-    pub fn from_config(config: &ExportConfig, out: Option<PathBuf>) -> Self {
-        Self {
-            out: out.unwrap_or_else(|| PathBuf::from(&config.output.path)),
-            parquet: config.output.parquet.clone(),
-            settings: LinkSettings {
-                max_link_fanout: config.output.max_link_fanout,
-                ..LinkSettings::default()
-            },
-        }
-    }
-
-    /// Linking of the output `out` when no configuration is given: default settings.
-    pub fn for_output(out: PathBuf) -> Self {
-        Self {
-            out,
-            parquet: ParquetSinkConfig::default(),
-            settings: LinkSettings::default(),
-        }
     }
 }

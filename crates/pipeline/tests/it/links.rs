@@ -97,17 +97,11 @@ fn links(out: &Path) -> Vec<(Pair, String)> {
                         "match_key",
                     ]
                     .map(column);
-                    for i in 0..batch.num_rows() {
-                        let pair = (
-                            cols[0][i].clone(),
-                            cols[1][i].clone(),
-                            cols[2][i].clone(),
-                            cols[3][i].clone(),
-                            cols[4][i].clone(),
-                            cols[5][i].clone(),
-                        );
-                        rows.push((pair, cols[6][i].clone()));
-                    }
+                    rows.extend((0..batch.num_rows()).map(|i| {
+                        let value = |column: usize| cols[column][i].clone();
+                        let pair = (value(0), value(1), value(2), value(3), value(4), value(5));
+                        (pair, value(6))
+                    }));
                 }
             }
         }
