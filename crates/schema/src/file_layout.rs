@@ -16,15 +16,14 @@
 
 use std::sync::{Arc, LazyLock};
 
-use arrow_array::cast::AsArray;
 use arrow_array::types::Int32Type;
 use arrow_array::{
     Array, ArrayRef, DictionaryArray, Int32Array, RecordBatch, StringArray, new_null_array,
 };
-use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use arrow_schema::{ArrowError, Field, Schema, SchemaRef};
 
-use crate::datasets::{Dataset, SourceKind};
-use crate::match_columns::{default_region, derive, derived_columns};
+use crate::datasets::Dataset;
+use crate::match_columns::{derive_from_batch, derived_columns, region_of};
 
 /// The columns whose values are the Hive partition folders (`source=…/tenant=…`): in every
 /// batch, never in a file written since schema version 2.
@@ -148,21 +147,17 @@ fn missing_column(
         return Err(missing());
     }
     let derived = derived_columns(dataset).iter().find(|c| c.name == name);
-    let text = derived.and_then(|column| batch.column_by_name(column.from));
-    match (derived, text) {
-        (Some(column), Some(text)) => {
-            let text = arrow_cast::cast(text, &DataType::Utf8).map_err(|error| {
-                FileBatchError::Incompatible {
-                    dataset,
-                    column: column.from.to_owned(),
-                    error,
-                }
-            })?;
-            let region = source.parse::<SourceKind>().ok().and_then(default_region);
-            Ok(derive(column, text.as_string::<i32>(), region))
-        }
-        _ => Ok(new_null_array(field.data_type(), batch.num_rows())),
-    }
+    let keys = match derived {
+        Some(column) => derive_from_batch(column, batch, region_of(source)).map_err(|error| {
+            FileBatchError::Incompatible {
+                dataset,
+                column: column.from.to_owned(),
+                error,
+            }
+        })?,
+        None => None,
+    };
+    Ok(keys.unwrap_or_else(|| new_null_array(field.data_type(), batch.num_rows())))
 }
 
 /// A partition column of `rows` rows: all-zero keys over a one-entry dictionary.
@@ -175,6 +170,8 @@ pub(crate) fn partition_column(value: &str, rows: usize) -> ArrayRef {
 #[cfg(test)]
 mod tests {
     use arrow_array::TimestampMicrosecondArray;
+    use arrow_array::cast::AsArray;
+    use arrow_schema::DataType;
 
     use super::*;
 

@@ -86,6 +86,25 @@ pub(crate) fn derive(
     Arc::new(keys.finish())
 }
 
+/// The default region of the vendor named `source` (a partition's `source=` value).
+pub(crate) fn region_of(source: &str) -> Option<Region> {
+    source.parse::<SourceKind>().ok().and_then(default_region)
+}
+
+/// The key column `column` derived from its text column in `batch`; `None` when `batch` has no
+/// such text column, an error when it does not read as text.
+pub(crate) fn derive_from_batch(
+    column: &DerivedColumn,
+    batch: &RecordBatch,
+    region: Option<Region>,
+) -> Result<Option<ArrayRef>, arrow_schema::ArrowError> {
+    let Some(text) = batch.column_by_name(column.from) else {
+        return Ok(None);
+    };
+    let text = arrow_cast::cast(text, &DataType::Utf8)?;
+    Ok(Some(derive(column, text.as_string::<i32>(), region)))
+}
+
 /// Adds `dataset`'s key columns to the named columns of a batch being assembled, from the text
 /// columns among them.
 pub(crate) fn add_key_columns(
@@ -112,7 +131,7 @@ pub(crate) fn add_key_columns(
 /// derived from its text column (with the vendor's default region for `source`), or null when
 /// that is missing too. For readers of older files that need only the keys.
 pub fn with_match_keys(dataset: Dataset, batch: &RecordBatch, source: &str) -> RecordBatch {
-    let region = source.parse::<SourceKind>().ok().and_then(default_region);
+    let region = region_of(source);
     let mut fields: Vec<Field> = batch
         .schema()
         .fields()
@@ -124,12 +143,9 @@ pub fn with_match_keys(dataset: Dataset, batch: &RecordBatch, source: &str) -> R
         if batch.column_by_name(column.name).is_some() {
             continue;
         }
-        let text = batch
-            .column_by_name(column.from)
-            .and_then(|text| arrow_cast::cast(text, &DataType::Utf8).ok());
-        let keys = match text {
-            Some(text) => derive(column, text.as_string::<i32>(), region),
-            None => new_null_array(&DataType::Utf8, batch.num_rows()),
+        let keys = match derive_from_batch(column, batch, region) {
+            Ok(Some(keys)) => keys,
+            Ok(None) | Err(_) => new_null_array(&DataType::Utf8, batch.num_rows()),
         };
         fields.push(Field::new(column.name, DataType::Utf8, true));
         columns.push(keys);

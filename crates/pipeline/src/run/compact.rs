@@ -261,7 +261,6 @@ pub(crate) struct PartitionMerge<'a> {
     dataset: Dataset,
     changed: &'a ChangedKeys,
     key_column: &'static str,
-    rejects: bool,
     /// The last delta that fetched an entity in full: earlier rows of that entity are replaced.
     full_at: HashMap<&'a str, u64>,
 }
@@ -286,7 +285,6 @@ impl<'a> PartitionMerge<'a> {
             dataset,
             changed,
             key_column: key_column(&record.dataset).unwrap_or("record_key"),
-            rejects: dataset == Dataset::Rejects,
             full_at,
         }
     }
@@ -364,7 +362,7 @@ impl<'a> PartitionMerge<'a> {
         path: &str,
     ) -> Result<RecordBatch, SinkError> {
         let keys = text_column(batch, self.key_column, path)?;
-        let entities = if self.rejects {
+        let entities = if self.dataset == Dataset::Rejects {
             Some(text_column(batch, "entity", path)?)
         } else {
             None
