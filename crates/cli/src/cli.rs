@@ -54,6 +54,8 @@ pub enum Command {
     Check(ConfigArgs),
     /// Fold incremental deltas into new snapshots (the merged current view).
     Compact(CompactArgs),
+    /// Delete files of a delta output that no table version within the retention references.
+    Vacuum(VacuumArgs),
     /// Link customers across sources (customer_links) in an existing output.
     Link(LinkArgs),
     /// Fetch one record as the vendor sends it (for debugging).
@@ -93,6 +95,32 @@ pub struct ExportArgs {
     /// and deltas, picks up records deleted at the source, resets the high-water mark).
     #[arg(long)]
     pub full: bool,
+    /// Output format, overriding `[output] format`: parquet folders or delta tables.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+    /// Export only the sources whose name hashes to shard K of N (0 <= K < N); `/N` takes K
+    /// from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs). Many shards may write one delta
+    /// output at once.
+    #[arg(long, env = "CUSTLAKE_SHARD", value_name = "K/N")]
+    pub shard: Option<String>,
+}
+
+/// `--format`: how the output is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Hive-style Parquet folders with custlake's catalog (one writer at a time).
+    Parquet,
+    /// One Delta Lake table per dataset (many writers at once).
+    Delta,
+}
+
+impl From<FormatArg> for custlake_pipeline::OutputFormat {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Parquet => Self::Parquet,
+            FormatArg::Delta => Self::Delta,
+        }
+    }
 }
 
 /// `custlake compact`.
@@ -107,6 +135,23 @@ pub struct CompactArgs {
     /// Only these sources (by name); may be repeated.
     #[arg(long = "only", value_name = "SOURCE")]
     pub only: Vec<String>,
+    /// The output's format, overriding `[output] format` (a delta output rewrites small files).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+}
+
+/// `custlake vacuum`.
+#[derive(Debug, Args)]
+pub struct VacuumArgs {
+    /// The configuration file, for `[output] path`.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// The delta output, overriding `[output] path`: a folder or s3://bucket/prefix.
+    #[arg(long, value_name = "DIR|URL")]
+    pub out: Option<PathBuf>,
+    /// Keep every file a table version of the last N hours references (time travel window).
+    #[arg(long, value_name = "N", default_value_t = 168)]
+    pub retain_hours: u64,
 }
 
 /// `custlake link`.
@@ -135,6 +180,9 @@ pub struct DemoArgs {
     /// Leave the `raw` column empty.
     #[arg(long)]
     pub no_raw: bool,
+    /// Output format: parquet folders or delta tables.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "parquet")]
+    pub format: FormatArg,
 }
 
 /// `custlake get`.

@@ -82,6 +82,7 @@ async fn run(command: Command, progress: Arc<dyn ProgressObserver>) -> Result<Ru
         Command::Check(args) => commands::check::run(args).await,
         Command::Compact(args) => commands::compact::run(args).await,
         Command::Link(args) => commands::link::run(args).await,
+        Command::Vacuum(args) => commands::vacuum::run(args).await,
         Command::Get(args) => commands::get::run(args).await,
         Command::Schema(args) => commands::schema::run(args),
     }

@@ -45,6 +45,10 @@ pub const MANIFEST_DIR: &str = "_manifests";
 /// Folder inside a run's staging folder that holds its checkpoints and spools.
 pub const CHECKPOINT_DIR: &str = "_checkpoints";
 
+/// Where a Delta output keeps each incremental source's high-water mark, one object per
+/// source: `_marks/source=<s>/tenant=<t>.json` (beside the tables, never inside one).
+pub const DELTA_MARKS_DIR: &str = "_marks";
+
 /// Folder inside [`STAGING_DIR`] where the non-atomic fallback swap moves a previous snapshot
 /// while the new one moves in. Run ids cannot start with '.', so it never collides with a run.
 pub(crate) const ASIDE_DIR: &str = ".previous";
@@ -134,6 +138,11 @@ pub(crate) fn part_file_name(run_id: &str, index: u32) -> String {
 /// separators): `_markers/<partition_dir>/_SUCCESS`.
 pub(crate) fn marker_path(partition_dir: &str) -> String {
     format!("{MARKERS_DIR}/{partition_dir}/{MARKER_FILE}")
+}
+
+/// The mark object of one source in a Delta output, relative to the output root.
+pub(crate) fn delta_mark_path(source: &str, tenant: &str) -> String {
+    format!("{DELTA_MARKS_DIR}/source={source}/tenant={tenant}.json")
 }
 
 /// Whether `name` is a part file this project writes (`part-<run_id>-NNNNN.parquet`).

@@ -31,10 +31,13 @@ mod write;
 
 pub use commit::manifest::{LinkSummary, RunManifest, RunStatus};
 pub use config::{ConfigError, ExportConfig, ParquetSinkConfig, ValidatedSource};
-pub use model::{Entity, ExportMode, VendorKind};
+pub use model::{
+    Entity, ExportMode, JOB_COMPLETION_INDEX_ENV, OutputFormat, Shard, ShardError, VendorKind,
+};
 pub use progress::{EntityLabel, NoProgress, ProgressObserver};
 pub use run::check::{EntityCheck, check_sources};
 pub use run::compact::{CompactOptions, CompactReport, CompactedPartition, compact, compact_at};
+pub use run::delta_maintenance::{VacuumReport, vacuum};
 pub use run::error::ExportError;
 pub use run::export::{ExportOptions, export, export_to};
 pub use run::link::{LinkOptions, LinkReport, LinkSettings, link, link_at};

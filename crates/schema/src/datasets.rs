@@ -190,10 +190,15 @@ pub(crate) const UTC: &str = "UTC";
 
 /// The entries field of `map<utf8, utf8>`, with Arrow's canonical names (`entries`, `key`,
 /// `value`) so pyarrow prints the type as plain `map<string, string>`.
+/// Arrow's canonical names of a map's entries, key and value fields.
+const MAP_ENTRIES: &str = "entries";
+const MAP_KEY: &str = "key";
+const MAP_VALUE: &str = "value";
+
 pub(crate) fn map_entries_field() -> Arc<Field> {
     static ENTRIES: LazyLock<Arc<Field>> = LazyLock::new(|| {
         Arc::new(Field::new(
-            Field::MAP_ENTRIES_FIELD_DEFAULT_NAME,
+            MAP_ENTRIES,
             DataType::Struct(map_entry_fields()),
             false,
         ))
@@ -203,7 +208,7 @@ pub(crate) fn map_entries_field() -> Arc<Field> {
 
 pub(crate) fn map_entry_fields() -> Fields {
     Fields::from(vec![
-        Field::new(Field::MAP_KEY_FIELD_DEFAULT_NAME, DataType::Utf8, false),
-        Field::new(Field::MAP_VALUE_FIELD_DEFAULT_NAME, DataType::Utf8, true),
+        Field::new(MAP_KEY, DataType::Utf8, false),
+        Field::new(MAP_VALUE, DataType::Utf8, true),
     ])
 }

@@ -24,11 +24,15 @@ pub async fn run(args: CompactArgs) -> Result<RunStatus> {
             .into());
         }
     };
+    let mut options = options;
+    if let Some(format) = args.format {
+        options.format = format.into();
+    }
     let out = options.out.clone();
     let report = compact(options).await?;
     if report.partitions.is_empty() {
         println!(
-            "nothing to compact in {}: no incremental deltas",
+            "nothing to compact in {}: no incremental deltas (parquet) or small files (delta)",
             out.display()
         );
         return Ok(RunStatus::Succeeded);

@@ -30,6 +30,7 @@ pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<
     let overrides = RunOverrides {
         out: Some(args.out.clone()),
         no_raw: args.no_raw,
+        format: Some(args.format.into()),
         ..RunOverrides::default()
     };
     let settings = RunSettings::from_config(&config, "demo", overrides)?;

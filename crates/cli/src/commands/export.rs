@@ -3,9 +3,12 @@
 use std::sync::Arc;
 
 use anyhow::Result;
-use custlake_pipeline::{ProgressObserver, RunOverrides, RunSettings, RunStatus};
+use custlake_pipeline::{
+    JOB_COMPLETION_INDEX_ENV, ProgressObserver, RunOverrides, RunSettings, RunStatus, Shard,
+};
 
 use crate::cli::ExportArgs;
+use crate::UsageError;
 use crate::commands::load_config;
 use crate::summary;
 
@@ -18,6 +21,16 @@ pub async fn run(args: ExportArgs, progress: Arc<dyn ProgressObserver>) -> Resul
         no_raw: args.no_raw,
         resume: args.resume,
         full: args.full,
+        format: args.format.map(Into::into),
+        shard: args
+            .shard
+            .as_deref()
+            .map(|value| {
+                let job_index = std::env::var(JOB_COMPLETION_INDEX_ENV).ok();
+                Shard::parse(value, job_index.as_deref())
+            })
+            .transpose()
+            .map_err(|e| UsageError::msg(e.to_string()))?,
     };
     let origin = args.config.config.display().to_string();
     let settings = RunSettings::from_config(&config, &origin, overrides)?;

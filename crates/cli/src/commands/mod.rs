@@ -8,6 +8,7 @@ pub mod export;
 pub mod get;
 pub mod link;
 pub mod schema;
+pub mod vacuum;
 
 use std::path::Path;
 

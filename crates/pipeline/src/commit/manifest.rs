@@ -48,6 +48,30 @@ pub struct RunManifest {
     /// What the `customer_links` step found, when it ran.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<LinkSummary>,
+    /// A Delta output's commits: one entry per partition the run changed or left.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub delta_commits: Vec<DeltaCommitRecord>,
+}
+
+/// What became of one partition in a Delta output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeltaCommitRecord {
+    /// The table (dataset).
+    pub table: String,
+    /// Source kind.
+    pub source: String,
+    /// Configured source name.
+    pub tenant: String,
+    /// `committed`, `unchanged` (the partition already held this content), `already_applied`
+    /// (a repeated commit of this run, not applied twice) or `skipped` (no change to apply).
+    pub outcome: String,
+    /// The table version the commit created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    /// Commit attempts lost to other writers before this one.
+    pub retries: u32,
+    /// Rows of the partition after the commit.
+    pub rows: u64,
 }
 
 /// What one `customer_links` step found: the figures a data team checks before trusting links.
@@ -199,6 +223,7 @@ impl RunManifest {
             warnings: Vec::new(),
             totals: RunTotals::default(),
             links: None,
+            delta_commits: Vec::new(),
         }
     }
 
@@ -318,6 +343,7 @@ mod tests {
             warnings: vec!["west: previous snapshot kept".to_owned()],
             totals: RunTotals::default(),
             links: None,
+            delta_commits: Vec::new(),
         }
     }
 

@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use crate::model::Entity;
 use crate::model::ExportMode;
+use crate::model::OutputFormat;
 use crate::model::VendorKind;
 
 /// The whole configuration file.
@@ -35,8 +36,12 @@ pub struct ExportConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputConfig {
-    /// A local folder (created if missing).
+    /// A local folder (created if missing) or `s3://bucket/prefix`.
     pub path: String,
+    /// `parquet` (default: Hive-style folders, one writer at a time) or `delta` (one Delta
+    /// Lake table per dataset, many writers at once).
+    #[serde(default)]
+    pub format: OutputFormat,
     /// Keep each record's raw vendor JSON in the `raw` column (default true).
     #[serde(default = "default_true")]
     pub raw: bool,

@@ -34,7 +34,9 @@ use tokio::sync::mpsc;
 
 use crate::commit::catalog::{DeltaKind, PartitionRecord};
 use crate::config::ParquetSinkConfig;
-use crate::model::new_run_id;
+use crate::model::{OutputFormat, new_run_id};
+use crate::run::delta::effective_format;
+use crate::run::delta_maintenance::compact_delta;
 use crate::run::error::ExportError;
 use crate::run::output::RunOutput;
 use crate::run::writing::{close_writer, file_metadata, output_location};
@@ -53,6 +55,8 @@ pub struct CompactOptions {
     pub parquet: ParquetSinkConfig,
     /// Only these tenants (configured source names); every source with deltas when empty.
     pub only: Vec<String>,
+    /// Parquet folders (fold deltas into snapshots) or Delta tables (merge small files).
+    pub format: OutputFormat,
 }
 
 /// What a compaction did.
@@ -93,9 +97,23 @@ pub async fn compact_at(
     location: OutputLocation,
     options: CompactOptions,
 ) -> Result<CompactReport, ExportError> {
-    let run_id = new_run_id(Utc::now());
-    let mut output = RunOutput::open_location(location).await?;
+    let started_at = Utc::now();
+    let run_id = new_run_id(started_at);
+    let format = effective_format(&location, options.format).await;
+    let mut output = RunOutput::open_as(location, format).await?;
     output.set_run_id(&run_id);
+    output.set_started_at(started_at);
+    output.set_operation("compact");
+    if format == OutputFormat::Delta {
+        let mut report = compact_delta(&output, &options.parquet, &options.only).await?;
+        let mut manifest = crate::commit::manifest::RunManifest::empty(&run_id, started_at);
+        output.commit_catalog().await?.record_in(&mut manifest);
+        report.warnings.extend(manifest.warnings.iter().cloned());
+        manifest.finished_at = Utc::now();
+        manifest.compute_totals();
+        output.write_manifest(&manifest).await?;
+        return Ok(report);
+    }
     let mut groups: BTreeMap<(String, String), Vec<PartitionRecord>> = BTreeMap::new();
     // customer_links are derived from the current customers (snapshot and deltas alike), which
     // a compaction does not change: they are left as they are.
@@ -415,7 +433,7 @@ fn dataset_named(name: &str) -> Option<Dataset> {
 }
 
 /// The column that identifies a row's record.
-fn key_column(dataset: &str) -> Option<&'static str> {
+pub(crate) fn key_column(dataset: &str) -> Option<&'static str> {
     match dataset_named(dataset)? {
         Dataset::Customers => Some("customer_id"),
         Dataset::Contacts => Some("contact_id"),

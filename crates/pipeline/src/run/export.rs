@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use crate::commit::manifest::{RunManifest, RunStatus};
 use crate::config::ParquetSinkConfig;
 use crate::config::ValidatedSource;
+use crate::model::OutputFormat;
 use crate::progress::ProgressObserver;
 use crate::resume::RunRecovery;
 use crate::run::error::ExportError;
@@ -30,6 +31,8 @@ pub struct ExportOptions {
     /// Local output folder, or an object store URL (`s3://bucket/prefix`; see
     /// [`crate::write::location`]).
     pub out: PathBuf,
+    /// Parquet folders with custlake's catalog, or Delta Lake tables.
+    pub format: OutputFormat,
     /// Keep raw vendor JSON in the `raw` column.
     pub include_raw: bool,
     /// Parquet file settings.
@@ -83,12 +86,13 @@ pub async fn export_to(
     if let OutputLocation::Local(dir) = &location {
         options.out = dir.clone();
     }
-    let mut output = RunOutput::open_location(location).await?;
+    let mut output = RunOutput::open_as(location, options.format).await?;
     // Checkpoints live in a local staging folder, so object-store outputs run without them.
     let checkpoints = options.checkpoints && output.location().is_local();
     // A resumed run keeps its id and start time, so its rows read as one uninterrupted run.
     let recovery = RunRecovery::begin(&output.work_dir(), options.resume, checkpoints)?;
     output.set_run_id(&recovery.run_id);
+    output.set_started_at(recovery.started_at);
     let started_at = recovery.started_at;
     let run = Arc::new(RunContext {
         run_id: recovery.run_id.clone(),
@@ -149,8 +153,11 @@ async fn link_after_export(
     settings: &LinkSettings,
     manifest: &mut RunManifest,
 ) -> Result<(), ExportError> {
-    let mut output = RunOutput::open_location(run.output.location().clone()).await?;
+    let mut output =
+        RunOutput::open_as(run.output.location().clone(), run.options.format).await?;
     output.set_run_id(&run.run_id);
+    output.set_started_at(run.started_at);
+    output.set_operation("link");
     match link_output(&output, run.started_at, &run.options.parquet, settings).await {
         Ok(summary) => {
             output.commit_catalog().await?.record_in(manifest);

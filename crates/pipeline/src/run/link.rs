@@ -23,6 +23,8 @@ use crate::link::sorted_keys::{KeySorter, remove_runs};
 use crate::model::new_run_id;
 use crate::run::compact::{PartitionMerge, changed_keys};
 use crate::run::error::ExportError;
+use crate::model::OutputFormat;
+use crate::run::delta::effective_format;
 use crate::run::output::RunOutput;
 use crate::run::writing::{close_writer, file_metadata, output_location};
 use crate::write::SinkError;
@@ -103,8 +105,11 @@ pub async fn link_at(
 ) -> Result<LinkReport, ExportError> {
     let started_at = Utc::now();
     let run_id = new_run_id(started_at);
-    let mut output = RunOutput::open_location(location).await?;
+    let format = effective_format(&location, OutputFormat::Parquet).await;
+    let mut output = RunOutput::open_as(location, format).await?;
     output.set_run_id(&run_id);
+    output.set_started_at(started_at);
+    output.set_operation("link");
     let summary = link_output(&output, started_at, &options.parquet, &options.settings).await?;
     let mut manifest = RunManifest::empty(&run_id, started_at);
     output.commit_catalog().await?.record_in(&mut manifest);
@@ -202,6 +207,7 @@ impl<'a> LinkRun<'a> {
         for (target, partition) in staged {
             self.output
                 .commit_derived(partition)
+                .await
                 .map_err(|error| ExportError::Links {
                     partition: target.to_string(),
                     error,

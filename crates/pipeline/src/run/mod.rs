@@ -4,6 +4,8 @@
 
 pub(crate) mod check;
 pub(crate) mod compact;
+pub(crate) mod delta;
+pub(crate) mod delta_maintenance;
 pub(crate) mod entity;
 pub(crate) mod error;
 pub(crate) mod export;

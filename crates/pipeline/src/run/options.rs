@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use crate::config::{ConfigError, ExportConfig, ParquetSinkConfig, ValidatedSource};
-use crate::model::ExportMode;
+use crate::model::{ExportMode, OutputFormat, Shard};
 use crate::run::compact::CompactOptions;
 use crate::run::export::ExportOptions;
 use crate::run::link::{LinkOptions, LinkSettings};
@@ -25,6 +25,10 @@ pub struct RunOverrides {
     /// Export full snapshots for `mode = "incremental"` sources too: their snapshot and deltas
     /// are replaced, deletions at the source are picked up, the high-water mark restarts.
     pub full: bool,
+    /// Write this format instead of `[output] format`.
+    pub format: Option<OutputFormat>,
+    /// Export only the sources of this shard (`--shard K/N`).
+    pub shard: Option<Shard>,
 }
 
 /// A run ready to start: the selected, validated sources and how the run writes.
@@ -69,6 +73,9 @@ impl RunSettings {
         overrides: RunOverrides,
     ) -> Result<Self, SettingsError> {
         let mut sources = select_sources(config, origin, &overrides.only)?;
+        if let Some(shard) = overrides.shard {
+            sources.retain(|source| shard.owns(&source.name));
+        }
         if overrides.full {
             for source in &mut sources {
                 source.mode = ExportMode::Full;
@@ -78,6 +85,7 @@ impl RunSettings {
             out: overrides
                 .out
                 .unwrap_or_else(|| PathBuf::from(&config.output.path)),
+            format: overrides.format.unwrap_or(config.output.format),
             include_raw: config.output.raw && !overrides.no_raw,
             parquet: config.output.parquet.clone(),
             checkpoints: config.output.checkpoints,
@@ -106,6 +114,7 @@ impl CompactOptions {
             out: out.unwrap_or_else(|| PathBuf::from(&config.output.path)),
             parquet: config.output.parquet.clone(),
             only,
+            format: config.output.format,
         })
     }
 
@@ -117,6 +126,7 @@ impl CompactOptions {
             out,
             parquet: ParquetSinkConfig::default(),
             only,
+            format: OutputFormat::Parquet,
         }
     }
 }

@@ -127,6 +127,7 @@ mod tests {
             warnings: Vec::new(),
             totals: Default::default(),
             links: None,
+            delta_commits: Vec::new(),
         }
     }
 

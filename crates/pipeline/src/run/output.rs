@@ -19,12 +19,14 @@ use chrono::Utc;
 
 use crate::commit::catalog::{Catalog, Content, DeltaKind, DeltaRecord, EntityMark};
 use crate::commit::cleanup::CleanUp;
-use crate::commit::manifest::{ManifestFile, RunManifest, SourceReport};
+use crate::commit::manifest::{DeltaCommitRecord, ManifestFile, RunManifest, SourceReport};
 use crate::commit::partition::CommittedPartition;
 use crate::config::ParquetSinkConfig;
 use crate::config::ValidatedSource;
 use crate::incremental::{MarkWatcher, SourcePlan, missing_mark_warning, next_mark, plan_source};
 use crate::layout::PartitionTarget;
+use crate::model::OutputFormat;
+use crate::run::delta::DeltaRun;
 use crate::run::error::ExportError;
 use crate::write::SinkError;
 use crate::write::location::OutputLocation;
@@ -37,6 +39,9 @@ pub struct RunOutput {
     run_id: String,
     catalog: Catalog,
     pending: Mutex<Pending>,
+    /// `Some` for a Delta output: partitions are committed to its tables, and `catalog` is
+    /// the tables' current state read back.
+    delta: Option<DeltaRun>,
 }
 
 /// What the run committed so far, applied to the catalog at the end.
@@ -52,9 +57,12 @@ struct Pending {
 }
 
 impl RunOutput {
-    /// Opens an output the caller built, before the run id is known (a resumed run reads its
-    /// id from its checkpoints); set it with [`RunOutput::set_run_id`].
-    pub async fn open_location(location: OutputLocation) -> Result<Self, ExportError> {
+    /// Opens an output of `format` the caller built, before the run id is known (a resumed run
+    /// reads its id from its checkpoints); set it with [`RunOutput::set_run_id`].
+    pub async fn open_as(
+        location: OutputLocation,
+        format: OutputFormat,
+    ) -> Result<Self, ExportError> {
         let unusable = |reason: String| ExportError::Output {
             path: location.to_string(),
             reason,
@@ -67,15 +75,47 @@ impl RunOutput {
                 .await
                 .map_err(|e| unusable(e.to_string()))?,
         }
-        let catalog = Catalog::load(&location)
-            .await
-            .map_err(|e| unusable(e.to_string()))?;
+        let (catalog, delta) = match format {
+            OutputFormat::Parquet => {
+                let catalog = Catalog::load(&location)
+                    .await
+                    .map_err(|e| unusable(e.to_string()))?;
+                (catalog, None)
+            }
+            OutputFormat::Delta => {
+                let (delta, catalog) = DeltaRun::open(&location)
+                    .await
+                    .map_err(|e| unusable(e.to_string()))?;
+                (catalog, Some(delta))
+            }
+        };
         Ok(Self {
             location,
             run_id: String::new(),
             catalog,
             pending: Mutex::new(Pending::default()),
+            delta,
         })
+    }
+
+    /// When the run started: a Delta output orders its commits by it (a resumed run keeps it).
+    pub fn set_started_at(&mut self, started_at: chrono::DateTime<Utc>) {
+        let run_id = self.run_id.clone();
+        if let Some(delta) = self.delta.as_mut() {
+            delta.set_run(&run_id, started_at);
+        }
+    }
+
+    /// Names what this run's Delta commits are (`export`, `compact`, `link`).
+    pub fn set_operation(&mut self, operation: &'static str) {
+        if let Some(delta) = self.delta.as_mut() {
+            delta.set_operation(operation);
+        }
+    }
+
+    /// The Delta side of the output, for a Delta output.
+    pub(crate) fn delta(&self) -> Option<&DeltaRun> {
+        self.delta.as_ref()
     }
 
     /// Sets the run every writer and commit belongs to.
@@ -117,6 +157,9 @@ impl RunOutput {
         config: &ParquetSinkConfig,
     ) -> Result<PartitionWriter, SinkError> {
         let place = plan.place(target);
+        if let Some(delta) = &self.delta {
+            return delta.writer(place, schema, metadata, config);
+        }
         self.pending().touched.push(place.clone());
         PartitionWriter::create(&self.location, place, schema, metadata, config)
     }
@@ -130,6 +173,9 @@ impl RunOutput {
         config: &ParquetSinkConfig,
     ) -> Result<PartitionWriter, SinkError> {
         let place = PartitionPlace::snapshot(target, &self.run_id);
+        if let Some(delta) = &self.delta {
+            return delta.writer(place, schema, metadata, config);
+        }
         self.pending().touched.push(place.clone());
         PartitionWriter::create(&self.location, place, schema, metadata, config)
     }
@@ -142,13 +188,17 @@ impl RunOutput {
     /// change delta (U8 customers) when no fetched record is newer than the previous mark (the
     /// inclusive filter re-fetches the boundary record); and a mixed delta (rejects) when
     /// neither of those was published, since its rows then repeat known ones.
-    pub fn commit_source(
+    pub async fn commit_source(
         &self,
         plan: &SourcePlan,
         staged: Vec<StagedPartition>,
         watcher: Option<&MarkWatcher>,
+        parquet: &ParquetSinkConfig,
     ) -> Vec<String> {
         let nothing_new = plan.incremental.is_some() && watcher.is_some_and(|w| w.newer() == 0);
+        if let Some(delta) = &self.delta {
+            return delta.commit_source(plan, staged, nothing_new, parquet).await;
+        }
         let mut errors = Vec::new();
         let mut published_delta = false;
         let mut mixed = Vec::new();
@@ -232,14 +282,24 @@ impl RunOutput {
 
     /// Commits a snapshot derived from other datasets (`customer_links`); kept instead of
     /// published when its content equals the current one.
-    pub fn commit_derived(&self, staged: StagedPartition) -> Result<CommittedPartition, SinkError> {
+    pub async fn commit_derived(&self, staged: StagedPartition) -> Result<(), SinkError> {
+        if let Some(delta) = &self.delta {
+            let target = staged.place().target.to_string();
+            return delta
+                .replace(staged)
+                .await
+                .map_err(|error| SinkError::Catalog {
+                    location: target,
+                    detail: error.to_string(),
+                });
+        }
         let record = self.catalog.partition(&staged.place().target);
         let current = record.filter(|r| r.deltas.is_empty()).map(|r| &r.snapshot);
         let committed = staged.commit(current)?;
         self.pending()
             .partitions
-            .push((committed.clone(), BTreeMap::new()));
-        Ok(committed)
+            .push((committed, BTreeMap::new()));
+        Ok(())
     }
 
     /// The run id the output writes with.
@@ -284,6 +344,9 @@ impl RunOutput {
     /// returns the run's published files and unchanged partitions for the run manifest.
     /// Problems after the commit point become warnings.
     pub async fn commit_catalog(&self) -> Result<CatalogCommit, ExportError> {
+        if let Some(delta) = &self.delta {
+            return Ok(self.finish_delta(delta).await);
+        }
         let Pending {
             partitions,
             marks,
@@ -316,6 +379,31 @@ impl RunOutput {
         Ok(commit)
     }
 
+    /// The end of a run on a Delta output: every partition was committed as its source
+    /// finished; what is left is each committed source's mark.
+    async fn finish_delta(&self, delta: &DeltaRun) -> CatalogCommit {
+        let marks = std::mem::take(&mut self.pending().marks);
+        let mut catalog = Catalog::default();
+        for (source, tenant, mark) in marks {
+            catalog.set_mark(&source, &tenant, mark);
+        }
+        let warnings = delta.store_marks(&catalog.sources).await;
+        let (delta_commits, files) = delta.take_report();
+        let unchanged = delta_commits
+            .iter()
+            .filter(|c| c.outcome == "unchanged")
+            .map(|c| {
+                PartitionTarget::new(&c.table, &c.source, &c.tenant).to_string()
+            })
+            .collect();
+        CatalogCommit {
+            files,
+            unchanged,
+            warnings,
+            delta_commits,
+        }
+    }
+
     /// Writes the run manifest `_manifests/<run_id>.json`.
     pub async fn write_manifest(&self, manifest: &RunManifest) -> Result<(), ExportError> {
         manifest
@@ -341,6 +429,8 @@ pub struct CatalogCommit {
     pub unchanged: Vec<String>,
     /// Housekeeping after the commit that did not succeed.
     pub warnings: Vec<String>,
+    /// A Delta output's commits.
+    pub delta_commits: Vec<DeltaCommitRecord>,
 }
 
 impl CatalogCommit {
@@ -349,6 +439,7 @@ impl CatalogCommit {
         manifest.files.extend(self.files);
         manifest.unchanged.extend(self.unchanged);
         manifest.warnings.extend(self.warnings);
+        manifest.delta_commits.extend(self.delta_commits);
     }
 }
 

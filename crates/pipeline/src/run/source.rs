@@ -104,7 +104,7 @@ impl SourceRun {
             spools,
         };
         let staged = self.run_entities(entities, writers, senders).await?;
-        self.commit(staged, mark_watcher.as_deref())
+        self.commit(staged, mark_watcher.as_deref()).await
     }
 
     /// The source's outcome: its report (failed, with `result`'s error) and warnings.
@@ -256,13 +256,15 @@ impl SourceRun {
     }
 
     /// Commits the staged snapshots and advances the high-water mark.
-    fn commit(
+    async fn commit(
         &mut self,
         snapshots: Vec<StagedPartition>,
         watcher: Option<&MarkWatcher>,
     ) -> Result<(), String> {
         let output = &self.run.output;
-        let errors = output.commit_source(&self.plan, snapshots, watcher);
+        let errors = output
+            .commit_source(&self.plan, snapshots, watcher, &self.run.options.parquet)
+            .await;
         if !errors.is_empty() {
             return Err(errors.join("; "));
         }

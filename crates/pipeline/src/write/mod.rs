@@ -6,6 +6,7 @@
 pub(crate) mod content_hash;
 pub(crate) mod durable;
 pub(crate) mod error;
+pub(crate) mod file_stats;
 pub(crate) mod location;
 pub(crate) mod object_store;
 pub(crate) mod parquet;

@@ -14,8 +14,9 @@ use arrow::record_batch::RecordBatch;
 use crate::config::ParquetSinkConfig;
 use crate::layout::{self, PartitionTarget, slash, validate_run_id};
 use crate::write::SinkError;
+use crate::write::rotating::PartFile;
 use crate::write::content_hash::ContentHasher;
-use crate::write::location::OutputLocation;
+use crate::write::location::{ObjectStoreOutput, OutputLocation};
 use crate::write::object_store::{ObjectSnapshotWriter, UploadedSnapshot};
 use crate::write::parquet::{SnapshotWriter, StagedSnapshot};
 
@@ -129,6 +130,36 @@ impl PartitionWriter {
         })
     }
 
+    /// Prepares a writer of `place`'s rows into its Delta Lake table (`output` holds the
+    /// tables): files go straight into the table's partition folder under run-unique names,
+    /// with the statistics their `add` actions carry, whether the place is a snapshot or a
+    /// delta (a delta's rows are merged into the partition by its commit).
+    pub fn create_in_table(
+        output: &ObjectStoreOutput,
+        place: PartitionPlace,
+        schema: SchemaRef,
+        metadata: Vec<(String, String)>,
+        config: &ParquetSinkConfig,
+    ) -> Result<Self, SinkError> {
+        place.target.validate()?;
+        validate_run_id(&place.run_id)?;
+        let hasher = ContentHasher::new(&schema)?;
+        let writer = ObjectSnapshotWriter::create(
+            output,
+            slash(&place.target.relative_dir()),
+            &place.run_id,
+            schema,
+            metadata,
+            config,
+        )?
+        .with_stats();
+        Ok(Self {
+            place,
+            hasher,
+            inner: WriterInner::Object(Box::new(writer)),
+        })
+    }
+
     /// Where this writer writes.
     pub fn place(&self) -> &PartitionPlace {
         &self.place
@@ -188,6 +219,14 @@ impl StagedPartition {
     /// The hash of its rows.
     pub fn content_hash(&self) -> &str {
         &self.content_hash
+    }
+
+    /// Its files, when they were uploaded to an object store (Delta tables included).
+    pub(crate) fn uploaded_files(&self) -> Option<&[PartFile]> {
+        match &self.inner {
+            StagedInner::Local { .. } => None,
+            StagedInner::Object(uploaded) => Some(uploaded.files()),
+        }
     }
 
     /// Rows across its files.

@@ -16,6 +16,7 @@ use parquet::file::properties::WriterProperties;
 use crate::config::ParquetSinkConfig;
 use crate::layout;
 use crate::write::SinkError;
+use crate::write::file_stats::FileStats;
 
 /// One finished part file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,8 @@ pub struct PartFile {
     pub rows: u64,
     /// Size in bytes.
     pub bytes: u64,
+    /// Delta Lake `add` statistics (JSON), when the writer gathers them.
+    pub stats: Option<String>,
 }
 
 /// Where a rotating writer's part files go.
@@ -52,6 +55,7 @@ struct OpenPart<S: Write + Send> {
     file_name: String,
     writer: ArrowWriter<S>,
     rows: u64,
+    stats: Option<FileStats>,
 }
 
 /// Writes rotating Parquet part files into a [`PartStore`].
@@ -67,6 +71,8 @@ pub(crate) struct RotatingWriter<P: PartStore> {
     max_bytes_per_file: u64,
     current: Option<OpenPart<P::Sink>>,
     closed: Vec<PartFile>,
+    /// Gather Delta Lake statistics per file.
+    collect_stats: bool,
 }
 
 impl<P: PartStore> RotatingWriter<P> {
@@ -91,7 +97,14 @@ impl<P: PartStore> RotatingWriter<P> {
             max_bytes_per_file: config.max_bytes_per_file,
             current: None,
             closed: Vec::new(),
+            collect_stats: false,
         })
+    }
+
+    /// Gathers each file's column statistics for its Delta Lake `add` action.
+    pub(crate) fn with_stats(mut self) -> Self {
+        self.collect_stats = true;
+        self
     }
 
     /// Rows written so far, across all files.
@@ -112,8 +125,12 @@ impl<P: PartStore> RotatingWriter<P> {
             let room =
                 usize::try_from(max_rows.saturating_sub(part.rows).max(1)).unwrap_or(usize::MAX);
             let take = room.min(total - offset);
-            if let Err(error) = part.writer.write(&batch.slice(offset, take)) {
+            let slice = batch.slice(offset, take);
+            if let Err(error) = part.writer.write(&slice) {
                 return Err(self.fail(error));
+            }
+            if let Some(stats) = part.stats.as_mut() {
+                stats.update(&slice);
             }
             let part = self.current.as_mut().ok_or_else(no_open_part)?;
             part.rows += take as u64;
@@ -186,6 +203,9 @@ impl<P: PartStore> RotatingWriter<P> {
             file_name,
             writer,
             rows: 0,
+            stats: self
+                .collect_stats
+                .then(|| FileStats::new(self.file_schema.clone())),
         })
     }
 
@@ -210,6 +230,7 @@ impl<P: PartStore> RotatingWriter<P> {
             file_name: part.file_name,
             rows: part.rows,
             bytes,
+            stats: part.stats.map(|stats| stats.to_json()),
         });
         Ok(())
     }

@@ -102,6 +102,7 @@ max_backoff_ms = 5
     let sources = config.validate().expect("test config is valid");
     let options = ExportOptions {
         out: out.to_path_buf(),
+        format: custlake_pipeline::OutputFormat::Parquet,
         include_raw: true,
         parquet: config.output.parquet.clone(),
         checkpoints: true,

@@ -62,6 +62,7 @@ async fn run_export_with(
     let sources = config.validate().expect("test config is valid");
     let options = ExportOptions {
         out: out.to_path_buf(),
+        format: custlake_pipeline::OutputFormat::Parquet,
         include_raw: true,
         parquet: config.output.parquet.clone(),
         checkpoints: config.output.checkpoints,

@@ -64,6 +64,7 @@ async fn run(sim_config: &SimConfig, sim: &SimHandle, out: &Path, mode: &str) ->
     let sources = config.validate().expect("test config is valid");
     let options = ExportOptions {
         out: out.to_path_buf(),
+        format: custlake_pipeline::OutputFormat::Parquet,
         include_raw: true,
         parquet: config.output.parquet.clone(),
         checkpoints: false,
@@ -311,6 +312,7 @@ async fn incremental_fetches_only_changes_and_compact_equals_a_full_export() {
 
     // 4. Compaction folds the delta in; the result equals a fresh full export.
     let report = compact(CompactOptions {
+        format: custlake_pipeline::OutputFormat::Parquet,
         out: out.to_path_buf(),
         parquet: Default::default(),
         only: Vec::new(),

@@ -48,6 +48,7 @@ async fn export_with_links(sim: &SimConfig, base_url: &str, out: &Path) -> RunMa
     let sources = config.validate().expect("test config is valid");
     let options = ExportOptions {
         out: out.to_path_buf(),
+        format: custlake_pipeline::OutputFormat::Parquet,
         include_raw: false,
         parquet: config.output.parquet.clone(),
         checkpoints: false,

@@ -86,6 +86,7 @@ async fn run(
     let sources = config.validate().expect("test config is valid");
     let options = ExportOptions {
         out: "unused".into(),
+        format: custlake_pipeline::OutputFormat::Parquet,
         include_raw: true,
         parquet: config.output.parquet.clone(),
         checkpoints: true,
@@ -521,6 +522,7 @@ async fn s3_incremental_deltas_compact_to_a_full_export() {
     assert!(with_deltas.partitions.iter().any(|p| !p.deltas.is_empty()));
 
     let options = CompactOptions {
+        format: custlake_pipeline::OutputFormat::Parquet,
         out: "unused".into(),
         parquet: ParquetSinkConfig::default(),
         only: Vec::new(),

@@ -132,6 +132,7 @@ async fn compact_folds_a_version_1_output_into_todays_layout_with_the_same_rows(
     );
 
     let report = compact(CompactOptions {
+        format: custlake_pipeline::OutputFormat::Parquet,
         out: out.clone(),
         parquet: Default::default(),
         only: Vec::new(),
@@ -214,6 +215,7 @@ async fn link_reads_the_customers_of_a_version_1_output() {
     };
     let links_before = links_of(logical_content(&out));
     let compacted = compact(CompactOptions {
+        format: custlake_pipeline::OutputFormat::Parquet,
         out: out.clone(),
         parquet: Default::default(),
         only: Vec::new(),

@@ -159,6 +159,7 @@ async fn soak_with_every_fault_matches_ground_truth() {
         toml::from_str(&config_toml(&sim_config, &sim.base_url(), out.path())).expect("parses");
     let options = ExportOptions {
         out: out.path().to_path_buf(),
+        format: custlake_pipeline::OutputFormat::Parquet,
         include_raw: true,
         parquet: config.output.parquet.clone(),
         checkpoints: true,

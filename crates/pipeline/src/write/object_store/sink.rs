@@ -118,6 +118,12 @@ impl ObjectSnapshotWriter {
         })
     }
 
+    /// Gathers each file's column statistics (for Delta Lake `add` actions).
+    pub fn with_stats(mut self) -> Self {
+        self.parts = self.parts.take().map(RotatingWriter::with_stats);
+        self
+    }
+
     /// Appends a batch, splitting it across files when it crosses `max_rows_per_file`.
     /// Blocks while the upload catches up; call it from a blocking thread.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<(), SinkError> {

@@ -1,0 +1,413 @@
+//! One partition's change committed to its Delta table, safely among many writers.
+//!
+//! A change removes files of one (source, tenant) partition and adds new ones in a single
+//! commit. The crate's own retry loop is switched off (it retries at once, without sleeping);
+//! instead every attempt starts from the table's latest version: the files to remove are looked
+//! up again, the application transaction (`txn`) is checked again, and a lost race sleeps a
+//! jittered, exponentially growing pause before the next attempt. So:
+//!
+//! * a commit repeated after a crash or a `--resume` is applied once: the table's `txn` for the
+//!   partition already holds this run's version;
+//! * a run older than the one that committed last never overwrites it;
+//! * two writers of the same partition never leave duplicate rows: whoever commits second
+//!   removes what the first added (a replacement), or re-plans its merge (an upsert).
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use deltalake::DeltaTable;
+use deltalake::kernel::transaction::{CommitBuilder, CommitProperties, TransactionError};
+use deltalake::kernel::{Action, Add, LogicalFileView, Transaction};
+use deltalake::protocol::{DeltaOperation, SaveMode};
+use deltalake::DeltaTableError;
+use serde_json::json;
+
+use crate::layout::PartitionTarget;
+use crate::write::rotating::PartFile;
+
+use super::DeltaError;
+use super::table::{DeltaTables, PARTITION_COLUMNS};
+
+/// Tag on every file custlake adds: the content hash of the partition content it belongs to.
+pub(crate) const CONTENT_HASH_TAG: &str = "custlake.content_hash";
+
+/// Commit attempts before a partition gives up (about 4 minutes of back-off at the cap).
+const MAX_ATTEMPTS: u32 = 60;
+
+/// First back-off pause; doubles per lost race up to [`MAX_PAUSE`], with full jitter.
+const FIRST_PAUSE: Duration = Duration::from_millis(25);
+const MAX_PAUSE: Duration = Duration::from_secs(4);
+
+/// Which of the partition's current files a change removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Removal {
+    /// Whatever the partition holds when the commit lands (a full replacement).
+    AllCurrent,
+    /// Exactly these files (paths relative to the table), which must be the partition's files
+    /// together with `kept` when the commit lands; otherwise the change is stale.
+    Exactly {
+        /// Files the change replaces.
+        removed: BTreeSet<String>,
+        /// Files the change leaves in place.
+        kept: BTreeSet<String>,
+    },
+}
+
+/// What one commit does to one partition.
+#[derive(Debug, Clone)]
+pub(crate) struct PartitionChange {
+    /// Files that leave the partition.
+    pub(crate) removal: Removal,
+    /// Files that join it (already written into the table's partition folder).
+    pub(crate) added: Vec<PartFile>,
+    /// The content hash of the partition after a full replacement (`None` for an upsert): the
+    /// commit is skipped when the partition already holds this content.
+    pub(crate) content_hash: Option<String>,
+    /// `false` for a compaction: the rows stay the same (`dataChange = false`, no `txn`).
+    pub(crate) data_change: bool,
+}
+
+/// The identity a run commits under.
+#[derive(Debug, Clone)]
+pub(crate) struct CommitIdentity {
+    /// The run (in the commit info).
+    pub(crate) run_id: String,
+    /// The run's application-transaction version: its start time in microseconds, the same
+    /// after a `--resume`, later for a later run.
+    pub(crate) txn_version: i64,
+    /// What the commit is (`export`, `compact`, `link`), in the commit info.
+    pub(crate) operation: &'static str,
+}
+
+/// What became of one partition's change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CommitOutcome {
+    /// Committed as table version `version` after `retries` lost races.
+    Committed {
+        /// The new table version.
+        version: i64,
+        /// Lost races before it landed.
+        retries: u32,
+        /// Rows of the partition after the commit.
+        rows: u64,
+    },
+    /// The partition already held this content: no commit.
+    Unchanged {
+        /// Rows of the partition.
+        rows: u64,
+        /// Lost races before that was established.
+        retries: u32,
+    },
+    /// This run's commit is already in the table (a resumed or repeated commit): not applied
+    /// again.
+    AlreadyApplied {
+        /// Rows of the partition.
+        rows: u64,
+    },
+    /// An upsert planned against files that another writer replaced meanwhile: plan again.
+    Stale {
+        /// Lost races before it was found.
+        retries: u32,
+    },
+}
+
+/// The `txn` application id of a partition: one per (dataset's table, source, tenant).
+pub(crate) fn app_id(target: &PartitionTarget) -> String {
+    format!("custlake/{}/{}", target.source, target.tenant)
+}
+
+/// The partition's folder inside its table, `source=<s>/tenant=<t>`.
+pub(crate) fn partition_dir(target: &PartitionTarget) -> String {
+    format!("source={}/tenant={}", target.source, target.tenant)
+}
+
+/// The partition's current files.
+pub(crate) fn partition_files(
+    table: &DeltaTable,
+    target: &PartitionTarget,
+) -> Result<Vec<LogicalFileView>, DeltaTableError> {
+    let state = table.snapshot()?;
+    Ok(state
+        .log_data()
+        .iter()
+        .filter(|file| in_partition(file, target))
+        .collect())
+}
+
+fn in_partition(file: &LogicalFileView, target: &PartitionTarget) -> bool {
+    let values = file.partition_values_map();
+    let value = |name: &str| values.get(name).cloned().flatten();
+    value("source").as_deref() == Some(target.source.as_str())
+        && value("tenant").as_deref() == Some(target.tenant.as_str())
+}
+
+/// The content hash of the partition's files, when every file carries the same one.
+pub(crate) fn current_content_hash(files: &[LogicalFileView]) -> Option<String> {
+    // `add_action` is deprecated in favour of Arrow arrays, but it is the only public accessor
+    // of a file's tags.
+    #[allow(deprecated)]
+    let mut hashes = files.iter().map(|file| {
+        file.add_action()
+            .tags
+            .and_then(|tags| tags.get(CONTENT_HASH_TAG).cloned().flatten())
+    });
+    let first = hashes.next()??;
+    hashes.all(|hash| hash.as_deref() == Some(first.as_str())).then_some(first)
+}
+
+/// Rows across `files` (from their statistics).
+pub(crate) fn rows_of(files: &[LogicalFileView]) -> u64 {
+    files
+        .iter()
+        .map(|file| file.num_records().unwrap_or(0) as u64)
+        .sum()
+}
+
+/// Commits `change` to `target`'s partition of `table` (reloaded to its latest version on every
+/// attempt), retrying lost races with back-off.
+pub(crate) async fn commit_partition(
+    tables: &DeltaTables,
+    table: &mut DeltaTable,
+    target: &PartitionTarget,
+    change: &PartitionChange,
+    identity: &CommitIdentity,
+) -> Result<CommitOutcome, DeltaError> {
+    let dataset = target_dataset(target)?;
+    let fail = |action, error| tables.table_error(dataset, action, error);
+    let app = app_id(target);
+    let mut retries = 0u32;
+    loop {
+        if retries > 0 {
+            tokio::time::sleep(backoff(retries)).await;
+            table.update_state().await.map_err(|e| fail("read", e))?;
+        }
+        if change.data_change {
+            let state = table.snapshot().map_err(|e| fail("read", e))?;
+            let applied = state
+                .transaction_version(table.log_store().as_ref(), &app)
+                .await
+                .map_err(|e| fail("read", e))?;
+            if let Some(applied) = applied {
+                if applied == identity.txn_version {
+                    let files = partition_files(table, target).map_err(|e| fail("read", e))?;
+                    return Ok(CommitOutcome::AlreadyApplied {
+                        rows: rows_of(&files),
+                    });
+                }
+                if applied > identity.txn_version {
+                    return Err(DeltaError::Superseded {
+                        partition: target.to_string(),
+                        table: tables.output().display(dataset.as_str()),
+                    });
+                }
+            }
+        }
+        let files = partition_files(table, target).map_err(|e| fail("read", e))?;
+        let planned = match plan_actions(&files, target, change) {
+            Planned::Actions(actions) => actions,
+            Planned::Unchanged => {
+                return Ok(CommitOutcome::Unchanged {
+                    rows: rows_of(&files),
+                    retries,
+                });
+            }
+            Planned::Stale => return Ok(CommitOutcome::Stale { retries }),
+        };
+        let rows_after = rows_after(&files, change);
+        match try_commit(table, target, change, identity, planned).await {
+            Ok(version) => {
+                return Ok(CommitOutcome::Committed {
+                    version,
+                    retries,
+                    rows: rows_after,
+                });
+            }
+            Err(error) if lost_race(&error) && retries + 1 < MAX_ATTEMPTS => retries += 1,
+            Err(error) if lost_race(&error) => {
+                return Err(DeltaError::GaveUp {
+                    partition: target.to_string(),
+                    table: tables.output().display(dataset.as_str()),
+                    attempts: retries + 1,
+                });
+            }
+            Err(error) => return Err(fail("commit to", error)),
+        }
+    }
+}
+
+fn target_dataset(target: &PartitionTarget) -> Result<custlake_schema::Dataset, DeltaError> {
+    custlake_schema::Dataset::ALL
+        .into_iter()
+        .find(|d| d.as_str() == target.dataset)
+        .ok_or_else(|| DeltaError::Location {
+            location: target.to_string(),
+            reason: format!("unknown dataset {:?}", target.dataset),
+        })
+}
+
+/// The actions of one attempt, or why there is nothing to commit.
+enum Planned {
+    Actions(Vec<Action>),
+    Unchanged,
+    Stale,
+}
+
+fn plan_actions(
+    files: &[LogicalFileView],
+    target: &PartitionTarget,
+    change: &PartitionChange,
+) -> Planned {
+    let current: BTreeSet<String> = files.iter().map(|f| f.object_store_path().to_string()).collect();
+    if let (Some(hash), Removal::AllCurrent) = (&change.content_hash, &change.removal) {
+        if !files.is_empty() && current_content_hash(files).as_ref() == Some(hash) {
+            return Planned::Unchanged;
+        }
+    }
+    let removed: Vec<&LogicalFileView> = match &change.removal {
+        Removal::AllCurrent => files.iter().collect(),
+        Removal::Exactly { removed, kept } => {
+            let expected: BTreeSet<String> = removed.union(kept).cloned().collect();
+            if expected != current {
+                return Planned::Stale;
+            }
+            files
+                .iter()
+                .filter(|f| removed.contains(&f.object_store_path().to_string()))
+                .collect()
+        }
+    };
+    let now = chrono::Utc::now().timestamp_millis();
+    let mut actions: Vec<Action> = removed
+        .into_iter()
+        .map(|file| {
+            let mut remove = file.remove_action(change.data_change);
+            remove.deletion_timestamp = Some(now);
+            Action::Remove(remove)
+        })
+        .collect();
+    actions.extend(
+        change
+            .added
+            .iter()
+            .map(|file| Action::Add(add_action(file, target, change, now))),
+    );
+    Planned::Actions(actions)
+}
+
+/// The `add` action of one new file.
+fn add_action(file: &PartFile, target: &PartitionTarget, change: &PartitionChange, now: i64) -> Add {
+    let partition_values = HashMap::from([
+        (PARTITION_COLUMNS[0].to_owned(), Some(target.source.clone())),
+        (PARTITION_COLUMNS[1].to_owned(), Some(target.tenant.clone())),
+    ]);
+    let tags = change.content_hash.as_ref().map(|hash| {
+        HashMap::from([(CONTENT_HASH_TAG.to_owned(), Some(hash.clone()))])
+    });
+    Add {
+        path: format!("{}/{}", partition_dir(target), file.file_name),
+        partition_values,
+        size: i64::try_from(file.bytes).unwrap_or(i64::MAX),
+        modification_time: now,
+        data_change: change.data_change,
+        stats: file.stats.clone(),
+        tags,
+        deletion_vector: None,
+        base_row_id: None,
+        default_row_commit_version: None,
+        clustering_provider: None,
+    }
+}
+
+fn rows_after(files: &[LogicalFileView], change: &PartitionChange) -> u64 {
+    let kept: u64 = match &change.removal {
+        Removal::AllCurrent => 0,
+        Removal::Exactly { kept, .. } => files
+            .iter()
+            .filter(|f| kept.contains(&f.object_store_path().to_string()))
+            .map(|f| f.num_records().unwrap_or(0) as u64)
+            .sum(),
+    };
+    kept + change.added.iter().map(|f| f.rows).sum::<u64>()
+}
+
+/// One commit attempt on top of the table's loaded version; the crate does not retry.
+async fn try_commit(
+    table: &DeltaTable,
+    target: &PartitionTarget,
+    change: &PartitionChange,
+    identity: &CommitIdentity,
+    actions: Vec<Action>,
+) -> Result<i64, DeltaTableError> {
+    let mut properties = CommitProperties::default()
+        .with_max_retries(0)
+        .with_metadata([
+            ("custlake.run_id".to_owned(), json!(identity.run_id)),
+            ("custlake.operation".to_owned(), json!(identity.operation)),
+            ("custlake.source".to_owned(), json!(target.source)),
+            ("custlake.tenant".to_owned(), json!(target.tenant)),
+        ]);
+    if change.data_change {
+        properties = properties.with_application_transaction(Transaction::new_with_last_update(
+            app_id(target),
+            identity.txn_version,
+            Some(chrono::Utc::now().timestamp_millis()),
+        ));
+    }
+    let predicate = format!("source = '{}' AND tenant = '{}'", target.source, target.tenant);
+    let operation = if change.data_change {
+        DeltaOperation::Write {
+            mode: SaveMode::Overwrite,
+            partition_by: Some(PARTITION_COLUMNS.iter().map(|c| (*c).to_owned()).collect()),
+            predicate: Some(predicate),
+        }
+    } else {
+        DeltaOperation::Optimize {
+            predicate: Some(predicate),
+            target_size: 0,
+        }
+    };
+    let state = table.snapshot()?;
+    let committed = CommitBuilder::from(properties)
+        .with_actions(actions)
+        .build(Some(state), table.log_store(), operation)
+        .await?;
+    Ok(i64::try_from(committed.version()).unwrap_or(i64::MAX))
+}
+
+/// Whether `error` means another writer committed first (the table moved on).
+fn lost_race(error: &DeltaTableError) -> bool {
+    match error {
+        DeltaTableError::VersionAlreadyExists(_) => true,
+        DeltaTableError::Transaction { source } => matches!(
+            source,
+            TransactionError::MaxCommitAttempts(_)
+                | TransactionError::VersionAlreadyExists(_)
+                | TransactionError::CommitConflict(_)
+        ),
+        _ => false,
+    }
+}
+
+/// The pause before attempt `retries + 1`: full jitter over an exponentially growing window.
+fn backoff(retries: u32) -> Duration {
+    let window = FIRST_PAUSE
+        .saturating_mul(1u32 << retries.min(16))
+        .min(MAX_PAUSE);
+    let nanos = u64::try_from(window.as_nanos()).unwrap_or(u64::MAX);
+    let random = uuid::Uuid::now_v7().as_u128() as u64;
+    Duration::from_nanos(nanos / 2 + random % (nanos / 2 + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn back_off_grows_to_its_cap_and_is_jittered() {
+        let first: Vec<Duration> = (0..20).map(|_| backoff(1)).collect();
+        assert!(first.iter().all(|d| *d >= FIRST_PAUSE && *d <= FIRST_PAUSE * 2));
+        assert!(first.iter().any(|d| *d != first[0]), "no jitter: {first:?}");
+        assert!((0..20).all(|_| backoff(30) <= MAX_PAUSE));
+        assert!((0..20).all(|_| backoff(30) >= MAX_PAUSE / 2));
+    }
+}

@@ -1,0 +1,210 @@
+//! Housekeeping of a Delta output: `custlake compact` rewrites each partition's small files
+//! into fewer large ones (a commit with `dataChange = false`: readers of the change feed see no
+//! new data), and `custlake vacuum` deletes the files no table version within the retention
+//! references (replaced files, and files of commits that never landed).
+
+use std::collections::BTreeSet;
+
+use custlake_schema::Dataset;
+use deltalake::operations::vacuum::VacuumMode;
+
+use crate::commit::catalog::{Content, PartitionRecord};
+use crate::commit::delta::partition_commit::{
+    CommitOutcome, PartitionChange, Removal, commit_partition,
+};
+use crate::commit::delta::table::DeltaTables;
+use crate::config::ParquetSinkConfig;
+use crate::run::compact::{ChangedKeys, CompactReport, CompactedPartition, PartitionMerge};
+use crate::run::error::ExportError;
+use crate::run::output::RunOutput;
+use crate::run::writing::{close_writer, file_metadata};
+use crate::write::SinkError;
+use crate::write::location::OutputLocation;
+use crate::write::writers::spawn_writer;
+
+/// A file below this share of `max_bytes_per_file` is small: compaction merges it.
+const SMALL_FILE_SHARE: u64 = 4;
+
+/// Rewrites the small files of every partition (of the `only` tenants, when given) of the Delta
+/// output `output` into fewer files.
+pub(crate) async fn compact_delta(
+    output: &RunOutput,
+    parquet: &ParquetSinkConfig,
+    only: &[String],
+) -> Result<CompactReport, ExportError> {
+    let Some(delta) = output.delta() else {
+        return Ok(CompactReport::default());
+    };
+    let mut report = CompactReport {
+        run_id: output.run_id().to_owned(),
+        ..CompactReport::default()
+    };
+    let small = parquet.max_bytes_per_file / SMALL_FILE_SHARE;
+    for record in &output.catalog().partitions {
+        if !only.is_empty() && !only.contains(&record.tenant) {
+            continue;
+        }
+        let small_files: Vec<_> = record
+            .snapshot
+            .files
+            .iter()
+            .filter(|file| file.bytes < small)
+            .cloned()
+            .collect();
+        if small_files.len() < 2 {
+            continue;
+        }
+        let fail = |error: String| ExportError::Compaction {
+            partition: record.target().to_string(),
+            error: SinkError::Catalog {
+                location: record.target().to_string(),
+                detail: error,
+            },
+        };
+        let merged = PartitionRecord {
+            snapshot: Content {
+                files: small_files.clone(),
+                ..record.snapshot.clone()
+            },
+            deltas: Vec::new(),
+            ..record.clone()
+        };
+        let staged = rewrite(output, &merged, parquet)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let table_path = |path: &str| {
+            path.strip_prefix(&format!("{}/", record.dataset))
+                .unwrap_or(path)
+                .to_owned()
+        };
+        let removed: BTreeSet<String> = small_files.iter().map(|f| table_path(&f.path)).collect();
+        let kept: BTreeSet<String> = record
+            .snapshot
+            .files
+            .iter()
+            .map(|f| table_path(&f.path))
+            .filter(|path| !removed.contains(path))
+            .collect();
+        let added = staged.uploaded_files().unwrap_or(&[]).to_vec();
+        let change = PartitionChange {
+            removal: Removal::Exactly { removed, kept },
+            added: added.clone(),
+            content_hash: (!record.snapshot.content_hash.is_empty())
+                .then(|| record.snapshot.content_hash.clone()),
+            data_change: false,
+        };
+        let dataset = dataset_named(&record.dataset).map_err(|e| fail(e.to_string()))?;
+        let mut table = delta
+            .tables()
+            .open_or_create(dataset)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let target = record.target();
+        let outcome = commit_partition(delta.tables(), &mut table, &target, &change, delta.identity())
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        match outcome {
+            CommitOutcome::Committed { version, rows, .. } => {
+                delta.push(&target, "compacted", Some(version), 0, rows);
+                drop(staged);
+                report.partitions.push(CompactedPartition {
+                    partition: target.to_string(),
+                    deltas: small_files.len(),
+                    rows,
+                    files: added.len(),
+                    bytes: added.iter().map(|f| f.bytes).sum(),
+                });
+            }
+            _ => {
+                // Another writer changed the partition meanwhile: its files are not ours to
+                // merge; the next compaction will.
+                staged.abort().map_err(|e| fail(e.to_string()))?;
+                report.warnings.push(format!(
+                    "{target}: changed by another writer during compaction; left as it is"
+                ));
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Writes every row of `record`'s files into new files of its partition.
+async fn rewrite(
+    output: &RunOutput,
+    record: &PartitionRecord,
+    parquet: &ParquetSinkConfig,
+) -> Result<crate::write::partition::StagedPartition, SinkError> {
+    let dataset = dataset_named(&record.dataset)?;
+    let unchanged = ChangedKeys::new();
+    let merge = PartitionMerge::new(record, &unchanged, dataset);
+    let metadata = file_metadata(output.run_id(), &record.target());
+    let writer = output.snapshot_writer(record.target(), dataset.schema(), metadata, parquet)?;
+    let writer = spawn_writer(writer);
+    let failure = merge
+        .copy_rows(output.location(), &writer.batches)
+        .await
+        .err();
+    let staged = match close_writer(writer).await {
+        Ok(result) => result,
+        Err(join_error) => Err(SinkError::Catalog {
+            location: record.target().to_string(),
+            detail: format!("the writer thread ended abnormally: {join_error}"),
+        }),
+    };
+    match (failure, staged) {
+        (None, staged) => staged,
+        (Some(error), Ok(staged)) => {
+            staged.abort()?;
+            Err(error)
+        }
+        (Some(error), Err(_)) => Err(error),
+    }
+}
+
+fn dataset_named(name: &str) -> Result<Dataset, SinkError> {
+    Dataset::ALL
+        .into_iter()
+        .find(|d| d.as_str() == name)
+        .ok_or_else(|| SinkError::Catalog {
+            location: name.to_owned(),
+            detail: format!("unknown dataset {name:?}"),
+        })
+}
+
+/// What `custlake vacuum` deleted.
+#[derive(Debug, Clone, Default)]
+pub struct VacuumReport {
+    /// Per table: the files deleted.
+    pub tables: Vec<(String, usize)>,
+}
+
+/// Deletes the files of every table of the Delta output at `location` that no version of the
+/// last `retain_hours` hours references.
+pub async fn vacuum(location: OutputLocation, retain_hours: u64) -> Result<VacuumReport, ExportError> {
+    let tables = DeltaTables::at(&location).map_err(|e| ExportError::Output {
+        path: location.to_string(),
+        reason: e.to_string(),
+    })?;
+    let hours = i64::try_from(retain_hours).unwrap_or(i64::MAX / 3_600_000);
+    let mut report = VacuumReport::default();
+    for dataset in Dataset::ALL {
+        let unusable = |reason: String| ExportError::Output {
+            path: location.to_string(),
+            reason,
+        };
+        let Some(table) = tables.open(dataset).await.map_err(|e| unusable(e.to_string()))? else {
+            continue;
+        };
+        let (_, metrics) = table
+            .vacuum()
+            .with_retention_period(chrono::Duration::hours(hours))
+            .with_enforce_retention_duration(false)
+            .with_mode(VacuumMode::Full)
+            .await
+            .map_err(|e| unusable(tables.table_error(dataset, "vacuum", e).to_string()))?;
+        report
+            .tables
+            .push((dataset.as_str().to_owned(), metrics.files_deleted.len()));
+    }
+    Ok(report)
+}
