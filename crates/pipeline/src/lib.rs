@@ -52,6 +52,15 @@ pub use write::location::OutputLocation;
 #[doc(hidden)]
 pub mod internals {
     pub use crate::commit::catalog::Catalog;
+
+    /// A Delta output read back as a catalog: every partition's current files.
+    pub async fn delta_view(location: &crate::OutputLocation) -> Result<Catalog, String> {
+        let tables =
+            crate::commit::delta::table::DeltaTables::at(location).map_err(|e| e.to_string())?;
+        crate::commit::delta::view::load_view(&tables)
+            .await
+            .map_err(|e| e.to_string())
+    }
     pub use crate::config::ParquetSinkConfig;
     pub use crate::fetch::page_set::PageSet;
     pub use crate::layout::{CATALOG_FILE, MARKER_FILE, PartitionTarget, STAGING_DIR};

@@ -134,7 +134,9 @@ impl Shard {
             .map_err(|_| fail(format!("N {count:?} is not a whole number")))?;
         let index = match index.trim() {
             "" => job_index.ok_or_else(|| {
-                fail(format!("K is empty and {JOB_COMPLETION_INDEX_ENV} is not set"))
+                fail(format!(
+                    "K is empty and {JOB_COMPLETION_INDEX_ENV} is not set"
+                ))
             })?,
             index => index,
         };
@@ -172,7 +174,10 @@ mod shard_tests {
     #[test]
     fn parses_k_of_n_and_takes_k_from_the_job_index() {
         assert_eq!(Shard::parse("2/4", None), Ok(Shard { index: 2, count: 4 }));
-        assert_eq!(Shard::parse("/4", Some("3")), Ok(Shard { index: 3, count: 4 }));
+        assert_eq!(
+            Shard::parse("/4", Some("3")),
+            Ok(Shard { index: 3, count: 4 })
+        );
         for bad in ["4/4", "1/0", "x/2", "2", "/3"] {
             let error = Shard::parse(bad, None).unwrap_err().to_string();
             assert!(error.contains("K/N"), "{bad}: {error}");
@@ -191,8 +196,16 @@ mod shard_tests {
             }
         }
         let shards_of_4: Vec<u32> = (0..4)
-            .map(|index| names.iter().filter(|n| Shard { index, count: 4 }.owns(n)).count() as u32)
+            .map(|index| {
+                names
+                    .iter()
+                    .filter(|n| Shard { index, count: 4 }.owns(n))
+                    .count() as u32
+            })
             .collect();
-        assert!(shards_of_4.iter().all(|&n| n > 25), "uneven shards: {shards_of_4:?}");
+        assert!(
+            shards_of_4.iter().all(|&n| n > 25),
+            "uneven shards: {shards_of_4:?}"
+        );
     }
 }

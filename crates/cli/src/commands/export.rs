@@ -7,8 +7,8 @@ use custlake_pipeline::{
     JOB_COMPLETION_INDEX_ENV, ProgressObserver, RunOverrides, RunSettings, RunStatus, Shard,
 };
 
-use crate::cli::ExportArgs;
 use crate::UsageError;
+use crate::cli::ExportArgs;
 use crate::commands::load_config;
 use crate::summary;
 

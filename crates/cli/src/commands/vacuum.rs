@@ -21,13 +21,20 @@ pub async fn run(args: VacuumArgs) -> Result<RunStatus> {
             .into());
         }
     };
-    let location = OutputLocation::from_out_path(&out).map_err(|e| UsageError::msg(e.to_string()))?;
+    let location =
+        OutputLocation::from_out_path(&out).map_err(|e| UsageError::msg(e.to_string()))?;
     let report = vacuum(location, args.retain_hours).await?;
     if report.tables.is_empty() {
-        println!("nothing to vacuum in {}: it holds no Delta tables", out.display());
+        println!(
+            "nothing to vacuum in {}: it holds no Delta tables",
+            out.display()
+        );
     }
     for (table, deleted) in &report.tables {
-        println!("{table}: {deleted} files deleted (retention {} h)", args.retain_hours);
+        println!(
+            "{table}: {deleted} files deleted (retention {} h)",
+            args.retain_hours
+        );
     }
     Ok(RunStatus::Succeeded)
 }

@@ -38,14 +38,15 @@ fn subcommands(help: &str) -> Vec<String> {
     names.map(str::to_owned).collect()
 }
 
-/// Options of one `--help`: `-c, --config <CONFIG>`, `--no-raw`, and the possible values from
-/// `[possible values: a, b]` (short help) or a `Possible values:` list of `- a: …` (long help).
+/// Options of one `--help`: lines indented at most 6 spaces such as `-c, --config <CONFIG>` or
+/// `--no-raw`, with the possible values from `[possible values: a, b]` (short help) or the
+/// `- a: …` items after `Possible values:` (long help).
 fn parse_help(help: &str) -> Flags {
-    let mut flags = Flags::new();
-    let mut names: Vec<String> = Vec::new();
-    for line in help.lines().map(str::trim_start) {
-        if line.starts_with('-') && !line.starts_with("- ") {
-            let spec = line.split("  ").next().unwrap_or_default();
+    let (mut flags, mut names, mut in_list) = (Flags::new(), Vec::new(), false);
+    for line in help.lines() {
+        let text = line.trim_start();
+        if text.starts_with('-') && line.len() - text.len() <= 6 {
+            let spec = text.split("  ").next().unwrap_or_default();
             let takes_value = spec.contains('<');
             let flag = Flag {
                 takes_value,
@@ -53,16 +54,14 @@ fn parse_help(help: &str) -> Flags {
             };
             let name = |n: &str| n.split([' ', '.']).next().unwrap_or(n).to_owned();
             names = spec.split(", ").map(name).collect();
-            flags.extend(names.iter().map(|n| (n.clone(), flag.clone())));
+            flags.extend(names.iter().map(|n: &String| (n.clone(), flag.clone())));
+            in_list = false;
         }
-        let (_, listed) = line.split_once("[possible values: ").unwrap_or_default();
-        let mut possible: Vec<&str> = listed
-            .split(']')
-            .next()
-            .unwrap_or_default()
-            .split(", ")
-            .collect();
-        if let Some(item) = line.strip_prefix("- ") {
+        in_list |= text == "Possible values:";
+        let (_, listed) = text.split_once("[possible values: ").unwrap_or_default();
+        let listed = listed.split(']').next().unwrap_or_default();
+        let mut possible: Vec<&str> = listed.split(", ").collect();
+        if let Some(item) = text.strip_prefix("- ").filter(|_| in_list) {
             possible.push(item.split(':').next().unwrap_or(item));
         }
         for name in &names {
@@ -220,7 +219,7 @@ fn every_deploy_command_line_uses_flags_the_binary_has() {
 }
 
 #[test]
-fn the_job_config_map_is_a_valid_delta_config_whose_secrets_the_secret_holds() {
+fn the_job_config_map_is_a_delta_config_with_a_source_per_shard_and_its_secrets() {
     let yaml = std::fs::read_to_string(deploy_dir().join("kubernetes/indexed-job.yaml"));
     let yaml = yaml.expect("read the Job");
     let (_, block) = yaml.split_once("custlake.toml: |\n").expect("a block");
@@ -230,7 +229,19 @@ fn the_job_config_map_is_a_valid_delta_config_whose_secrets_the_secret_holds() {
     let config: custlake_pipeline::ExportConfig = toml::from_str(&toml).expect("TOML parses");
     config.validate().expect("custlake.toml validates");
     assert_eq!(config.output.format, custlake_pipeline::OutputFormat::Delta);
-    for reference in toml.split("${").skip(1) {
+    let (_, completions) = yaml.split_once("completions: ").expect("completions");
+    let count: u32 = completions
+        .lines()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("N");
+    for index in 0..count {
+        let shard = custlake_pipeline::Shard { index, count };
+        let owned = config.sources.iter().any(|s| shard.owns(&s.name));
+        assert!(owned, "shard {shard} exports none of the sample sources");
+    }
+    let settings = toml.lines().filter(|l| !l.starts_with('#'));
+    for reference in settings.flat_map(|l| l.split("${").skip(1)) {
         let var = reference.split('}').next().unwrap_or_default();
         let in_secret = yaml.contains(&format!("\n  {var}: "));
         assert!(in_secret, "${{{var}}} is no key of the Secret");

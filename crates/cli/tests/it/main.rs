@@ -4,6 +4,7 @@
 //! many keeps the build small and fast). Run one group with `cargo test -p <crate> --test it <module>::`.
 
 mod cli;
+mod delta;
 mod deploy;
 mod leaks;
 #[path = "../../../pipeline/tests/it/moto/mod.rs"]

@@ -18,6 +18,7 @@ use custlake_schema::Dataset;
 use deltalake::DeltaTable;
 use tokio::sync::mpsc;
 
+use crate::commit::catalog::SourceState;
 use crate::commit::catalog::{Catalog, Content, DeltaKind, DeltaRecord, PartitionRecord};
 use crate::commit::delta::DeltaError;
 use crate::commit::delta::marks::store_mark;
@@ -26,7 +27,6 @@ use crate::commit::delta::partition_commit::{
 };
 use crate::commit::delta::table::DeltaTables;
 use crate::commit::delta::view::load_view;
-use crate::commit::catalog::SourceState;
 use crate::commit::manifest::{DeltaCommitRecord, ManifestFile};
 use crate::config::ParquetSinkConfig;
 use crate::incremental::SourcePlan;
@@ -123,8 +123,7 @@ impl DeltaRun {
                 self.replace(partition).await
             } else if nothing_new && entities.len() == 1 {
                 discard(vec![partition]);
-                self.record(&target, "skipped", None);
-                Ok(())
+                self.record_skipped(&target).await
             } else {
                 self.upsert(partition, &entities, &changed, parquet).await
             };
@@ -146,8 +145,8 @@ impl DeltaRun {
             data_change: true,
         };
         let mut table = self.open_table(&target).await?;
-        let outcome = commit_partition(&self.tables, &mut table, &target, &change, &self.identity)
-            .await;
+        let outcome =
+            commit_partition(&self.tables, &mut table, &target, &change, &self.identity).await;
         self.settle(staged, &target, outcome)
     }
 
@@ -176,8 +175,7 @@ impl DeltaRun {
                 Ok(Some(rewrite)) => rewrite.into_change(staged_files(&staged)),
                 Ok(None) if staged.rows() == 0 => {
                     discard(vec![staged]);
-                    self.record(&target, "skipped", None);
-                    return Ok(());
+                    return self.record_skipped(&target).await;
                 }
                 Ok(None) => UpsertPlan::default().into_change(staged_files(&staged)),
                 Err(error) => {
@@ -245,7 +243,9 @@ impl DeltaRun {
             return Ok(None);
         }
         let rewrite = self
-            .rewrite(target, dataset, entities, changed, touched, attempt, parquet)
+            .rewrite(
+                target, dataset, entities, changed, touched, attempt, parquet,
+            )
             .await
             .map_err(|e| sink_error(target, e))?;
         plan.rewritten = Some(rewrite);
@@ -278,7 +278,9 @@ impl DeltaRun {
             }
             rows
         });
-        merge.copy_columns(&self.location, Some(&columns), &tx).await?;
+        merge
+            .copy_columns(&self.location, Some(&columns), &tx)
+            .await?;
         drop(tx);
         counter.await.map_err(|e| SinkError::Catalog {
             location: file.path.clone(),
@@ -399,15 +401,24 @@ impl DeltaRun {
         self.tables.open_or_create(dataset_of(target)?).await
     }
 
-    fn table_error(&self, target: &PartitionTarget, error: deltalake::DeltaTableError) -> DeltaError {
+    fn table_error(
+        &self,
+        target: &PartitionTarget,
+        error: deltalake::DeltaTableError,
+    ) -> DeltaError {
         match dataset_of(target) {
             Ok(dataset) => self.tables.table_error(dataset, "read", error),
             Err(unknown) => unknown,
         }
     }
 
-    fn record(&self, target: &PartitionTarget, outcome: &str, version: Option<i64>) {
-        self.push(target, outcome, version, 0, 0);
+    /// Records a partition the run had nothing to commit for, with its current rows.
+    async fn record_skipped(&self, target: &PartitionTarget) -> Result<(), DeltaError> {
+        let table = self.open_table(target).await?;
+        let files = partition_files(&table, target).map_err(|e| self.table_error(target, e))?;
+        let rows = crate::commit::delta::partition_commit::rows_of(&files);
+        self.push(target, "skipped", None, 0, rows);
+        Ok(())
     }
 
     pub(crate) fn push(

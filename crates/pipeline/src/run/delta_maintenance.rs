@@ -100,9 +100,15 @@ pub(crate) async fn compact_delta(
             .await
             .map_err(|e| fail(e.to_string()))?;
         let target = record.target();
-        let outcome = commit_partition(delta.tables(), &mut table, &target, &change, delta.identity())
-            .await
-            .map_err(|e| fail(e.to_string()))?;
+        let outcome = commit_partition(
+            delta.tables(),
+            &mut table,
+            &target,
+            &change,
+            delta.identity(),
+        )
+        .await
+        .map_err(|e| fail(e.to_string()))?;
         match outcome {
             CommitOutcome::Committed { version, rows, .. } => {
                 delta.push(&target, "compacted", Some(version), 0, rows);
@@ -180,7 +186,10 @@ pub struct VacuumReport {
 
 /// Deletes the files of every table of the Delta output at `location` that no version of the
 /// last `retain_hours` hours references.
-pub async fn vacuum(location: OutputLocation, retain_hours: u64) -> Result<VacuumReport, ExportError> {
+pub async fn vacuum(
+    location: OutputLocation,
+    retain_hours: u64,
+) -> Result<VacuumReport, ExportError> {
     let tables = DeltaTables::at(&location).map_err(|e| ExportError::Output {
         path: location.to_string(),
         reason: e.to_string(),
@@ -192,7 +201,11 @@ pub async fn vacuum(location: OutputLocation, retain_hours: u64) -> Result<Vacuu
             path: location.to_string(),
             reason,
         };
-        let Some(table) = tables.open(dataset).await.map_err(|e| unusable(e.to_string()))? else {
+        let Some(table) = tables
+            .open(dataset)
+            .await
+            .map_err(|e| unusable(e.to_string()))?
+        else {
             continue;
         };
         let (_, metrics) = table

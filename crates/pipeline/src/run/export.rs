@@ -153,8 +153,7 @@ async fn link_after_export(
     settings: &LinkSettings,
     manifest: &mut RunManifest,
 ) -> Result<(), ExportError> {
-    let mut output =
-        RunOutput::open_as(run.output.location().clone(), run.options.format).await?;
+    let mut output = RunOutput::open_as(run.output.location().clone(), run.options.format).await?;
     output.set_run_id(&run.run_id);
     output.set_started_at(run.started_at);
     output.set_operation("link");

@@ -90,7 +90,8 @@ impl RunSettings {
             parquet: config.output.parquet.clone(),
             checkpoints: config.output.checkpoints,
             resume: overrides.resume,
-            links: config.output.links.then(|| LinkSettings {
+            // A shard sees only its own sources: `custlake link` runs once after every shard.
+            links: (config.output.links && overrides.shard.is_none()).then(|| LinkSettings {
                 max_link_fanout: config.output.max_link_fanout,
                 ..LinkSettings::default()
             }),

@@ -197,7 +197,9 @@ impl RunOutput {
     ) -> Vec<String> {
         let nothing_new = plan.incremental.is_some() && watcher.is_some_and(|w| w.newer() == 0);
         if let Some(delta) = &self.delta {
-            return delta.commit_source(plan, staged, nothing_new, parquet).await;
+            return delta
+                .commit_source(plan, staged, nothing_new, parquet)
+                .await;
         }
         let mut errors = Vec::new();
         let mut published_delta = false;
@@ -296,9 +298,7 @@ impl RunOutput {
         let record = self.catalog.partition(&staged.place().target);
         let current = record.filter(|r| r.deltas.is_empty()).map(|r| &r.snapshot);
         let committed = staged.commit(current)?;
-        self.pending()
-            .partitions
-            .push((committed, BTreeMap::new()));
+        self.pending().partitions.push((committed, BTreeMap::new()));
         Ok(())
     }
 
@@ -392,9 +392,7 @@ impl RunOutput {
         let unchanged = delta_commits
             .iter()
             .filter(|c| c.outcome == "unchanged")
-            .map(|c| {
-                PartitionTarget::new(&c.table, &c.source, &c.tenant).to_string()
-            })
+            .map(|c| PartitionTarget::new(&c.table, &c.source, &c.tenant).to_string())
             .collect();
         CatalogCommit {
             files,

@@ -222,8 +222,16 @@ mod tests {
             .expect("batch")
         };
         let mut stats = FileStats::new(schema.clone());
-        stats.update(&batch(vec!["C2", "C5"], vec![Some(7), None], vec![Some(0), None]));
-        stats.update(&batch(vec!["C1", "C3"], vec![Some(3), Some(9)], vec![None, Some(31)]));
+        stats.update(&batch(
+            vec!["C2", "C5"],
+            vec![Some(7), None],
+            vec![Some(0), None],
+        ));
+        stats.update(&batch(
+            vec!["C1", "C3"],
+            vec![Some(3), Some(9)],
+            vec![None, Some(31)],
+        ));
         let json: Value = serde_json::from_str(&stats.to_json()).expect("json");
         assert_eq!(json["numRecords"], 4);
         assert_eq!(json["minValues"]["id"], "C1");

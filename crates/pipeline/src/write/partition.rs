@@ -14,11 +14,11 @@ use arrow::record_batch::RecordBatch;
 use crate::config::ParquetSinkConfig;
 use crate::layout::{self, PartitionTarget, slash, validate_run_id};
 use crate::write::SinkError;
-use crate::write::rotating::PartFile;
 use crate::write::content_hash::ContentHasher;
 use crate::write::location::{ObjectStoreOutput, OutputLocation};
 use crate::write::object_store::{ObjectSnapshotWriter, UploadedSnapshot};
 use crate::write::parquet::{SnapshotWriter, StagedSnapshot};
+use crate::write::rotating::PartFile;
 
 /// Where one run writes one partition.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -144,10 +144,17 @@ impl PartitionWriter {
         place.target.validate()?;
         validate_run_id(&place.run_id)?;
         let hasher = ContentHasher::new(&schema)?;
+        // Unique per writer, not only per run: a resumed run or a re-planned upsert writes
+        // beside files of the same run that a table version may already reference.
+        let writer_id = format!(
+            "{}-{:08x}",
+            place.run_id,
+            uuid::Uuid::now_v7().as_u128() as u32
+        );
         let writer = ObjectSnapshotWriter::create(
             output,
             slash(&place.target.relative_dir()),
-            &place.run_id,
+            &writer_id,
             schema,
             metadata,
             config,

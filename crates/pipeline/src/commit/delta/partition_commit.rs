@@ -16,10 +16,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use deltalake::DeltaTable;
+use deltalake::DeltaTableError;
 use deltalake::kernel::transaction::{CommitBuilder, CommitProperties, TransactionError};
 use deltalake::kernel::{Action, Add, LogicalFileView, Transaction};
 use deltalake::protocol::{DeltaOperation, SaveMode};
-use deltalake::DeltaTableError;
 use serde_json::json;
 
 use crate::layout::PartitionTarget;
@@ -152,7 +152,9 @@ pub(crate) fn current_content_hash(files: &[LogicalFileView]) -> Option<String> 
             .and_then(|tags| tags.get(CONTENT_HASH_TAG).cloned().flatten())
     });
     let first = hashes.next()??;
-    hashes.all(|hash| hash.as_deref() == Some(first.as_str())).then_some(first)
+    hashes
+        .all(|hash| hash.as_deref() == Some(first.as_str()))
+        .then_some(first)
 }
 
 /// Rows across `files` (from their statistics).
@@ -257,7 +259,10 @@ fn plan_actions(
     target: &PartitionTarget,
     change: &PartitionChange,
 ) -> Planned {
-    let current: BTreeSet<String> = files.iter().map(|f| f.object_store_path().to_string()).collect();
+    let current: BTreeSet<String> = files
+        .iter()
+        .map(|f| f.object_store_path().to_string())
+        .collect();
     if let (Some(hash), Removal::AllCurrent) = (&change.content_hash, &change.removal) {
         if !files.is_empty() && current_content_hash(files).as_ref() == Some(hash) {
             return Planned::Unchanged;
@@ -295,14 +300,20 @@ fn plan_actions(
 }
 
 /// The `add` action of one new file.
-fn add_action(file: &PartFile, target: &PartitionTarget, change: &PartitionChange, now: i64) -> Add {
+fn add_action(
+    file: &PartFile,
+    target: &PartitionTarget,
+    change: &PartitionChange,
+    now: i64,
+) -> Add {
     let partition_values = HashMap::from([
         (PARTITION_COLUMNS[0].to_owned(), Some(target.source.clone())),
         (PARTITION_COLUMNS[1].to_owned(), Some(target.tenant.clone())),
     ]);
-    let tags = change.content_hash.as_ref().map(|hash| {
-        HashMap::from([(CONTENT_HASH_TAG.to_owned(), Some(hash.clone()))])
-    });
+    let tags = change
+        .content_hash
+        .as_ref()
+        .map(|hash| HashMap::from([(CONTENT_HASH_TAG.to_owned(), Some(hash.clone()))]));
     Add {
         path: format!("{}/{}", partition_dir(target), file.file_name),
         partition_values,
@@ -353,7 +364,10 @@ async fn try_commit(
             Some(chrono::Utc::now().timestamp_millis()),
         ));
     }
-    let predicate = format!("source = '{}' AND tenant = '{}'", target.source, target.tenant);
+    let predicate = format!(
+        "source = '{}' AND tenant = '{}'",
+        target.source, target.tenant
+    );
     let operation = if change.data_change {
         DeltaOperation::Write {
             mode: SaveMode::Overwrite,
@@ -405,7 +419,11 @@ mod tests {
     #[test]
     fn back_off_grows_to_its_cap_and_is_jittered() {
         let first: Vec<Duration> = (0..20).map(|_| backoff(1)).collect();
-        assert!(first.iter().all(|d| *d >= FIRST_PAUSE && *d <= FIRST_PAUSE * 2));
+        assert!(
+            first
+                .iter()
+                .all(|d| *d >= FIRST_PAUSE && *d <= FIRST_PAUSE * 2)
+        );
         assert!(first.iter().any(|d| *d != first[0]), "no jitter: {first:?}");
         assert!((0..20).all(|_| backoff(30) <= MAX_PAUSE));
         assert!((0..20).all(|_| backoff(30) >= MAX_PAUSE / 2));

@@ -155,10 +155,7 @@ impl DeltaTables {
             .with_comment(dataset_comment(dataset))
             .with_columns(delta_columns(dataset))
             .with_partition_columns(PARTITION_COLUMNS)
-            .with_configuration_property(
-                deltalake::TableProperty::AppendOnly,
-                Some("false"),
-            )
+            .with_configuration_property(deltalake::TableProperty::AppendOnly, Some("false"))
             .with_configuration([(SCHEMA_VERSION_PROPERTY, Some(SCHEMA_VERSION.to_string()))])
             .with_raise_if_key_not_exists(false)
             .with_save_mode(SaveMode::Ignore)

@@ -25,9 +25,9 @@ pub(crate) async fn load_view(tables: &DeltaTables) -> Result<Catalog, DeltaErro
         }
     }
     catalog.sources = load_marks(tables.output()).await?;
-    catalog
-        .partitions
-        .sort_by(|a, b| (&a.dataset, &a.source, &a.tenant).cmp(&(&b.dataset, &b.source, &b.tenant)));
+    catalog.partitions.sort_by(|a, b| {
+        (&a.dataset, &a.source, &a.tenant).cmp(&(&b.dataset, &b.source, &b.tenant))
+    });
     Ok(catalog)
 }
 
