@@ -19,6 +19,12 @@ use serde_json::Value;
 
 use crate::moto;
 
+/// (table, source, tenant) → (key, raw JSON) of every row.
+type PartitionRows = BTreeMap<(String, String, String), Vec<(String, String)>>;
+
+/// (table, source, tenant) → (commitInfo, txn actions) of every commit that names it.
+type PartitionCommits = BTreeMap<(String, String, String), Vec<(Value, Vec<Value>)>>;
+
 const SECRET_U8: &str = "u8-secret-for-delta-tests";
 const SECRET_YCM: &str = "ycm-secret-for-delta-tests";
 
@@ -105,9 +111,7 @@ fn wait_all(children: Vec<Child>) -> Vec<(i32, String)> {
 }
 
 /// The rows of every partition of `location`'s tables: (table, source, tenant) → key → raw.
-async fn table_rows(
-    location: &OutputLocation,
-) -> BTreeMap<(String, String, String), Vec<(String, String)>> {
+async fn table_rows(location: &OutputLocation) -> PartitionRows {
     let catalog = delta_view(location).await.expect("delta tables read");
     let mut rows = BTreeMap::new();
     for partition in &catalog.partitions {
@@ -187,11 +191,7 @@ async fn commits(location: &OutputLocation, table: &str) -> Vec<(Value, Vec<Valu
 }
 
 /// Asserts every customers/contacts partition equals the ground truth, one row per key.
-fn assert_equals_truth(
-    rows: &BTreeMap<(String, String, String), Vec<(String, String)>>,
-    sim: &SimConfig,
-    truth: &GroundTruth,
-) {
+fn assert_equals_truth(rows: &PartitionRows, sim: &SimConfig, truth: &GroundTruth) {
     let mut expected = Vec::new();
     for t in &sim.u8_tenants {
         expected.push((
@@ -232,9 +232,7 @@ fn assert_equals_truth(
 }
 
 /// Per (table, source, tenant): the commits that carry it, from every table's log.
-async fn commits_per_partition(
-    location: &OutputLocation,
-) -> BTreeMap<(String, String, String), Vec<(Value, Vec<Value>)>> {
+async fn commits_per_partition(location: &OutputLocation) -> PartitionCommits {
     let mut out: BTreeMap<_, Vec<_>> = BTreeMap::new();
     for table in ["customers", "contacts", "rejects"] {
         for (info, txns) in commits(location, table).await {

@@ -168,9 +168,13 @@ impl DeltaRun {
                     .await
                     .map_err(|e| self.table_error(&target, e))?;
             }
-            let plan = self
-                .plan_upsert(&table, &target, entities, changed, attempt, parquet)
-                .await;
+            let scope = UpsertScope {
+                target: &target,
+                dataset: dataset_of(&target)?,
+                entities,
+                changed,
+            };
+            let plan = self.plan_upsert(&table, &scope, attempt, parquet).await;
             let (change, rewritten) = match plan {
                 Ok(Some(rewrite)) => rewrite.into_change(staged_files(&staged)),
                 Ok(None) if staged.rows() == 0 => {
@@ -211,13 +215,11 @@ impl DeltaRun {
     async fn plan_upsert(
         &self,
         table: &DeltaTable,
-        target: &PartitionTarget,
-        entities: &std::collections::BTreeMap<String, DeltaKind>,
-        changed: &ChangedKeys,
+        scope: &UpsertScope<'_>,
         attempt: u32,
         parquet: &ParquetSinkConfig,
     ) -> Result<Option<UpsertPlan>, DeltaError> {
-        let dataset = dataset_of(target)?;
+        let target = scope.target;
         let files = partition_files(table, target).map_err(|e| self.table_error(target, e))?;
         let mut plan = UpsertPlan::default();
         let mut touched = Vec::new();
@@ -229,7 +231,7 @@ impl DeltaRun {
                 bytes: u64::try_from(file.size()).unwrap_or(0),
             };
             let survivors = self
-                .surviving_rows(target, dataset, entities, changed, &record)
+                .surviving_rows(scope, &record)
                 .await
                 .map_err(|e| sink_error(target, e))?;
             if survivors == record.rows {
@@ -243,9 +245,7 @@ impl DeltaRun {
             return Ok(None);
         }
         let rewrite = self
-            .rewrite(
-                target, dataset, entities, changed, touched, attempt, parquet,
-            )
+            .rewrite(scope, touched, attempt, parquet)
             .await
             .map_err(|e| sink_error(target, e))?;
         plan.rewritten = Some(rewrite);
@@ -255,16 +255,13 @@ impl DeltaRun {
     /// Rows of `file` that the upsert keeps (its key columns only are read).
     async fn surviving_rows(
         &self,
-        target: &PartitionTarget,
-        dataset: Dataset,
-        entities: &std::collections::BTreeMap<String, DeltaKind>,
-        changed: &ChangedKeys,
+        scope: &UpsertScope<'_>,
         file: &FileRecordRef,
     ) -> Result<u64, SinkError> {
-        let record = merge_record(target, entities, vec![file.clone()]);
-        let merge = PartitionMerge::new(&record, changed, dataset);
-        let key = key_column(&target.dataset).unwrap_or("record_key");
-        let columns: Vec<&str> = if dataset == Dataset::Rejects {
+        let record = merge_record(scope.target, scope.entities, vec![file.clone()]);
+        let merge = PartitionMerge::new(&record, scope.changed, scope.dataset);
+        let key = key_column(&scope.target.dataset).unwrap_or("record_key");
+        let columns: Vec<&str> = if scope.dataset == Dataset::Rejects {
             vec!["entity", key]
         } else {
             vec![key]
@@ -289,19 +286,16 @@ impl DeltaRun {
     }
 
     /// Writes the surviving rows of `touched` into new files of the partition.
-    #[allow(clippy::too_many_arguments)]
     async fn rewrite(
         &self,
-        target: &PartitionTarget,
-        dataset: Dataset,
-        entities: &std::collections::BTreeMap<String, DeltaKind>,
-        changed: &ChangedKeys,
+        scope: &UpsertScope<'_>,
         touched: Vec<FileRecordRef>,
         attempt: u32,
         parquet: &ParquetSinkConfig,
     ) -> Result<StagedPartition, SinkError> {
-        let record = merge_record(target, entities, touched);
-        let merge = PartitionMerge::new(&record, changed, dataset);
+        let (target, dataset) = (scope.target, scope.dataset);
+        let record = merge_record(target, scope.entities, touched);
+        let merge = PartitionMerge::new(&record, scope.changed, dataset);
         // The rewritten files get names of their own beside the run's new rows.
         let writer_id = format!("{}-u{attempt}", self.identity.run_id);
         let place = PartitionPlace::snapshot(target.clone(), &writer_id);
@@ -475,6 +469,15 @@ pub(crate) async fn effective_format(
     } else {
         format
     }
+}
+
+/// What one partition's upsert merges against: the partition, how this run fetched each
+/// entity, and the keys it re-fetched.
+struct UpsertScope<'a> {
+    target: &'a PartitionTarget,
+    dataset: Dataset,
+    entities: &'a std::collections::BTreeMap<String, DeltaKind>,
+    changed: &'a ChangedKeys,
 }
 
 /// A file of a partition as the merge reads it.

@@ -32,9 +32,9 @@ pub(crate) async fn compact_delta(
     parquet: &ParquetSinkConfig,
     only: &[String],
 ) -> Result<CompactReport, ExportError> {
-    let Some(delta) = output.delta() else {
+    if output.delta().is_none() {
         return Ok(CompactReport::default());
-    };
+    }
     let mut report = CompactReport {
         run_id: output.run_id().to_owned(),
         ..CompactReport::default()
@@ -54,84 +54,110 @@ pub(crate) async fn compact_delta(
         if small_files.len() < 2 {
             continue;
         }
-        let fail = |error: String| ExportError::Compaction {
-            partition: record.target().to_string(),
-            error: SinkError::Catalog {
-                location: record.target().to_string(),
-                detail: error,
-            },
-        };
-        let merged = PartitionRecord {
-            snapshot: Content {
-                files: small_files.clone(),
-                ..record.snapshot.clone()
-            },
-            deltas: Vec::new(),
-            ..record.clone()
-        };
-        let staged = rewrite(output, &merged, parquet)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        let table_path = |path: &str| {
-            path.strip_prefix(&format!("{}/", record.dataset))
-                .unwrap_or(path)
-                .to_owned()
-        };
-        let removed: BTreeSet<String> = small_files.iter().map(|f| table_path(&f.path)).collect();
-        let kept: BTreeSet<String> = record
-            .snapshot
-            .files
-            .iter()
-            .map(|f| table_path(&f.path))
-            .filter(|path| !removed.contains(path))
-            .collect();
-        let added = staged.uploaded_files().unwrap_or(&[]).to_vec();
-        let change = PartitionChange {
-            removal: Removal::Exactly { removed, kept },
-            added: added.clone(),
-            content_hash: (!record.snapshot.content_hash.is_empty())
-                .then(|| record.snapshot.content_hash.clone()),
-            data_change: false,
-        };
-        let dataset = dataset_named(&record.dataset).map_err(|e| fail(e.to_string()))?;
-        let mut table = delta
-            .tables()
-            .open_or_create(dataset)
-            .await
-            .map_err(|e| fail(e.to_string()))?;
-        let target = record.target();
-        let outcome = commit_partition(
-            delta.tables(),
-            &mut table,
-            &target,
-            &change,
-            delta.identity(),
-        )
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-        match outcome {
-            CommitOutcome::Committed { version, rows, .. } => {
-                delta.push(&target, "compacted", Some(version), 0, rows);
-                drop(staged);
-                report.partitions.push(CompactedPartition {
-                    partition: target.to_string(),
-                    deltas: small_files.len(),
-                    rows,
-                    files: added.len(),
-                    bytes: added.iter().map(|f| f.bytes).sum(),
-                });
-            }
-            _ => {
-                // Another writer changed the partition meanwhile: its files are not ours to
-                // merge; the next compaction will.
-                staged.abort().map_err(|e| fail(e.to_string()))?;
-                report.warnings.push(format!(
-                    "{target}: changed by another writer during compaction; left as it is"
-                ));
-            }
+        match compact_partition(output, record, small_files, parquet).await? {
+            Ok(compacted) => report.partitions.push(compacted),
+            Err(warning) => report.warnings.push(warning),
         }
     }
     Ok(report)
+}
+
+/// Merges `small_files` of `record`'s partition into new files and commits the swap with
+/// `dataChange = false`; `Ok(Err(warning))` when another writer changed the partition first.
+async fn compact_partition(
+    output: &RunOutput,
+    record: &PartitionRecord,
+    small_files: Vec<crate::commit::catalog::FileRecord>,
+    parquet: &ParquetSinkConfig,
+) -> Result<Result<CompactedPartition, String>, ExportError> {
+    let Some(delta) = output.delta() else {
+        return Ok(Err(format!("{}: not a Delta output", record.target())));
+    };
+    let fail = |error: String| ExportError::Compaction {
+        partition: record.target().to_string(),
+        error: SinkError::Catalog {
+            location: record.target().to_string(),
+            detail: error,
+        },
+    };
+    let merged = PartitionRecord {
+        snapshot: Content {
+            files: small_files.clone(),
+            ..record.snapshot.clone()
+        },
+        deltas: Vec::new(),
+        ..record.clone()
+    };
+    let staged = rewrite(output, &merged, parquet)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let added = staged.uploaded_files().unwrap_or(&[]).to_vec();
+    let change = swap_change(record, &small_files, added.clone());
+    let dataset = dataset_named(&record.dataset).map_err(|e| fail(e.to_string()))?;
+    let mut table = delta
+        .tables()
+        .open_or_create(dataset)
+        .await
+        .map_err(|e| fail(e.to_string()))?;
+    let target = record.target();
+    let outcome = commit_partition(
+        delta.tables(),
+        &mut table,
+        &target,
+        &change,
+        delta.identity(),
+    )
+    .await
+    .map_err(|e| fail(e.to_string()))?;
+    match outcome {
+        CommitOutcome::Committed { version, rows, .. } => {
+            delta.push(&target, "compacted", Some(version), 0, rows);
+            drop(staged);
+            Ok(Ok(CompactedPartition {
+                partition: target.to_string(),
+                deltas: small_files.len(),
+                rows,
+                files: added.len(),
+                bytes: added.iter().map(|f| f.bytes).sum(),
+            }))
+        }
+        _ => {
+            // Another writer changed the partition meanwhile: its files are not ours to
+            // merge; the next compaction will.
+            staged.abort().map_err(|e| fail(e.to_string()))?;
+            Ok(Err(format!(
+                "{target}: changed by another writer during compaction; left as it is"
+            )))
+        }
+    }
+}
+
+/// The commit that swaps `small_files` of `record`'s partition for `added` (same rows).
+fn swap_change(
+    record: &PartitionRecord,
+    small_files: &[crate::commit::catalog::FileRecord],
+    added: Vec<crate::write::rotating::PartFile>,
+) -> PartitionChange {
+    let table_path = |path: &str| {
+        path.strip_prefix(&format!("{}/", record.dataset))
+            .unwrap_or(path)
+            .to_owned()
+    };
+    let removed: BTreeSet<String> = small_files.iter().map(|f| table_path(&f.path)).collect();
+    let kept: BTreeSet<String> = record
+        .snapshot
+        .files
+        .iter()
+        .map(|f| table_path(&f.path))
+        .filter(|path| !removed.contains(path))
+        .collect();
+    PartitionChange {
+        removal: Removal::Exactly { removed, kept },
+        added,
+        content_hash: (!record.snapshot.content_hash.is_empty())
+            .then(|| record.snapshot.content_hash.clone()),
+        data_change: false,
+    }
 }
 
 /// Writes every row of `record`'s files into new files of its partition.

@@ -263,10 +263,11 @@ fn plan_actions(
         .iter()
         .map(|f| f.object_store_path().to_string())
         .collect();
-    if let (Some(hash), Removal::AllCurrent) = (&change.content_hash, &change.removal) {
-        if !files.is_empty() && current_content_hash(files).as_ref() == Some(hash) {
-            return Planned::Unchanged;
-        }
+    if let (Some(hash), Removal::AllCurrent) = (&change.content_hash, &change.removal)
+        && !files.is_empty()
+        && current_content_hash(files).as_ref() == Some(hash)
+    {
+        return Planned::Unchanged;
     }
     let removed: Vec<&LogicalFileView> = match &change.removal {
         Removal::AllCurrent => files.iter().collect(),
