@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Interop: export from a separately started custlake-sim, then let DuckDB, Spark, pandas,
 # pyarrow and Polars read the output with their everyday one-liners (tests/interop/check.py):
-# a full export, and an incremental output with a snapshot and a delta. Run by .ci/run;
-# runnable alone.
+# a full export, and an incremental output with a snapshot and a delta. Then the same as Delta
+# Lake tables (`format = "delta"`), read by DuckDB's delta extension, Polars and the deltalake
+# package (tests/interop/check_delta.py): a full export and an incremental upsert. Run by
+# .ci/run; runnable alone.
 #
 # Environment: VENV (Python venv with tests/requirements.txt; created if missing). Spark needs
 # a Java runtime (`java` on PATH); .ci/run installs one when it is missing.
@@ -102,3 +104,26 @@ incremental_run
 fetch_truth "$WORK/inc-truth"
 
 "$PY" tests/interop/check.py "$WORK/out" "$WORK/inc" "$WORK/schema.json" "$WORK/truth" "$WORK/inc-truth"
+
+# Delta outputs (`[output] format = "delta"`) from the same simulator and sources: a full export,
+# and an incremental output (U8 sources upsert) with a first run, 60 of u8_demo_a's customers
+# changed at the source, and a second run; tests/interop/check_delta.py reads both with DuckDB's
+# delta extension, Polars and the deltalake package. Its first run starts from the simulator's
+# state after the parquet part's change, which is a full snapshot like any first run.
+delta_run() {
+    CUSTLAKE_U8_DEMO_A_APP_SECRET=demo-u8-secret CUSTLAKE_U8_DEMO_B_APP_SECRET=demo-u8-secret \
+    CUSTLAKE_YCM_DEMO_CLIENT_SECRET=demo-ycm-secret \
+        "$BIN/custlake" --no-progress -q export --config "$1"
+}
+sed -e "s|^path = \"$WORK/out\"$|format = \"delta\"\npath = \"$WORK/delta\"|" \
+    "$WORK/custlake.toml" >"$WORK/delta.toml"
+sed -e "s|^path = \"$WORK/inc\"$|format = \"delta\"\npath = \"$WORK/delta-inc\"|" \
+    "$WORK/incremental.toml" >"$WORK/delta-inc.toml"
+grep -q '^format = "delta"$' "$WORK/delta.toml" && grep -q '^format = "delta"$' "$WORK/delta-inc.toml" \
+    || { echo "interop: could not derive the delta configs from $WORK/custlake.toml" >&2; exit 1; }
+delta_run "$WORK/delta.toml"
+delta_run "$WORK/delta-inc.toml"
+curl -fsS -X POST "$BASE/_sim/change/u8_demo_a?count=60" >/dev/null
+delta_run "$WORK/delta-inc.toml"
+
+"$PY" tests/interop/check_delta.py "$WORK/delta" "$WORK/delta-inc"

@@ -24,11 +24,23 @@ pub fn render(outcome: &RunOutcome) -> String {
     }
     let _ = writeln!(s);
     let _ = writeln!(s, "manifest: {}", outcome.manifest_location);
-    let _ = writeln!(
-        s,
-        "try: duckdb -c \"SELECT source, tenant, count(*) AS customers FROM read_parquet('{}', hive_partitioning = true) GROUP BY ALL\"",
-        outcome.customers_glob
-    );
+    if outcome.manifest.delta_commits.is_empty() {
+        let _ = writeln!(
+            s,
+            "try: duckdb -c \"SELECT source, tenant, count(*) AS customers FROM read_parquet('{}', hive_partitioning = true) GROUP BY ALL\"",
+            outcome.customers_glob
+        );
+    } else {
+        // A Delta table's folder also holds replaced files: read it as a table, never a glob.
+        let table = outcome
+            .customers_glob
+            .trim_end_matches("/**/*.parquet")
+            .to_owned();
+        let _ = writeln!(
+            s,
+            "try: duckdb -c \"INSTALL delta; LOAD delta; SELECT source, tenant, count(*) AS customers FROM delta_scan('{table}') GROUP BY ALL\""
+        );
+    }
     s
 }
 
