@@ -99,7 +99,14 @@ fn batch(first: usize, rows: usize) -> Result<RecordBatch, Box<dyn std::error::E
             .collect::<Vec<_>>(),
     )
     .with_timezone("UTC");
-    let mut custom = MapBuilder::new(None, StringBuilder::new(), StringBuilder::new());
+    // Arrow's canonical names, as the schema declares them (arrow 59's builder defaults to
+    // `keys`/`values`).
+    let names = arrow::array::MapFieldNames {
+        entry: "entries".into(),
+        key: "key".into(),
+        value: "value".into(),
+    };
+    let mut custom = MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new());
     for i in first..first + rows {
         if i % 4 == 0 {
             custom.append(false)?;
