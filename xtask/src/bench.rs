@@ -1,12 +1,16 @@
-//! `cargo xtask bench [--quick]`: end-to-end speed and memory of `custlake export` against
-//! `custlake-sim`, each a separate process, as a data team would run them.
+//! `cargo xtask bench [--quick] [--only a,b]`: end-to-end speed and memory of `custlake export`
+//! against `custlake-sim`, each a separate process, as a data team would run them.
 //!
 //! Scenarios (each repeated, medians reported): throughput with latency 0, the latency-bound
 //! ratio ideal/measured (ideal = pages / concurrency × latency), memory scaling (peak RSS at two
-//! sizes, from the kernel's rusage of the exporter), and a rate-limit cap checked by the
-//! simulator's busiest 1-second window. Results go to `bench/results.json` (`--quick`:
-//! `bench/out/results-quick.json`) and a table on stdout.
+//! sizes, from the kernel's rusage of the exporter), a rate-limit cap checked by the
+//! simulator's busiest 1-second window, `custlake link`, the throughput export written as Delta
+//! tables against the same export as Parquet (`delta_throughput`), and eight `--shard K/8`
+//! exporters writing one Delta output at once, checked for lost commits (`delta_shards`).
+//! Results go to `bench/results.json` (`--quick`: `bench/out/results-quick.json`; `--only`, which
+//! runs the named [`SCENARIOS`]: `bench/out/results-only.json`) and a table on stdout.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -26,7 +30,25 @@ struct Plan {
     memory_small: u64,
     memory_large: u64,
     rate_pages: u64,
+    /// Customers of each U8 tenant in `delta_shards` (and as many contacts).
+    shard_u8_customers: u64,
+    /// Customers of each YCM client in `delta_shards`.
+    shard_ycm_customers: u64,
+    /// The scenarios to run (`--only`); every one when empty.
+    only: Vec<String>,
 }
+
+/// Every scenario, in the order a run measures them; `--only` takes a comma-separated list of
+/// these names.
+const SCENARIOS: [&str; 7] = [
+    "throughput",
+    "latency_bound",
+    "memory_scaling",
+    "rate_limit",
+    "link",
+    "delta_throughput",
+    "delta_shards",
+];
 
 impl Plan {
     fn from_args(args: &[String]) -> Result<Self> {
@@ -41,6 +63,9 @@ impl Plan {
                 memory_small: 10_000,
                 memory_large: 50_000,
                 rate_pages: 40,
+                shard_u8_customers: 1_000,
+                shard_ycm_customers: 250,
+                only: Vec::new(),
             }
         } else {
             Plan {
@@ -52,11 +77,18 @@ impl Plan {
                 memory_small: 100_000,
                 memory_large: 1_000_000,
                 rate_pages: 200,
+                shard_u8_customers: 50_000,
+                shard_ycm_customers: 10_000,
+                only: Vec::new(),
             }
         };
         let mut it = args.iter().filter(|a| *a != "--quick");
         while let Some(flag) = it.next() {
             let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+            if flag == "--only" {
+                plan.only = parse_only(value)?;
+                continue;
+            }
             let n: u64 = value
                 .parse()
                 .with_context(|| format!("{flag} {value}: not a whole number"))?;
@@ -68,11 +100,43 @@ impl Plan {
                 "--memory-small" => plan.memory_small = n,
                 "--memory-large" => plan.memory_large = n,
                 "--rate-pages" => plan.rate_pages = n,
+                "--shard-customers" => plan.shard_u8_customers = n,
+                "--shard-ycm-customers" => plan.shard_ycm_customers = n,
                 other => bail!("unknown bench flag {other}; see `cargo xtask` for usage"),
             }
         }
         Ok(plan)
     }
+
+    /// The scenarios this run measures, in [`SCENARIOS`] order.
+    fn scenarios(&self) -> impl Iterator<Item = &'static str> + '_ {
+        SCENARIOS
+            .into_iter()
+            .filter(|name| self.only.is_empty() || self.only.iter().any(|o| o == name))
+    }
+}
+
+/// `--only throughput,delta_shards`: names checked against [`SCENARIOS`].
+fn parse_only(value: &str) -> Result<Vec<String>> {
+    let names: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(unknown) = names
+        .iter()
+        .find(|name| !SCENARIOS.contains(&name.as_str()))
+    {
+        bail!(
+            "--only {unknown}: no such scenario; known: {}",
+            SCENARIOS.join(", ")
+        );
+    }
+    if names.is_empty() {
+        bail!("--only needs scenario names: {}", SCENARIOS.join(", "));
+    }
+    Ok(names)
 }
 
 /// Runs every scenario and writes `bench/results.json`.
@@ -102,16 +166,17 @@ pub fn bench(args: &[String]) -> Result<()> {
     let mut results = serde_json::Map::new();
     results.insert("profile".into(), json!(profile));
     results.insert("machine".into(), machine());
-    results.insert("throughput".into(), bench.throughput(&plan)?);
-    results.insert("latency_bound".into(), bench.latency_bound(&plan)?);
-    results.insert("memory_scaling".into(), bench.memory_scaling(&plan)?);
-    results.insert("rate_limit".into(), bench.rate_limit(&plan)?);
-    results.insert("link".into(), bench.link(&plan)?);
+    for scenario in plan.scenarios() {
+        results.insert(scenario.into(), bench.scenario(scenario, &plan)?);
+    }
     let results = Value::Object(results);
 
-    // The quick run (CI) must not overwrite the committed full results.
+    // The quick run (CI) and a run of some scenarios must not overwrite the committed full
+    // results.
     let name = if plan.quick {
         "out/results-quick.json"
+    } else if !plan.only.is_empty() {
+        "out/results-only.json"
     } else {
         "results.json"
     };
@@ -126,6 +191,22 @@ pub fn bench(args: &[String]) -> Result<()> {
 struct Bench {
     bins: PathBuf,
     work: PathBuf,
+}
+
+/// The `[output] format` an export writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OutputFormat {
+    Parquet,
+    Delta,
+}
+
+impl OutputFormat {
+    fn as_str(self) -> &'static str {
+        match self {
+            OutputFormat::Parquet => "parquet",
+            OutputFormat::Delta => "delta",
+        }
+    }
 }
 
 /// One finished export: its manifest and the exporter's peak RSS.
@@ -184,6 +265,20 @@ impl Sim {
 }
 
 impl Bench {
+    /// Runs the scenario `name` (one of [`SCENARIOS`]).
+    fn scenario(&self, name: &str, plan: &Plan) -> Result<Value> {
+        match name {
+            "throughput" => self.throughput(plan),
+            "latency_bound" => self.latency_bound(plan),
+            "memory_scaling" => self.memory_scaling(plan),
+            "rate_limit" => self.rate_limit(plan),
+            "link" => self.link(plan),
+            "delta_throughput" => self.delta_throughput(plan),
+            "delta_shards" => self.delta_shards(plan),
+            other => bail!("no scenario {other}"),
+        }
+    }
+
     fn start_sim(&self, args: &[String]) -> Result<Sim> {
         let mut child = Command::new(self.bins.join("custlake-sim"))
             .args(["--listen", "127.0.0.1:0", "--seed", "7"])
@@ -215,31 +310,36 @@ impl Bench {
     /// Writes a config for the demo tenants and runs `custlake export` as a child process, the
     /// `customer_links` step off (the link scenario measures it on its own).
     fn export(&self, name: &str, sim: &Sim, sources: &str) -> Result<ExportRun> {
-        let run = self.export_into(name, sim, sources)?;
+        self.export_as(name, sim, sources, OutputFormat::Parquet)
+    }
+
+    /// [`Bench::export`] into an output of `format`.
+    fn export_as(
+        &self,
+        name: &str,
+        sim: &Sim,
+        sources: &str,
+        format: OutputFormat,
+    ) -> Result<ExportRun> {
+        let run = self.export_into(name, sim, sources, format)?;
         let _ = std::fs::remove_dir_all(self.work.join(name).join("out"));
         Ok(run)
     }
 
-    /// [`Bench::export`], keeping the output in `<work>/<name>/out`.
-    fn export_into(&self, name: &str, sim: &Sim, sources: &str) -> Result<ExportRun> {
+    /// [`Bench::export_as`], keeping the output in `<work>/<name>/out`.
+    fn export_into(
+        &self,
+        name: &str,
+        sim: &Sim,
+        sources: &str,
+        format: OutputFormat,
+    ) -> Result<ExportRun> {
         let dir = self.work.join(name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir)?;
-        let config = dir.join("custlake.toml");
+        let config = write_config(&dir, sim, sources, format)?;
         let out = dir.join("out");
-        let text = format!(
-            "[output]\npath = {:?}\nlinks = false\n\n{}",
-            out.display().to_string(),
-            sources.replace("BASE", &sim.base_url)
-        );
-        std::fs::write(&config, text)?;
         let start = Instant::now();
-        let child = Command::new(self.bins.join("custlake"))
-            .args(["--no-progress", "-q", "export", "--config"])
-            .arg(&config)
-            .env("CUSTLAKE_U8_DEMO_A_APP_SECRET", "demo-u8-secret")
-            .env("CUSTLAKE_YCM_DEMO_CLIENT_SECRET", "demo-ycm-secret")
-            .stdout(Stdio::null())
+        let child = self
+            .export_command(&config)
             .spawn()
             .context("starting custlake export")?;
         let (code, peak_rss_kb) = wait_with_rusage(child)?;
@@ -258,8 +358,24 @@ impl Bench {
         })
     }
 
-    fn throughput(&self, plan: &Plan) -> Result<Value> {
-        let sim = self.start_sim(&args([
+    /// `custlake export --config <config>`, quiet, with the demo tenants' secrets.
+    fn export_command(&self, config: &Path) -> Command {
+        let mut command = Command::new(self.bins.join("custlake"));
+        command
+            .args(["--no-progress", "-q", "export", "--config"])
+            .arg(config)
+            .env("CUSTLAKE_U8_DEMO_A_APP_SECRET", "demo-u8-secret")
+            .env("CUSTLAKE_YCM_DEMO_CLIENT_SECRET", "demo-ycm-secret")
+            // `--shard` defaults to this variable: a caller's value must not shard every export.
+            .env_remove("CUSTLAKE_SHARD")
+            .stdout(Stdio::null());
+        command
+    }
+
+    /// The simulator of the throughput scenario: one U8 tenant with `u8_customers` customers and
+    /// as many contacts, one YCM client with `ycm_customers`, latency 0.
+    fn throughput_sim(&self, plan: &Plan) -> Result<Sim> {
+        self.start_sim(&args([
             "--u8-tenants",
             "1",
             "--customers",
@@ -272,12 +388,12 @@ impl Bench {
             &plan.ycm_customers.to_string(),
             "--messiness",
             "mild",
-        ]))?;
-        let sources = format!(
-            "{}\n{}",
-            u8_source(&["customers", "contacts"], 500, 8, 100_000.0),
-            ycm_source(16)
-        );
+        ]))
+    }
+
+    fn throughput(&self, plan: &Plan) -> Result<Value> {
+        let sim = self.throughput_sim(plan)?;
+        let sources = throughput_sources();
         let mut runs = Vec::new();
         for i in 0..plan.repeat {
             let run = self.export(&format!("throughput-{i}"), &sim, &sources)?;
@@ -418,7 +534,7 @@ impl Bench {
             u8_source(&["customers"], 500, 8, 100_000.0),
             ycm_source(16)
         );
-        self.export_into("link", &sim, &sources)?;
+        self.export_into("link", &sim, &sources, OutputFormat::Parquet)?;
         let out = self.work.join("link").join("out");
         let mut runs = Vec::new();
         for i in 0..plan.repeat {
@@ -450,6 +566,158 @@ impl Bench {
             "median_process_wall_s": wall, "median_peak_rss_mb": rss, "links": runs[0].2,
             "target_peak_rss_mb": 200, "meets_target": rss <= 200.0,
         }))
+    }
+
+    /// The throughput scenario's export written as Delta tables and as Parquet folders, against
+    /// one simulator, runs alternating (parquet, delta, parquet, …) so both formats see the same
+    /// machine: records/s and peak RSS of each and the ratio delta / parquet.
+    fn delta_throughput(&self, plan: &Plan) -> Result<Value> {
+        let sim = self.throughput_sim(plan)?;
+        let sources = throughput_sources();
+        let mut parquet = Vec::new();
+        let mut delta = Vec::new();
+        for i in 0..plan.repeat {
+            for (format, runs) in [
+                (OutputFormat::Parquet, &mut parquet),
+                (OutputFormat::Delta, &mut delta),
+            ] {
+                let name = format!("delta-throughput-{}-{i}", format.as_str());
+                let run = self.export_as(&name, &sim, &sources, format)?;
+                println!(
+                    "delta_throughput run {i} {}: {:.0} records in {:.2} s ({:.2} s process), peak RSS {:.0} MB",
+                    format.as_str(),
+                    run.records(),
+                    run.elapsed_s(),
+                    run.wall.as_secs_f64(),
+                    run.peak_rss_mb
+                );
+                runs.push(run);
+            }
+        }
+        let (parquet, delta) = (format_summary(&parquet), format_summary(&delta));
+        let rate = |s: &Value| s["median_records_per_s"].as_f64().unwrap_or(0.0);
+        let ratio = rate(&delta) / rate(&parquet).max(1e-9);
+        Ok(json!({
+            "u8_customers": plan.u8_customers, "u8_contacts": plan.u8_customers, "ycm_customers": plan.ycm_customers,
+            "raw": true, "runs_per_format": plan.repeat, "parquet": parquet, "delta": delta,
+            "ratio_delta_over_parquet": ratio, "target_ratio": 0.9, "meets_target": ratio >= 0.9,
+        }))
+    }
+
+    /// [`SHARDS`] `custlake export --format delta --shard K/8` processes started together into
+    /// one fresh Delta output, each owning one U8 and one YCM source of its own simulator
+    /// tenant; repeated, a fresh output each time. Per run: commits, commit attempts lost to
+    /// other writers, wall time and commits lost (see [`CommitCheck`]).
+    fn delta_shards(&self, plan: &Plan) -> Result<Value> {
+        let sim = self.start_sim(&args([
+            "--u8-tenants",
+            &SHARDS.to_string(),
+            "--customers",
+            &plan.shard_u8_customers.to_string(),
+            "--contacts-per-customer",
+            "1",
+            "--ycm-clients",
+            &SHARDS.to_string(),
+            "--ycm-customers",
+            &plan.shard_ycm_customers.to_string(),
+            "--messiness",
+            "mild",
+        ]))?;
+        let mut runs = Vec::new();
+        for i in 0..plan.repeat {
+            let run = self.shard_run(&format!("delta-shards-{i}"), &sim)?;
+            println!(
+                "delta_shards run {i}: {} records by {SHARDS} processes in {:.2} s, {} commits, {} retries, {} lost",
+                run["records"],
+                run["process_wall_s"].as_f64().unwrap_or(f64::NAN),
+                run["commits"],
+                run["retries"],
+                run["lost_commits"]
+            );
+            runs.push(run);
+        }
+        let field = |name: &str| median(runs.iter().map(|r| r[name].as_f64().unwrap_or(0.0)));
+        let total = |name: &str| {
+            runs.iter()
+                .map(|r| r[name].as_u64().unwrap_or(0))
+                .sum::<u64>()
+        };
+        let clean = runs.iter().all(|r| r["clean"] == true);
+        Ok(json!({
+            "shards": SHARDS, "sources": SHARDS * 2, "u8_customers_per_tenant": plan.shard_u8_customers,
+            "ycm_customers_per_client": plan.shard_ycm_customers, "expected_partitions": shard_partitions().len(),
+            "median_process_wall_s": field("process_wall_s"), "median_commits": field("commits"),
+            "median_retries": field("retries"), "lost_commits_all_runs": total("lost_commits"),
+            "runs": runs, "target_lost_commits": 0,
+            "meets_target": clean && total("lost_commits") == 0,
+        }))
+    }
+
+    /// One `delta_shards` run into `<work>/<name>/out`.
+    fn shard_run(&self, name: &str, sim: &Sim) -> Result<Value> {
+        let dir = self.work.join(name);
+        let config = write_config(&dir, sim, &shard_sources(), OutputFormat::Delta)?;
+        let out = dir.join("out");
+        let start = Instant::now();
+        let exits = self.run_shards(&config)?;
+        let wall = start.elapsed().as_secs_f64();
+        let manifests = all_manifests(&out)?;
+        let check = CommitCheck::of(&manifests, &out)?;
+        let _ = std::fs::remove_dir_all(&out);
+        let failed = exits.iter().filter(|(code, _)| *code != 0).count();
+        let not_succeeded = manifests
+            .iter()
+            .filter(|m| m["status"] != "succeeded")
+            .count();
+        // A shard that owned no source would have exported nothing and raced with no one.
+        let with_work = manifests
+            .iter()
+            .filter(|m| m["sources"].as_array().is_some_and(|s| !s.is_empty()))
+            .count();
+        let records: u64 = manifests
+            .iter()
+            .map(|m| m["totals"]["records_fetched"].as_u64().unwrap_or(0))
+            .sum();
+        let peak = exits.iter().map(|(_, kb)| *kb).max().unwrap_or(0) as f64 / 1024.0;
+        let slowest = manifests
+            .iter()
+            .map(|m| m["elapsed_ms"].as_f64().unwrap_or(0.0) / 1000.0)
+            .fold(0.0, f64::max);
+        let lost = check.lost();
+        Ok(json!({
+            "process_wall_s": wall, "slowest_run_elapsed_s": slowest, "records": records,
+            "max_peak_rss_mb": peak, "failed_processes": failed, "manifests": manifests.len(),
+            "runs_not_succeeded": not_succeeded, "shards_without_work": SHARDS.saturating_sub(with_work),
+            "commits": check.committed, "retries": check.retries,
+            "max_retries_of_one_commit": check.max_retries, "missing_partitions": check.missing,
+            "tables": check.tables_json(), "duplicate_versions": check.duplicate_versions,
+            "lost_commits": lost,
+            "clean": failed == 0 && not_succeeded == 0 && manifests.len() == SHARDS
+                && with_work == SHARDS && check.duplicate_versions == 0,
+        }))
+    }
+
+    /// Starts one exporter per shard at once and waits for all: exit code and peak RSS (KiB)
+    /// of each.
+    fn run_shards(&self, config: &Path) -> Result<Vec<(i32, i64)>> {
+        let mut children = Vec::new();
+        for k in 0..SHARDS {
+            let spawned = self
+                .export_command(config)
+                .args(["--format", "delta", "--shard", &format!("{k}/{SHARDS}")])
+                .spawn();
+            match spawned {
+                Ok(child) => children.push(child),
+                Err(error) => {
+                    for mut child in children {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                    }
+                    return Err(error).context("starting custlake export --shard");
+                }
+            }
+        }
+        children.into_iter().map(wait_with_rusage).collect()
     }
 
     fn rate_limit(&self, plan: &Plan) -> Result<Value> {
@@ -484,6 +752,128 @@ impl Bench {
     }
 }
 
+/// Median records/s, peak RSS and process wall time of one format's runs in `delta_throughput`.
+fn format_summary(runs: &[ExportRun]) -> Value {
+    let elapsed: Vec<f64> = runs.iter().map(ExportRun::elapsed_s).collect();
+    json!({
+        "records": runs.first().map(|r| r.records() as u64),
+        "median_records_per_s": median(runs.iter().map(|r| r.records() / r.elapsed_s().max(1e-9))),
+        "median_peak_rss_mb": median(runs.iter().map(|r| r.peak_rss_mb)),
+        "median_process_wall_s": median(runs.iter().map(|r| r.wall.as_secs_f64())),
+        "elapsed_s": elapsed,
+    })
+}
+
+/// What the manifests of a sharded Delta output and its tables' logs say about its commits.
+/// A commit is lost when an expected partition appears in no manifest as `committed`, or when
+/// a table's log holds another number of commits than its creation plus the commits the
+/// manifests report.
+struct CommitCheck {
+    /// Commits the manifests report (outcome `committed`).
+    committed: u64,
+    /// Commit attempts lost to other writers, summed over every manifest entry.
+    retries: u64,
+    /// The most attempts one commit lost.
+    max_retries: u64,
+    /// Expected partitions (`table/source/tenant`) no manifest reports committed.
+    missing: Vec<String>,
+    /// Per table: commit files in `_delta_log/` and commits the manifests report.
+    tables: BTreeMap<String, (u64, u64)>,
+    /// Table versions that more than one reported commit claims.
+    duplicate_versions: u64,
+}
+
+impl CommitCheck {
+    fn of(manifests: &[Value], out: &Path) -> Result<Self> {
+        let mut check = CommitCheck {
+            committed: 0,
+            retries: 0,
+            max_retries: 0,
+            missing: Vec::new(),
+            tables: BTreeMap::new(),
+            duplicate_versions: 0,
+        };
+        let mut committed = BTreeSet::new();
+        let mut versions: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+        for table in SHARD_TABLES {
+            versions.insert(table.to_owned(), Vec::new());
+        }
+        let commits = manifests
+            .iter()
+            .flat_map(|m| m["delta_commits"].as_array().into_iter().flatten());
+        for commit in commits {
+            let retries = commit["retries"].as_u64().unwrap_or(0);
+            check.retries += retries;
+            check.max_retries = check.max_retries.max(retries);
+            if commit["outcome"] != "committed" {
+                continue;
+            }
+            let text = |key: &str| commit[key].as_str().unwrap_or_default().to_owned();
+            committed.insert((text("table"), text("source"), text("tenant")));
+            let version = commit["version"].as_i64().unwrap_or(-1);
+            versions.entry(text("table")).or_default().push(version);
+        }
+        check.missing = shard_partitions()
+            .difference(&committed)
+            .map(|(table, source, tenant)| format!("{table}/{source}/{tenant}"))
+            .collect();
+        for (table, mut claimed) in versions {
+            let logged = delta_log_commits(&out.join(&table).join("_delta_log"))?;
+            let reported = claimed.len() as u64;
+            check.committed += reported;
+            claimed.sort_unstable();
+            claimed.dedup();
+            check.duplicate_versions += reported - claimed.len() as u64;
+            check.tables.insert(table, (logged, reported));
+        }
+        Ok(check)
+    }
+
+    /// Missing partitions plus, per table, the difference between its log's commits and
+    /// 1 (the table's creation) + the commits reported.
+    fn lost(&self) -> u64 {
+        let unlogged: u64 = self
+            .tables
+            .values()
+            .map(|&(logged, reported)| logged.abs_diff(1 + reported))
+            .sum();
+        self.missing.len() as u64 + unlogged
+    }
+
+    fn tables_json(&self) -> Value {
+        let tables = self.tables.iter().map(|(table, &(logged, reported))| {
+            let entry = json!({ "log_commit_files": logged, "reported_commits": reported });
+            (table.clone(), entry)
+        });
+        Value::Object(tables.collect())
+    }
+}
+
+/// Writes `<dir>/custlake.toml` (emptying `dir` first): output `<dir>/out` in `format` with the
+/// `customer_links` step off, and `sources` with `BASE` replaced by the simulator's URL.
+fn write_config(dir: &Path, sim: &Sim, sources: &str, format: OutputFormat) -> Result<PathBuf> {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let config = dir.join("custlake.toml");
+    let text = format!(
+        "[output]\npath = {:?}\nformat = {:?}\nlinks = false\n\n{}",
+        dir.join("out").display().to_string(),
+        format.as_str(),
+        sources.replace("BASE", &sim.base_url)
+    );
+    std::fs::write(&config, text).with_context(|| format!("writing {}", config.display()))?;
+    Ok(config)
+}
+
+/// The throughput scenario's sources: U8 customers and contacts, and YCM customers.
+fn throughput_sources() -> String {
+    format!(
+        "{}\n{}",
+        u8_source(&["customers", "contacts"], 500, 8, 100_000.0),
+        ycm_source(16)
+    )
+}
+
 fn args<const N: usize>(list: [&str; N]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
@@ -491,15 +881,85 @@ fn args<const N: usize>(list: [&str; N]) -> Vec<String> {
 fn u8_source(entities: &[&str], page_size: u32, concurrency: u64, rps: f64) -> String {
     let entities: Vec<String> = entities.iter().map(|e| format!("{e:?}")).collect();
     format!(
-        "[[sources]]\nname = \"u8_demo_a\"\nkind = \"yonyou_u8\"\nbase_url = \"BASE\"\nfrom_account = \"custlake_demo\"\nto_account = \"demo_ent_a\"\napp_key = \"opa_custlake_demo\"\nentities = [{}]\npage_size = {page_size}\nconcurrency = {concurrency}\nrequests_per_second = {rps}\n",
+        "{}entities = [{}]\npage_size = {page_size}\nconcurrency = {concurrency}\nrequests_per_second = {rps}\n",
+        u8_account("u8_demo_a", "demo_ent_a"),
         entities.join(", ")
     )
 }
 
 fn ycm_source(concurrency: u64) -> String {
     format!(
-        "[[sources]]\nname = \"ycm_demo\"\nkind = \"yeastar_ycm\"\nbase_url = \"BASE\"\nclient_id = \"ycm-demo-client\"\npage_size = 50\nconcurrency = {concurrency}\nrequests_per_second = 100000\n"
+        "{}page_size = 50\nconcurrency = {concurrency}\nrequests_per_second = 100000\n",
+        ycm_account("ycm_demo", "ycm-demo-client")
     )
+}
+
+/// The start of a `[[sources]]` table: the U8 source `name` reading the simulator's tenant
+/// `to_account` through the demo app.
+fn u8_account(name: &str, to_account: &str) -> String {
+    format!(
+        "[[sources]]\nname = {name:?}\nkind = \"yonyou_u8\"\nbase_url = \"BASE\"\nfrom_account = \"custlake_demo\"\nto_account = {to_account:?}\napp_key = \"opa_custlake_demo\"\n"
+    )
+}
+
+/// The start of a `[[sources]]` table: the YCM source `name` reading the simulator's client
+/// `client_id`.
+fn ycm_account(name: &str, client_id: &str) -> String {
+    format!(
+        "[[sources]]\nname = {name:?}\nkind = \"yeastar_ycm\"\nbase_url = \"BASE\"\nclient_id = {client_id:?}\n"
+    )
+}
+
+/// How many `--shard K/N` exporters `delta_shards` runs at once.
+const SHARDS: usize = 8;
+
+/// The `delta_shards` sources, per shard K: a U8 and a YCM source whose names `custlake`'s shard
+/// hash (xxh3 of the name, modulo [`SHARDS`]) gives to K, so every exporter has work (the
+/// scenario checks that from the manifests). The names were picked for that, hence their numbers.
+const SHARD_SOURCES: [[&str; 2]; SHARDS] = [
+    ["u8_tenant_03", "ycm_client_04"],
+    ["u8_tenant_10", "ycm_client_17"],
+    ["u8_tenant_07", "ycm_client_01"],
+    ["u8_tenant_14", "ycm_client_12"],
+    ["u8_tenant_11", "ycm_client_03"],
+    ["u8_tenant_04", "ycm_client_06"],
+    ["u8_tenant_02", "ycm_client_07"],
+    ["u8_tenant_01", "ycm_client_05"],
+];
+
+/// The tables a source's export commits to: both vendors write customers, contacts and rejects.
+const SHARD_TABLES: [&str; 3] = ["customers", "contacts", "rejects"];
+
+/// [`SHARD_SOURCES`] as `[[sources]]` tables, the i-th pair reading the simulator's i-th U8
+/// tenant (`demo_ent_a`, `demo_ent_b`, …) and i-th YCM client (`ycm-demo-client`,
+/// `ycm-demo-client-2`, …); the secrets are the simulator's demo ones, which every tenant shares.
+fn shard_sources() -> String {
+    let mut text = String::new();
+    for (i, [u8_name, ycm_name]) in SHARD_SOURCES.iter().enumerate() {
+        let letter = char::from(b'a' + i as u8);
+        let client_id = match i {
+            0 => "ycm-demo-client".to_owned(),
+            _ => format!("ycm-demo-client-{}", i + 1),
+        };
+        text += &u8_account(u8_name, &format!("demo_ent_{letter}"));
+        text += "app_secret = \"demo-u8-secret\"\npage_size = 500\nconcurrency = 8\nrequests_per_second = 100000\n\n";
+        text += &ycm_account(ycm_name, &client_id);
+        text += "client_secret = \"demo-ycm-secret\"\npage_size = 50\nconcurrency = 16\nrequests_per_second = 100000\n\n";
+    }
+    text
+}
+
+/// Every (table, source kind, source name) partition the `delta_shards` export must commit.
+fn shard_partitions() -> BTreeSet<(String, String, String)> {
+    let mut out = BTreeSet::new();
+    for [u8_name, ycm_name] in SHARD_SOURCES {
+        for (kind, name) in [("yonyou_u8", u8_name), ("yeastar_ycm", ycm_name)] {
+            for table in SHARD_TABLES {
+                out.insert((table.to_owned(), kind.to_owned(), name.to_owned()));
+            }
+        }
+    }
+    out
 }
 
 fn median(values: impl Iterator<Item = f64>) -> f64 {
@@ -534,14 +994,51 @@ fn wait_with_rusage(child: Child) -> Result<(i32, i64)> {
 }
 
 fn latest_manifest(out: &Path) -> Result<Value> {
+    let paths = manifest_paths(out)?;
+    let path = paths.last().context("no manifest written")?;
+    read_json(path)
+}
+
+/// Every run manifest of the output `out`.
+fn all_manifests(out: &Path) -> Result<Vec<Value>> {
+    manifest_paths(out)?.iter().map(|p| read_json(p)).collect()
+}
+
+/// `<out>/_manifests/*.json`, oldest run first (run ids sort by start time).
+fn manifest_paths(out: &Path) -> Result<Vec<PathBuf>> {
     let dir = out.join("_manifests");
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     paths.sort();
-    let path = paths.last().context("no manifest written")?;
-    Ok(serde_json::from_str(&std::fs::read_to_string(path)?)?)
+    Ok(paths)
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// Commit files (`00000000000000000003.json`) in the Delta log `log`; 0 when it is missing.
+fn delta_log_commits(log: &Path) -> Result<u64> {
+    let entries = match std::fs::read_dir(log) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(error) => return Err(error).with_context(|| format!("reading {}", log.display())),
+    };
+    let mut commits = 0;
+    for entry in entries {
+        let name = entry?.file_name();
+        let name = name.to_string_lossy();
+        let is_commit = name
+            .strip_suffix(".json")
+            .is_some_and(|v| v.len() == 20 && v.bytes().all(|b| b.is_ascii_digit()));
+        commits += u64::from(is_commit);
+    }
+    Ok(commits)
 }
 
 fn machine() -> Value {
@@ -560,58 +1057,114 @@ fn machine() -> Value {
 }
 
 fn print_table(r: &Value) {
-    let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
-    let ok = |v: &Value| {
-        if v.as_bool() == Some(true) {
-            "yes"
-        } else {
-            "NO"
-        }
-    };
     println!("\n| scenario | result | target | met |\n|---|---|---|---|");
-    let t = &r["throughput"];
-    println!(
-        "| throughput ({} U8 customers + {} contacts + {} YCM, raw on) | {:.0} records/s, peak RSS {:.0} MB | ≥ 150,000 records/s | {} |",
-        t["u8_customers"],
-        t["u8_contacts"],
-        t["ycm_customers"],
-        f(&t["median_records_per_s"]),
-        f(&t["median_peak_rss_mb"]),
-        ok(&t["meets_target"])
-    );
-    let l = &r["latency_bound"];
-    println!(
-        "| latency-bound ({} pages, 50±10 ms, concurrency 16) | ideal/measured {:.3}; speed-up vs concurrency 1: {:.1}× | ≥ 0.85 | {} |",
-        l["concurrency_16"]["pages"],
-        f(&l["concurrency_16"]["median_ratio_ideal_over_measured"]),
-        f(&l["speedup_16_over_1"]),
-        ok(&l["meets_target"])
-    );
-    let m = &r["memory_scaling"];
-    println!(
-        "| memory scaling ({} vs {} records) | {:.0} MB vs {:.0} MB, ratio {:.2} | ≤ 1.2 and ≤ 200 MB | {} |",
-        m["small_records"],
-        m["large_records"],
-        f(&m["small_peak_rss_mb"]),
-        f(&m["large_peak_rss_mb"]),
-        f(&m["ratio_large_over_small"]),
-        ok(&m["meets_target"])
-    );
-    let q = &r["rate_limit"];
-    println!(
-        "| rate limit (cap 20/s, {} pages) | busiest 1-s window: {} requests | ≤ 20 | {} |",
-        q["pages"],
-        q["max_requests_in_any_1s_window"],
-        ok(&q["meets_target"])
-    );
-    let k = &r["link"];
-    println!(
-        "| customer_links ({} U8 × {} YCM customers) | {:.1} s, peak RSS {:.0} MB; links {} | ≤ 200 MB | {} |",
-        k["u8_customers"],
-        k["ycm_customers"],
-        f(&k["median_process_wall_s"]),
-        f(&k["median_peak_rss_mb"]),
-        k["links"]["links"],
-        ok(&k["meets_target"])
-    );
+    for scenario in SCENARIOS {
+        if let Some(result) = r.get(scenario) {
+            let (what, figures, target) = table_row(scenario, result);
+            let met = if result["meets_target"].as_bool() == Some(true) {
+                "yes"
+            } else {
+                "NO"
+            };
+            println!("| {what} | {figures} | {target} | {met} |");
+        }
+    }
+}
+
+/// The scenario, its figures and its target, as the table shows them.
+fn table_row(scenario: &str, t: &Value) -> (String, String, &'static str) {
+    let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+    match scenario {
+        "throughput" => (
+            format!(
+                "throughput ({} U8 customers + {} contacts + {} YCM, raw on)",
+                t["u8_customers"], t["u8_contacts"], t["ycm_customers"]
+            ),
+            format!(
+                "{:.0} records/s, peak RSS {:.0} MB",
+                f(&t["median_records_per_s"]),
+                f(&t["median_peak_rss_mb"])
+            ),
+            "≥ 150,000 records/s",
+        ),
+        "latency_bound" => (
+            format!(
+                "latency-bound ({} pages, 50±10 ms, concurrency 16)",
+                t["concurrency_16"]["pages"]
+            ),
+            format!(
+                "ideal/measured {:.3}; speed-up vs concurrency 1: {:.1}×",
+                f(&t["concurrency_16"]["median_ratio_ideal_over_measured"]),
+                f(&t["speedup_16_over_1"])
+            ),
+            "≥ 0.85",
+        ),
+        "memory_scaling" => (
+            format!(
+                "memory scaling ({} vs {} records)",
+                t["small_records"], t["large_records"]
+            ),
+            format!(
+                "{:.0} MB vs {:.0} MB, ratio {:.2}",
+                f(&t["small_peak_rss_mb"]),
+                f(&t["large_peak_rss_mb"]),
+                f(&t["ratio_large_over_small"])
+            ),
+            "≤ 1.2 and ≤ 200 MB",
+        ),
+        "rate_limit" => (
+            format!("rate limit (cap 20/s, {} pages)", t["pages"]),
+            format!(
+                "busiest 1-s window: {} requests",
+                t["max_requests_in_any_1s_window"]
+            ),
+            "≤ 20",
+        ),
+        "link" => (
+            format!(
+                "customer_links ({} U8 × {} YCM customers)",
+                t["u8_customers"], t["ycm_customers"]
+            ),
+            format!(
+                "{:.1} s, peak RSS {:.0} MB; links {}",
+                f(&t["median_process_wall_s"]),
+                f(&t["median_peak_rss_mb"]),
+                t["links"]["links"]
+            ),
+            "≤ 200 MB",
+        ),
+        "delta_throughput" => (
+            format!(
+                "delta vs parquet (the throughput export, alternating, runs per format: {})",
+                t["runs_per_format"]
+            ),
+            format!(
+                "delta {:.0} records/s, peak RSS {:.0} MB; parquet {:.0} records/s, peak RSS {:.0} MB; ratio {:.3}",
+                f(&t["delta"]["median_records_per_s"]),
+                f(&t["delta"]["median_peak_rss_mb"]),
+                f(&t["parquet"]["median_records_per_s"]),
+                f(&t["parquet"]["median_peak_rss_mb"]),
+                f(&t["ratio_delta_over_parquet"])
+            ),
+            "delta / parquet ≥ 0.9",
+        ),
+        "delta_shards" => (
+            format!(
+                "delta shards ({} × `--shard K/{}` at once, {} sources, one output; runs: {})",
+                t["shards"],
+                t["shards"],
+                t["sources"],
+                t["runs"].as_array().map_or(0, Vec::len)
+            ),
+            format!(
+                "median {:.0} commits, {:.0} retries, {:.1} s wall; lost commits {}",
+                f(&t["median_commits"]),
+                f(&t["median_retries"]),
+                f(&t["median_process_wall_s"]),
+                t["lost_commits_all_runs"]
+            ),
+            "0 lost",
+        ),
+        other => (other.to_owned(), String::new(), ""),
+    }
 }
