@@ -80,9 +80,13 @@ impl PartitionTarget {
 
     /// The partition folder relative to the output root.
     pub fn relative_dir(&self) -> PathBuf {
-        PathBuf::from(&self.dataset)
-            .join(format!("source={}", self.source))
-            .join(format!("tenant={}", self.tenant))
+        PathBuf::from(&self.dataset).join(self.partition_dir())
+    }
+
+    /// The partition folder inside its dataset (a Delta table's partition path),
+    /// `source=<s>/tenant=<t>`.
+    pub(crate) fn partition_dir(&self) -> String {
+        format!("source={}/tenant={}", self.source, self.tenant)
     }
 
     /// The live partition folder readers see.

@@ -91,6 +91,11 @@ impl Dataset {
         Dataset::CustomerLinks,
     ];
 
+    /// The dataset whose folder name is `name` (see [`Dataset::as_str`]).
+    pub fn from_name(name: &str) -> Option<Dataset> {
+        Dataset::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+
     /// The dataset's folder name and the `entity` written to rejects.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -43,7 +43,7 @@ use crate::run::writing::{close_writer, file_metadata, output_location};
 use crate::write::SinkError;
 use crate::write::location::OutputLocation;
 use crate::write::object_store::ObjectFileReader;
-use crate::write::partition::StagedPartition;
+use crate::write::partition::{PartitionWriter, StagedPartition};
 use crate::write::writers::spawn_writer;
 
 /// What `compact` is asked to do.
@@ -243,7 +243,7 @@ async fn merge_partition(
     parquet: &ParquetSinkConfig,
     run_id: &str,
 ) -> Result<StagedPartition, SinkError> {
-    let dataset = dataset_named(&record.dataset).ok_or_else(|| SinkError::Catalog {
+    let dataset = Dataset::from_name(&record.dataset).ok_or_else(|| SinkError::Catalog {
         location: record.target().to_string(),
         detail: format!("unknown dataset {:?}", record.dataset),
     })?;
@@ -251,26 +251,7 @@ async fn merge_partition(
     let mut metadata = file_metadata(run_id, &record.target());
     metadata.push(("custlake.compacted_from".to_owned(), merge.compacted_from()));
     let writer = output.snapshot_writer(record.target(), dataset.schema(), metadata, parquet)?;
-    let writer = spawn_writer(writer);
-    let failure = merge
-        .copy_rows(output.location(), &writer.batches)
-        .await
-        .err();
-    let staged = match close_writer(writer).await {
-        Ok(result) => result,
-        Err(join_error) => Err(SinkError::Catalog {
-            location: record.target().to_string(),
-            detail: format!("the writer thread ended abnormally: {join_error}"),
-        }),
-    };
-    match (failure, staged) {
-        (None, staged) => staged,
-        (Some(error), Ok(staged)) => {
-            staged.abort()?;
-            Err(error)
-        }
-        (Some(error), Err(_)) => Err(error),
-    }
+    merge.write_into(output.location(), writer).await
 }
 
 /// Which rows of one partition's snapshot and deltas survive its compaction.
@@ -323,6 +304,33 @@ impl<'a> PartitionMerge<'a> {
         writer: &mpsc::Sender<RecordBatch>,
     ) -> Result<(), SinkError> {
         self.copy_columns(location, None, writer).await
+    }
+
+    /// Copies the surviving rows into `writer` on its own thread and hands over the staged
+    /// partition; on a failure the staged files are dropped and the error returned.
+    pub(crate) async fn write_into(
+        &self,
+        location: &OutputLocation,
+        writer: PartitionWriter,
+    ) -> Result<StagedPartition, SinkError> {
+        let target = writer.place().target.to_string();
+        let writer = spawn_writer(writer);
+        let failure = self.copy_rows(location, &writer.batches).await.err();
+        let staged = match close_writer(writer).await {
+            Ok(result) => result,
+            Err(join_error) => Err(SinkError::Catalog {
+                location: target,
+                detail: format!("the writer thread ended abnormally: {join_error}"),
+            }),
+        };
+        match (failure, staged) {
+            (None, staged) => staged,
+            (Some(error), Ok(staged)) => {
+                staged.abort()?;
+                Err(error)
+            }
+            (Some(error), Err(_)) => Err(error),
+        }
     }
 
     /// [`Self::copy_rows`] of only `columns` (those a file has; the key column among them),
@@ -428,13 +436,9 @@ fn keep_row(
     }
 }
 
-fn dataset_named(name: &str) -> Option<Dataset> {
-    Dataset::ALL.into_iter().find(|d| d.as_str() == name)
-}
-
 /// The column that identifies a row's record.
 pub(crate) fn key_column(dataset: &str) -> Option<&'static str> {
-    match dataset_named(dataset)? {
+    match Dataset::from_name(dataset)? {
         Dataset::Customers => Some("customer_id"),
         Dataset::Contacts => Some("contact_id"),
         Dataset::Rejects => Some("record_key"),

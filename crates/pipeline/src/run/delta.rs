@@ -23,7 +23,8 @@ use crate::commit::catalog::{Catalog, Content, DeltaKind, DeltaRecord, Partition
 use crate::commit::delta::DeltaError;
 use crate::commit::delta::marks::store_mark;
 use crate::commit::delta::partition_commit::{
-    CommitIdentity, CommitOutcome, PartitionChange, Removal, commit_partition, partition_files,
+    CommitIdentity, CommitOutcome, PartitionChange, Removal, commit_partition, dataset_of,
+    partition_files,
 };
 use crate::commit::delta::table::DeltaTables;
 use crate::commit::delta::view::load_view;
@@ -32,12 +33,11 @@ use crate::config::ParquetSinkConfig;
 use crate::incremental::SourcePlan;
 use crate::layout::PartitionTarget;
 use crate::run::compact::{ChangedKeys, PartitionMerge, changed_keys, key_column};
-use crate::run::writing::{close_writer, file_metadata};
+use crate::run::writing::file_metadata;
 use crate::write::SinkError;
 use crate::write::location::OutputLocation;
 use crate::write::partition::{PartitionPlace, PartitionWriter, StagedPartition};
 use crate::write::rotating::PartFile;
-use crate::write::writers::spawn_writer;
 
 /// How often an upsert is planned again after other writers replaced its files.
 const MAX_REPLANS: u32 = 8;
@@ -300,23 +300,8 @@ impl DeltaRun {
         let writer_id = format!("{}-u{attempt}", self.identity.run_id);
         let place = PartitionPlace::snapshot(target.clone(), &writer_id);
         let metadata = file_metadata(&self.identity.run_id, target);
-        let writer = spawn_writer(self.writer(place, dataset.schema(), metadata, parquet)?);
-        let failure = merge.copy_rows(&self.location, &writer.batches).await.err();
-        let staged = match close_writer(writer).await {
-            Ok(result) => result,
-            Err(join_error) => Err(SinkError::Catalog {
-                location: target.to_string(),
-                detail: format!("the writer thread ended abnormally: {join_error}"),
-            }),
-        };
-        match (failure, staged) {
-            (None, staged) => staged,
-            (Some(error), Ok(staged)) => {
-                staged.abort()?;
-                Err(error)
-            }
-            (Some(error), Err(_)) => Err(error),
-        }
+        let writer = self.writer(place, dataset.schema(), metadata, parquet)?;
+        merge.write_into(&self.location, writer).await
     }
 
     /// Records `outcome` of `staged`'s commit (dropping its files when they were not added).
@@ -571,16 +556,6 @@ fn slash_dir(target: &PartitionTarget) -> String {
 
 fn staged_files(staged: &StagedPartition) -> &[PartFile] {
     staged.uploaded_files().unwrap_or(&[])
-}
-
-fn dataset_of(target: &PartitionTarget) -> Result<Dataset, DeltaError> {
-    Dataset::ALL
-        .into_iter()
-        .find(|d| d.as_str() == target.dataset)
-        .ok_or_else(|| DeltaError::Location {
-            location: target.to_string(),
-            reason: format!("unknown dataset {:?}", target.dataset),
-        })
 }
 
 fn sink_error(target: &PartitionTarget, error: SinkError) -> DeltaError {

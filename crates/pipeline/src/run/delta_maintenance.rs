@@ -17,10 +17,9 @@ use crate::config::ParquetSinkConfig;
 use crate::run::compact::{ChangedKeys, CompactReport, CompactedPartition, PartitionMerge};
 use crate::run::error::ExportError;
 use crate::run::output::RunOutput;
-use crate::run::writing::{close_writer, file_metadata};
+use crate::run::writing::file_metadata;
 use crate::write::SinkError;
 use crate::write::location::OutputLocation;
-use crate::write::writers::spawn_writer;
 
 /// A file below this share of `max_bytes_per_file` is small: compaction merges it.
 const SMALL_FILE_SHARE: u64 = 4;
@@ -171,36 +170,14 @@ async fn rewrite(
     let merge = PartitionMerge::new(record, &unchanged, dataset);
     let metadata = file_metadata(output.run_id(), &record.target());
     let writer = output.snapshot_writer(record.target(), dataset.schema(), metadata, parquet)?;
-    let writer = spawn_writer(writer);
-    let failure = merge
-        .copy_rows(output.location(), &writer.batches)
-        .await
-        .err();
-    let staged = match close_writer(writer).await {
-        Ok(result) => result,
-        Err(join_error) => Err(SinkError::Catalog {
-            location: record.target().to_string(),
-            detail: format!("the writer thread ended abnormally: {join_error}"),
-        }),
-    };
-    match (failure, staged) {
-        (None, staged) => staged,
-        (Some(error), Ok(staged)) => {
-            staged.abort()?;
-            Err(error)
-        }
-        (Some(error), Err(_)) => Err(error),
-    }
+    merge.write_into(output.location(), writer).await
 }
 
 fn dataset_named(name: &str) -> Result<Dataset, SinkError> {
-    Dataset::ALL
-        .into_iter()
-        .find(|d| d.as_str() == name)
-        .ok_or_else(|| SinkError::Catalog {
-            location: name.to_owned(),
-            detail: format!("unknown dataset {name:?}"),
-        })
+    Dataset::from_name(name).ok_or_else(|| SinkError::Catalog {
+        location: name.to_owned(),
+        detail: format!("unknown dataset {name:?}"),
+    })
 }
 
 /// What `custlake vacuum` deleted.

@@ -116,11 +116,6 @@ pub(crate) fn app_id(target: &PartitionTarget) -> String {
     format!("custlake/{}/{}", target.source, target.tenant)
 }
 
-/// The partition's folder inside its table, `source=<s>/tenant=<t>`.
-pub(crate) fn partition_dir(target: &PartitionTarget) -> String {
-    format!("source={}/tenant={}", target.source, target.tenant)
-}
-
 /// The partition's current files.
 pub(crate) fn partition_files(
     table: &DeltaTable,
@@ -174,7 +169,7 @@ pub(crate) async fn commit_partition(
     change: &PartitionChange,
     identity: &CommitIdentity,
 ) -> Result<CommitOutcome, DeltaError> {
-    let dataset = target_dataset(target)?;
+    let dataset = dataset_of(target)?;
     let fail = |action, error| tables.table_error(dataset, action, error);
     let app = app_id(target);
     let mut retries = 0u32;
@@ -237,14 +232,12 @@ pub(crate) async fn commit_partition(
     }
 }
 
-fn target_dataset(target: &PartitionTarget) -> Result<custlake_schema::Dataset, DeltaError> {
-    custlake_schema::Dataset::ALL
-        .into_iter()
-        .find(|d| d.as_str() == target.dataset)
-        .ok_or_else(|| DeltaError::Location {
-            location: target.to_string(),
-            reason: format!("unknown dataset {:?}", target.dataset),
-        })
+/// The dataset of `target`, whose table the partition lives in.
+pub(crate) fn dataset_of(target: &PartitionTarget) -> Result<custlake_schema::Dataset, DeltaError> {
+    custlake_schema::Dataset::from_name(&target.dataset).ok_or_else(|| DeltaError::Location {
+        location: target.to_string(),
+        reason: format!("unknown dataset {:?}", target.dataset),
+    })
 }
 
 /// The actions of one attempt, or why there is nothing to commit.
@@ -316,7 +309,7 @@ fn add_action(
         .as_ref()
         .map(|hash| HashMap::from([(CONTENT_HASH_TAG.to_owned(), Some(hash.clone()))]));
     Add {
-        path: format!("{}/{}", partition_dir(target), file.file_name),
+        path: format!("{}/{}", target.partition_dir(), file.file_name),
         partition_values,
         size: i64::try_from(file.bytes).unwrap_or(i64::MAX),
         modification_time: now,
