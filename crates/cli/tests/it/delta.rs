@@ -501,3 +501,114 @@ fn a_run_killed_while_committing_resumes_without_applying_a_commit_twice() {
     assert_eq!(already.len(), before.len(), "{resumed_manifest}");
     runtime.block_on(sim.shutdown());
 }
+
+/// Parquet files under a table's partition folders (what is on disk, referenced or not).
+fn data_files(table: &Path) -> usize {
+    fn walk(dir: &Path, count: &mut usize) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() && !path.ends_with("_delta_log") {
+                walk(&path, count);
+            } else if path.extension().is_some_and(|e| e == "parquet") {
+                *count += 1;
+            }
+        }
+    }
+    let mut count = 0;
+    walk(table, &mut count);
+    count
+}
+
+#[test]
+fn compact_merges_small_files_without_changing_rows_and_vacuum_deletes_the_replaced_ones() {
+    let config = sim_config(600);
+    let (runtime, sim) = start_sim(config.clone());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("lake");
+    let config_path = write_config(
+        dir.path(),
+        &config,
+        &sim.base_url(),
+        &out.display().to_string(),
+    );
+    let text = std::fs::read_to_string(&config_path).expect("config");
+    let small = text.replacen(
+        "links = false\n",
+        "links = false\n[output.parquet]\nmax_rows_per_file = 100\n",
+        1,
+    );
+    std::fs::write(&config_path, small).expect("config");
+    let export = custlake(&config_path, &[]).output().expect("export runs");
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let location = OutputLocation::Local(out.clone());
+    let files_before = runtime
+        .block_on(delta_view(&location))
+        .expect("view")
+        .partitions
+        .iter()
+        .map(|p| p.snapshot.files.len())
+        .sum::<usize>();
+
+    std::fs::write(&config_path, text).expect("config");
+    let compact = Command::new(assert_cmd::cargo::cargo_bin("custlake"))
+        .env("TEST_U8_SECRET", SECRET_U8)
+        .env("TEST_YCM_SECRET", SECRET_YCM)
+        .args(["--no-progress", "compact", "--config"])
+        .arg(&config_path)
+        .output()
+        .expect("compact runs");
+    assert!(
+        compact.status.success(),
+        "{}",
+        String::from_utf8_lossy(&compact.stderr)
+    );
+    let truth = sim.ground_truth();
+    runtime.block_on(async {
+        assert_equals_truth(&table_rows(&location).await, &config, &truth);
+        let view = delta_view(&location).await.expect("view");
+        let files_after: usize = view.partitions.iter().map(|p| p.snapshot.files.len()).sum();
+        assert!(
+            files_after < files_before,
+            "{files_after} files after, {files_before} before"
+        );
+        let (info, _) = commits(&location, "customers")
+            .await
+            .pop()
+            .expect("a commit");
+        assert_eq!(info["operation"], "OPTIMIZE", "{info}");
+        assert_eq!(info["custlake.operation"], "compact", "{info}");
+    });
+    let customers = out.join("customers");
+    let on_disk = data_files(&customers);
+    let vacuum = Command::new(assert_cmd::cargo::cargo_bin("custlake"))
+        .args(["--no-progress", "vacuum", "--retain-hours", "0", "--out"])
+        .arg(&out)
+        .output()
+        .expect("vacuum runs");
+    assert!(
+        vacuum.status.success(),
+        "{}",
+        String::from_utf8_lossy(&vacuum.stderr)
+    );
+    runtime.block_on(async {
+        let view = delta_view(&location).await.expect("view");
+        let referenced: usize = view
+            .partitions
+            .iter()
+            .filter(|p| p.dataset == "customers")
+            .map(|p| p.snapshot.files.len())
+            .sum();
+        assert!(referenced < on_disk, "nothing was left to vacuum");
+        assert_eq!(
+            data_files(&customers),
+            referenced,
+            "vacuum left unreferenced files"
+        );
+        assert_equals_truth(&table_rows(&location).await, &config, &truth);
+    });
+    runtime.block_on(sim.shutdown());
+}

@@ -39,7 +39,14 @@ pub(crate) async fn compact_delta(
         ..CompactReport::default()
     };
     let small = parquet.max_bytes_per_file / SMALL_FILE_SHARE;
-    for record in &output.catalog().partitions {
+    // customer_links are replaced whole by every link step (as in a Parquet compaction, they
+    // are left alone).
+    let compacted = output
+        .catalog()
+        .partitions
+        .iter()
+        .filter(|record| record.dataset != Dataset::CustomerLinks.as_str());
+    for record in compacted {
         if !only.is_empty() && !only.contains(&record.tenant) {
             continue;
         }
@@ -50,7 +57,14 @@ pub(crate) async fn compact_delta(
             .filter(|file| file.bytes < small)
             .cloned()
             .collect();
-        if small_files.len() < 2 {
+        // Merging pays only when the rows fit in fewer files than they take now.
+        let rows: u64 = small_files.iter().map(|f| f.rows).sum();
+        let bytes: u64 = small_files.iter().map(|f| f.bytes).sum();
+        let needed = rows
+            .div_ceil(parquet.max_rows_per_file)
+            .max(bytes.div_ceil(parquet.max_bytes_per_file))
+            .max(1);
+        if (small_files.len() as u64) <= needed {
             continue;
         }
         match compact_partition(output, record, small_files, parquet).await? {
