@@ -293,12 +293,24 @@ fn four_shards_into_one_output(out: &str, env: &[(&str, String)], location: Outp
     let truth = sim.ground_truth();
     runtime.block_on(async {
         assert_equals_truth(&table_rows(&location).await, &config, &truth);
-        let commits = commits_per_partition(&location).await;
+        let per_partition = commits_per_partition(&location).await;
         let expected = expected_partitions(&config);
-        let committed: BTreeSet<_> = commits.keys().cloned().collect();
+        let committed: BTreeSet<_> = per_partition.keys().cloned().collect();
         assert_eq!(committed, expected, "partitions committed vs expected");
-        for (partition, list) in &commits {
+        for (partition, list) in &per_partition {
             assert_eq!(list.len(), 1, "{partition:?}: {} commits", list.len());
+        }
+        // Besides one commit per partition, each log holds only the table's creation.
+        for table in ["customers", "contacts", "rejects"] {
+            let log = commits(&location, table).await;
+            let others = log
+                .iter()
+                .filter(|(info, _)| info.get("custlake.source").is_none())
+                .count();
+            assert_eq!(
+                others, 1,
+                "{table}: {others} commits that name no partition"
+            );
         }
     });
     runtime.block_on(sim.shutdown());

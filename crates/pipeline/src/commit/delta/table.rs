@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use custlake_schema::{DESCRIPTION_KEY, Dataset, SCHEMA_VERSION, SCHEMA_VERSION_KEY};
+use deltalake::kernel::transaction::CommitProperties;
 use deltalake::kernel::{DataType as DeltaType, MapType, StructField};
 use deltalake::logstore::{LogStoreRef, StorageConfig, default_logstore};
 use deltalake::operations::create::CreateBuilder;
@@ -159,6 +160,10 @@ impl DeltaTables {
             .with_configuration([(SCHEMA_VERSION_PROPERTY, Some(SCHEMA_VERSION.to_string()))])
             .with_raise_if_key_not_exists(false)
             .with_save_mode(SaveMode::Ignore)
+            // No retries: a writer that loses the race to create the table must not commit
+            // its create again on top of the winner's (a second metadata commit); it opens the
+            // winner's table below.
+            .with_commit_properties(CommitProperties::default().with_max_retries(0))
             .await;
         match created {
             Ok(table) => Ok(table),
