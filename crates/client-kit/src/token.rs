@@ -19,11 +19,19 @@
 //!   would only loop: [`RejectionError::FreshTokenRejected`] fails the caller instead. One such
 //!   token alone is not enough: under load the answer proving a token good can arrive after a
 //!   late rejection of it, and a log-in token may be handed out just before it expires;
+//! * the same count is kept per *scope* (the API operation a call belongs to): when one
+//!   operation keeps rejecting tokens that other operations use successfully, the answer is not
+//!   about the token at all (an error code taken for a token code), and that operation fails
+//!   after the same number of replacements instead of renewing the source's token forever.
+//!   Either way a source makes at most `UNPROVEN_REPLACEMENTS_TO_FAIL + 1` token calls (the
+//!   log-in and the replacements) before its rejected calls fail, however many requests were in
+//!   flight: concurrent rejections of one token renew it once, and once the count is reached every
+//!   further rejection fails at once, without a token call;
 //! * rejection-driven renewals are paced to [`RENEWALS_PER_WINDOW`] per [`RENEWAL_WINDOW`]
 //!   per account: a gateway that accepts each token once and then drops it slows the run down
 //!   instead of hammering the token endpoint.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -56,8 +64,9 @@ pub trait TokenAnswer: Sized {
     fn accepts_token(&self) -> bool;
 
     /// The error to report when [`UNPROVEN_REPLACEMENTS_TO_FAIL`] fresh tokens in a row were
-    /// rejected; `self` is the last rejection, `age` the time since that token was issued.
-    fn fresh_tokens_rejected(self, age: Duration, tokens: u32) -> Self;
+    /// rejected; `self` is the last rejection, `age` the time since that token was issued,
+    /// `token_calls` how many tokens the cache obtained in all.
+    fn fresh_tokens_rejected(self, age: Duration, tokens: u32, token_calls: u64) -> Self;
 }
 
 /// An access token. Cheap to clone; never printed.
@@ -137,6 +146,8 @@ pub enum RejectionError<E> {
         age: Duration,
         /// How many tokens in a row were rejected that way.
         tokens: u32,
+        /// How many tokens the cache obtained in all (log-in and renewals).
+        token_calls: u64,
     },
 }
 
@@ -155,6 +166,9 @@ struct Slot {
     recent_renewals: VecDeque<Instant>,
     /// Replacement tokens rejected in a row before any call with them succeeded.
     unproven_streak: u32,
+    /// The same count per scope: replacement tokens rejected in a row by calls of one scope
+    /// before any call of that scope succeeded with them.
+    scope_streaks: HashMap<&'static str, u32>,
 }
 
 /// Caches one vendor account's token and renews it in a single flight.
@@ -165,6 +179,8 @@ pub struct TokenCache<I> {
     issued: AtomicU64,
     /// The highest generation a call succeeded with.
     proven: AtomicU64,
+    /// The highest generation a call of each scope succeeded with.
+    proven_by_scope: std::sync::Mutex<HashMap<&'static str, u64>>,
 }
 
 impl<I: TokenIssuer> TokenCache<I> {
@@ -177,10 +193,12 @@ impl<I: TokenIssuer> TokenCache<I> {
                 cached: None,
                 recent_renewals: VecDeque::new(),
                 unproven_streak: 0,
+                scope_streaks: HashMap::new(),
             }),
             renew_early,
             issued: AtomicU64::new(0),
             proven: AtomicU64::new(0),
+            proven_by_scope: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -194,17 +212,35 @@ impl<I: TokenIssuer> TokenCache<I> {
         self.renew(&mut slot, false).await
     }
 
-    /// Records that a call sent with `lease` was accepted by the vendor (it answered with data
-    /// or a refusal that was not about the token), so the token is known to be good.
-    pub fn confirm(&self, lease: &TokenLease) {
+    /// Records that a call of `scope` sent with `lease` was accepted by the vendor (it answered
+    /// with data or a refusal that was not about the token), so the token is known to be good.
+    pub fn confirm(&self, scope: &'static str, lease: &TokenLease) {
         self.proven.fetch_max(lease.generation, Ordering::Relaxed);
+        let mut by_scope = self
+            .proven_by_scope
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let proven = by_scope.entry(scope).or_default();
+        *proven = (*proven).max(lease.generation);
     }
 
-    /// Called when the vendor rejected the token of `rejected`. A lease older than the current
-    /// token gets the current one (no renewal); a rejection of the current token renews it once
-    /// for all callers that report it.
+    /// The highest generation a call of `scope` succeeded with (0: none yet).
+    fn proven_in(&self, scope: &'static str) -> u64 {
+        self.proven_by_scope
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(scope)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Called when the vendor rejected the token of `rejected`, sent by a call of `scope`. A lease
+    /// older than the current token gets the current one (no renewal); a rejection of the
+    /// current token renews it once for all callers that report it, unless the streaks of
+    /// unproven replacements say renewing would only loop.
     pub async fn replace_rejected(
         &self,
+        scope: &'static str,
         rejected: &TokenLease,
     ) -> Result<TokenLease, RejectionError<I::Error>> {
         let mut slot = self.slot.lock().await;
@@ -219,21 +255,7 @@ impl<I: TokenIssuer> TokenCache<I> {
                 .await
                 .map_err(RejectionError::Issue);
         }
-        if let Some(cached) = slot.cached.as_ref() {
-            let unproven = self.proven.load(Ordering::Relaxed) < cached.generation;
-            let age = cached.issued_at.elapsed();
-            match (unproven, cached.replaced_rejected) {
-                (false, _) => slot.unproven_streak = 0,
-                (true, true) => slot.unproven_streak += 1,
-                (true, false) => {}
-            }
-            if slot.unproven_streak >= UNPROVEN_REPLACEMENTS_TO_FAIL {
-                return Err(RejectionError::FreshTokenRejected {
-                    age,
-                    tokens: slot.unproven_streak,
-                });
-            }
-        }
+        self.count_unproven(&mut slot, scope)?;
         Self::pace_renewals(&mut slot).await;
         let lease = self
             .renew(&mut slot, true)
@@ -243,10 +265,47 @@ impl<I: TokenIssuer> TokenCache<I> {
         Ok(lease)
     }
 
+    /// Counts a rejection of the current token in the source's streak and in `scope`'s, and
+    /// fails once either reached [`UNPROVEN_REPLACEMENTS_TO_FAIL`]. A streak that already failed
+    /// fails again without counting, so the error reports the tokens that were really tried.
+    fn count_unproven(
+        &self,
+        slot: &mut Slot,
+        scope: &'static str,
+    ) -> Result<(), RejectionError<I::Error>> {
+        let Some(cached) = slot.cached.as_ref() else {
+            return Ok(());
+        };
+        let (generation, replaced) = (cached.generation, cached.replaced_rejected);
+        let age = cached.issued_at.elapsed();
+        let proven_anywhere = self.proven.load(Ordering::Relaxed) >= generation;
+        let proven_here = self.proven_in(scope) >= generation;
+        let scope_streak = slot.scope_streaks.entry(scope).or_default();
+        let failed = |tokens: u32| RejectionError::FreshTokenRejected {
+            age,
+            tokens,
+            token_calls: self.issued_count(),
+        };
+        if !proven_here && *scope_streak >= UNPROVEN_REPLACEMENTS_TO_FAIL {
+            return Err(failed(*scope_streak));
+        }
+        if !proven_anywhere && slot.unproven_streak >= UNPROVEN_REPLACEMENTS_TO_FAIL {
+            return Err(failed(slot.unproven_streak));
+        }
+        *scope_streak = next_streak(*scope_streak, proven_here, replaced);
+        let scope_streak = *scope_streak;
+        slot.unproven_streak = next_streak(slot.unproven_streak, proven_anywhere, replaced);
+        let tokens = slot.unproven_streak.max(scope_streak);
+        if tokens >= UNPROVEN_REPLACEMENTS_TO_FAIL {
+            return Err(failed(tokens));
+        }
+        Ok(())
+    }
+
     /// Runs `call` with a valid token: a rejected token is replaced as the module doc says and
     /// the call sent again, up to [`MAX_TOKEN_ROUNDS`] times; answers that show the token good
     /// confirm its generation.
-    pub async fn with_token<T, E, F, Fut>(&self, call: F) -> Result<T, E>
+    pub async fn with_token<T, E, F, Fut>(&self, scope: &'static str, call: F) -> Result<T, E>
     where
         E: TokenAnswer + From<I::Error>,
         F: Fn(TokenLease) -> Fut,
@@ -257,18 +316,22 @@ impl<I: TokenIssuer> TokenCache<I> {
         loop {
             match call(lease.clone()).await {
                 Err(rejection) if rejection.is_token_rejection() && round < MAX_TOKEN_ROUNDS => {
-                    lease = match self.replace_rejected(&lease).await {
+                    lease = match self.replace_rejected(scope, &lease).await {
                         Ok(next) => next,
                         Err(RejectionError::Issue(issue)) => return Err(E::from(issue)),
-                        Err(RejectionError::FreshTokenRejected { age, tokens }) => {
-                            return Err(rejection.fresh_tokens_rejected(age, tokens));
+                        Err(RejectionError::FreshTokenRejected {
+                            age,
+                            tokens,
+                            token_calls,
+                        }) => {
+                            return Err(rejection.fresh_tokens_rejected(age, tokens, token_calls));
                         }
                     };
                     round += 1;
                 }
                 answer => {
                     if answer.as_ref().err().is_none_or(TokenAnswer::accepts_token) {
-                        self.confirm(&lease);
+                        self.confirm(scope, &lease);
                     }
                     return answer;
                 }
@@ -335,6 +398,17 @@ impl<I: TokenIssuer> TokenCache<I> {
     }
 }
 
+/// The streak of unproven replacements after one more rejection: reset by a proven token,
+/// counted for a token obtained because its predecessor was rejected, kept otherwise (a log-in
+/// or a timed renewal neither proves nor disproves anything).
+fn next_streak(streak: u32, proven: bool, replaced_rejected: bool) -> u32 {
+    match (proven, replaced_rejected) {
+        (true, _) => 0,
+        (false, true) => streak + 1,
+        (false, false) => streak,
+    }
+}
+
 impl<I> fmt::Debug for TokenCache<I> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenCache")
@@ -346,6 +420,8 @@ impl<I> fmt::Debug for TokenCache<I> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SCOPE: &str = "test/list";
 
     struct CountingIssuer {
         calls: AtomicU64,
@@ -401,14 +477,14 @@ mod tests {
     async fn a_rejected_token_is_replaced_once() {
         let cache = cache(Duration::from_secs(600));
         let first = cache.current().await.expect("issued");
-        cache.confirm(&first);
+        cache.confirm(SCOPE, &first);
         let mut tasks = Vec::new();
         for _ in 0..50 {
             let cache = cache.clone();
             let first = first.clone();
-            tasks.push(tokio::spawn(
-                async move { cache.replace_rejected(&first).await },
-            ));
+            tasks.push(tokio::spawn(async move {
+                cache.replace_rejected(SCOPE, &first).await
+            }));
         }
         for task in tasks {
             let lease = task.await.expect("task ran").expect("issued");
@@ -422,10 +498,16 @@ mod tests {
     async fn a_stale_lease_gets_the_current_token_without_renewal() {
         let cache = cache(Duration::from_secs(600));
         let first = cache.current().await.expect("issued");
-        cache.confirm(&first);
-        let second = cache.replace_rejected(&first).await.expect("renewed");
+        cache.confirm(SCOPE, &first);
+        let second = cache
+            .replace_rejected(SCOPE, &first)
+            .await
+            .expect("renewed");
         // The second token has not served a call yet; a late answer to the first is stale.
-        let again = cache.replace_rejected(&first).await.expect("current");
+        let again = cache
+            .replace_rejected(SCOPE, &first)
+            .await
+            .expect("current");
         assert_eq!(again.generation(), second.generation());
         assert_eq!(cache.issued_count(), 2);
     }
@@ -436,13 +518,21 @@ mod tests {
         let mut lease = cache.current().await.expect("issued");
         // The log-in token and two unproven replacements are renewed; the third fails.
         for _ in 0..UNPROVEN_REPLACEMENTS_TO_FAIL {
-            lease = cache.replace_rejected(&lease).await.expect("renewed");
+            lease = cache
+                .replace_rejected(SCOPE, &lease)
+                .await
+                .expect("renewed");
         }
         tokio::time::advance(Duration::from_millis(5)).await;
-        match cache.replace_rejected(&lease).await {
-            Err(RejectionError::FreshTokenRejected { age, tokens }) => {
+        match cache.replace_rejected(SCOPE, &lease).await {
+            Err(RejectionError::FreshTokenRejected {
+                age,
+                tokens,
+                token_calls,
+            }) => {
                 assert!(age >= Duration::from_millis(5), "{age:?}");
                 assert_eq!(tokens, UNPROVEN_REPLACEMENTS_TO_FAIL);
+                assert_eq!(token_calls, 1 + u64::from(UNPROVEN_REPLACEMENTS_TO_FAIL));
             }
             other => panic!("expected FreshTokenRejected, got {other:?}"),
         }
@@ -457,9 +547,12 @@ mod tests {
         let cache = cache(Duration::from_secs(600));
         let mut lease = cache.current().await.expect("issued");
         for round in 0..10 {
-            lease = cache.replace_rejected(&lease).await.expect("renewed");
+            lease = cache
+                .replace_rejected(SCOPE, &lease)
+                .await
+                .expect("renewed");
             if round % 2 == 1 {
-                cache.confirm(&lease);
+                cache.confirm(SCOPE, &lease);
             }
         }
         assert_eq!(cache.issued_count(), 11);
@@ -471,11 +564,90 @@ mod tests {
         let mut lease = cache.current().await.expect("issued");
         let start = Instant::now();
         for _ in 0..RENEWALS_PER_WINDOW + 1 {
-            cache.confirm(&lease);
-            lease = cache.replace_rejected(&lease).await.expect("renewed");
+            cache.confirm(SCOPE, &lease);
+            lease = cache
+                .replace_rejected(SCOPE, &lease)
+                .await
+                .expect("renewed");
         }
         // Four renewals: the fourth waited until the first left the 10 s window.
         assert!(start.elapsed() >= RENEWAL_WINDOW, "{:?}", start.elapsed());
         assert_eq!(cache.issued_count(), RENEWALS_PER_WINDOW as u64 + 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_scope_that_rejects_tokens_others_use_fails_after_three_replacements() {
+        let cache = cache(Duration::from_secs(600));
+        let mut lease = cache.current().await.expect("issued");
+        let mut failure = None;
+        for _ in 0..20 {
+            // Another operation succeeds with every token; this one rejects every token.
+            cache.confirm("other/list", &lease);
+            match cache.replace_rejected(SCOPE, &lease).await {
+                Ok(next) => lease = next,
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        match failure {
+            Some(RejectionError::FreshTokenRejected {
+                tokens,
+                token_calls,
+                ..
+            }) => {
+                assert_eq!(tokens, UNPROVEN_REPLACEMENTS_TO_FAIL);
+                assert_eq!(token_calls, 1 + u64::from(UNPROVEN_REPLACEMENTS_TO_FAIL));
+            }
+            other => panic!("expected FreshTokenRejected, got {other:?}"),
+        }
+        assert_eq!(
+            cache.issued_count(),
+            1 + u64::from(UNPROVEN_REPLACEMENTS_TO_FAIL)
+        );
+        // The other operation keeps its token; a later rejection of this scope fails at once.
+        assert!(cache.replace_rejected(SCOPE, &lease).await.is_err());
+        assert_eq!(
+            cache.issued_count(),
+            1 + u64::from(UNPROVEN_REPLACEMENTS_TO_FAIL)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn once_failed_every_caller_fails_without_a_token_call() {
+        let cache = cache(Duration::from_secs(600));
+        let mut lease = cache.current().await.expect("issued");
+        while let Ok(next) = cache.replace_rejected(SCOPE, &lease).await {
+            lease = next;
+        }
+        for scope in [SCOPE, "other/list", "other/get"] {
+            for _ in 0..5 {
+                match cache.replace_rejected(scope, &lease).await {
+                    Err(RejectionError::FreshTokenRejected { tokens, .. }) => {
+                        assert_eq!(tokens, UNPROVEN_REPLACEMENTS_TO_FAIL, "{scope}");
+                    }
+                    other => panic!("{scope}: expected FreshTokenRejected, got {other:?}"),
+                }
+            }
+        }
+        assert_eq!(
+            cache.issued_count(),
+            1 + u64::from(UNPROVEN_REPLACEMENTS_TO_FAIL)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_expiry_after_successes_renews_every_time() {
+        let cache = cache(Duration::from_secs(600));
+        let mut lease = cache.current().await.expect("issued");
+        for _ in 0..10 {
+            cache.confirm(SCOPE, &lease);
+            lease = cache
+                .replace_rejected(SCOPE, &lease)
+                .await
+                .expect("renewed");
+        }
+        assert_eq!(cache.issued_count(), 11);
     }
 }

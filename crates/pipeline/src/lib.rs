@@ -29,7 +29,7 @@ mod run;
 mod sources;
 mod write;
 
-pub use commit::manifest::{LinkSummary, RunManifest, RunStatus};
+pub use commit::manifest::{EntityReport, LinkSummary, RunManifest, RunStatus, SourceReport};
 pub use config::{ConfigError, ExportConfig, ParquetSinkConfig, ValidatedSource};
 pub use model::{
     Entity, ExportMode, JOB_COMPLETION_INDEX_ENV, OutputFormat, Shard, ShardError, VendorKind,

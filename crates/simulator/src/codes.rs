@@ -1,6 +1,7 @@
 //! The vendor error codes the simulator answers with, as public constants.
 //!
-//! Only `30021 此应用未上线` (U8) is confirmed by a vendor page; the full U8 code list, the code
+//! Only `30021 此应用未上线` (U8, a vendor page) and `20002 未检索到匹配的[<archive>]` (U8 "no
+//! matching record", recorded from real accounts) are confirmed; the full U8 code list, the code
 //! for an expired token and any throttling code are not public, and YCM's codes are not
 //! documented at all. The simulator therefore *chooses* the codes below and documents them, and
 //! the client layer keeps its "token expired" and "busy" codes configurable, defaulting to these.
@@ -22,16 +23,22 @@ pub const U8_BAD_CREDENTIALS_CODE: &str = "20001";
 pub const U8_TOKEN_EXPIRED_CODE: &str = "20003";
 /// U8: the token is unknown, belongs to another app, or is one whose expiry was already
 /// answered (`stale_token_answer = invalid`), message "token无效" — what gateways answer the
-/// requests still in flight with the old token after a renewal.
-pub const U8_TOKEN_INVALID_CODE: &str = "20002";
+/// requests still in flight with the old token after a renewal. The real code is not public:
+/// this is only the default of [`crate::SimConfig::u8_invalid_token_code`]
+/// (`--u8-invalid-token-code`), chosen to be none of the known codes, so clients are tested on
+/// recognising the errmsg that names the token rather than on a guessed code.
+pub const U8_TOKEN_INVALID_CODE: &str = "20009";
+/// U8: the query matched no record — an empty listing, a page past the last record, a `get` of
+/// an unknown code. The real code and message, recorded from real accounts:
+/// `{"errcode":"20002","errmsg":"未检索到匹配的[<archive>]。"}` (see
+/// `crates/yonyou-u8/tests/answers/`).
+pub const U8_NO_MATCH_CODE: &str = "20002";
 /// U8: to_account / ds_sequence name no enterprise data source this app may read.
 pub const U8_ACCOUNT_NOT_FOUND_CODE: &str = "20004";
 /// U8: a required query parameter is missing.
 pub const U8_MISSING_PARAMETER_CODE: &str = "10001";
 /// U8: a query parameter is malformed (e.g. `page_index=abc`).
 pub const U8_INVALID_PARAMETER_CODE: &str = "10002";
-/// U8: customer/get found no customer with that code.
-pub const U8_NOT_FOUND_CODE: &str = "40001";
 /// U8: the gateway is busy; try again later. Chosen by the simulator; the client's default
 /// "busy" list. The vendor-error fault injects it with HTTP 200.
 pub const U8_BUSY_CODE: &str = "90001";

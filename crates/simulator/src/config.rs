@@ -46,12 +46,22 @@ pub struct SimConfig {
     /// of customers of the first client (not of its copies of U8 customers), always sharing the
     /// e-mail address; rounded, and fewer when the first client has too few customers.
     pub ycm_overlap_share: f64,
+    /// The U8 errcode answered to an unknown or replaced token (errmsg "token无效"). The real
+    /// code is not public, so it is a setting (`--u8-invalid-token-code`); the default,
+    /// [`codes::U8_TOKEN_INVALID_CODE`], is none of the known codes.
+    pub u8_invalid_token_code: String,
+    /// Whether customer/batch_get's `timestamp_begin` and `ModifyDate_begin` exclude their value
+    /// (`>` instead of `>=`). U8 does not publish which; inclusive by default. Exclusive bounds
+    /// make a change window in which nothing changed empty (answered `20002`).
+    pub u8_exclusive_begin_bounds: bool,
 }
 
 impl SimConfig {
     /// Two U8 tenants (sharing one app) and one YCM client with `customers_per_tenant`
     /// customers each, 2 contacts per U8 customer, mild messiness and no faults; 30% of the YCM
-    /// customers are copies of U8 customers and 5% of the second tenant's of the first's.
+    /// customers are copies of U8 customers and 5% of each later tenant's of the first's. A third,
+    /// small U8 tenant (`u8_demo_c`, a quarter of the customers) keeps no contacts at all, as
+    /// many real accounts do: its contact listing answers "no matching record" (20002).
     pub fn demo(customers_per_tenant: u64) -> Self {
         Self {
             seed: 42,
@@ -76,6 +86,16 @@ impl SimConfig {
                     customers: customers_per_tenant,
                     contacts_per_customer: 2,
                 },
+                U8TenantConfig {
+                    name: "u8_demo_c".into(),
+                    from_account: DEMO_U8_FROM_ACCOUNT.into(),
+                    to_account: "demo_ent_c".into(),
+                    app_key: DEMO_U8_APP_KEY.into(),
+                    app_secret: DEMO_U8_APP_SECRET.into(),
+                    ds_sequence: None,
+                    customers: customers_per_tenant.div_ceil(4),
+                    contacts_per_customer: 0,
+                },
             ],
             ycm_clients: vec![YcmClientConfig {
                 name: "ycm_demo".into(),
@@ -93,6 +113,8 @@ impl SimConfig {
             link_share: 0.3,
             u8_overlap_share: 0.05,
             ycm_overlap_share: 0.0,
+            u8_invalid_token_code: codes::U8_TOKEN_INVALID_CODE.into(),
+            u8_exclusive_begin_bounds: false,
         }
     }
 
@@ -152,6 +174,13 @@ impl SimConfig {
                 ("ycm_overlap_share", self.ycm_overlap_share),
             ],
         )?;
+        let code = self.u8_invalid_token_code.trim();
+        if code.is_empty() || code == codes::U8_OK_CODE || code == codes::U8_NO_MATCH_CODE {
+            return Err(SimError::Config(format!(
+                "u8_invalid_token_code {code:?} must be a non-empty error code other than \"0\" and {} (no matching record)",
+                codes::U8_NO_MATCH_CODE
+            )));
+        }
         if self.u8_max_rows_per_page == 0 {
             return Err(SimError::Config(
                 "u8_max_rows_per_page must be at least 1".into(),
@@ -375,6 +404,10 @@ pub struct FaultConfig {
     pub max_consecutive_faults: u32,
     /// A token is rejected as expired once it was used for this many data calls.
     pub token_expire_after_calls: Option<u64>,
+    /// Every data call's token is refused as invalid (U8 `u8_invalid_token_code` "token无效", YCM
+    /// HTTP 401 40101), however fresh: a gateway whose tokens are never good (clock skew,
+    /// missing permissions), which a client must give up on instead of renewing forever.
+    pub reject_every_token: bool,
     /// What a token whose expiry was already answered gets on later calls (the requests that
     /// were in flight with it when the client renewed).
     pub stale_token_answer: StaleTokenAnswer,
@@ -401,6 +434,7 @@ impl Default for FaultConfig {
             ycm_vendor_error_code: codes::YCM_BUSY_CODE.into(),
             max_consecutive_faults: 3,
             token_expire_after_calls: None,
+            reject_every_token: false,
             stale_token_answer: StaleTokenAnswer::Invalid,
             rate_limit: None,
             drift_every_pages: None,

@@ -46,12 +46,12 @@
 //! | app unknown (此应用未上线) | `30021` (the real one) | — |
 //! | bad app_secret / client credentials | `20001` | `40003` (HTTP 200) |
 //! | token expired (first refusal) | `20003` | `40102` (HTTP 401) |
-//! | token unknown, or expired and already refused (`stale_token_answer = invalid`) | `20002` | `40101` (HTTP 401) |
+//! | token unknown, or expired and already refused (`stale_token_answer = invalid`) | `20009` ([`SimConfig::u8_invalid_token_code`], errmsg `token无效`) | `40101` (HTTP 401) |
 //! | busy, retry later | `90001` | `50300` (HTTP 200) |
 //! | rate limited (HTTP 429 + Retry-After) | `90002` | `42900` |
 //! | unknown to_account / ds_sequence | `20004` | — |
 //! | missing / malformed parameter | `10001` / `10002` | `40000` (HTTP 400) / `40001` |
-//! | record not found | `40001` | `40400` |
+//! | no matching record: empty listing or page, unknown code (recorded from real accounts) | `20002` `未检索到匹配的[客户]。` | `40400` (get) |
 //! | refresh token invalid | — | `40004` |
 //!
 //! # Example
@@ -89,9 +89,9 @@ mod tokens;
 mod version_filter;
 
 pub use codes::{
-    U8_APP_NOT_ONLINE_CODE, U8_BAD_CREDENTIALS_CODE, U8_BUSY_CODE, U8_RATE_LIMITED_CODE,
-    U8_TOKEN_EXPIRED_CODE, U8_TOKEN_INVALID_CODE, YCM_BAD_CREDENTIALS_CODE, YCM_BUSY_CODE,
-    YCM_RATE_LIMITED_CODE, YCM_TOKEN_EXPIRED_CODE, YCM_TOKEN_INVALID_CODE,
+    U8_APP_NOT_ONLINE_CODE, U8_BAD_CREDENTIALS_CODE, U8_BUSY_CODE, U8_NO_MATCH_CODE,
+    U8_RATE_LIMITED_CODE, U8_TOKEN_EXPIRED_CODE, U8_TOKEN_INVALID_CODE, YCM_BAD_CREDENTIALS_CODE,
+    YCM_BUSY_CODE, YCM_RATE_LIMITED_CODE, YCM_TOKEN_EXPIRED_CODE, YCM_TOKEN_INVALID_CODE,
 };
 pub use config::{
     DEMO_U8_APP_KEY, DEMO_U8_APP_SECRET, DEMO_U8_FROM_ACCOUNT, DEMO_YCM_CLIENT_ID,

@@ -17,7 +17,8 @@ use custlake_simulator::{
 /// deterministic synthetic customer data and fault injection.
 ///
 /// Tenants: U8 tenants are u8_demo_a, u8_demo_b, u8_demo_c, ... (to_account demo_ent_a, ...;
-/// tenant b has ds_sequence 1), all readable by the demo app; YCM clients are ycm_demo,
+/// tenant b has ds_sequence 1), all readable by the demo app; without --u8-tenants they are the
+/// demo's three, of which u8_demo_c is a small account that keeps no contacts; YCM clients are ycm_demo,
 /// ycm_demo_2, ... (client_id ycm-demo-client, ycm-demo-client-2, ...). Admin API:
 /// GET /_sim/stats, GET /_sim/ground_truth, GET /_sim/ground_truth/{tenant}/{entity},
 /// GET /_sim/ground_truth/links.
@@ -30,9 +31,11 @@ struct Args {
     /// Seed of all data and fault decisions.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Number of U8 tenants.
-    #[arg(long, default_value_t = 2)]
-    u8_tenants: usize,
+    /// Number of U8 tenants, each with --customers and --contacts-per-customer [default: the
+    /// demo's three: u8_demo_a and u8_demo_b with those, u8_demo_c with a quarter of the
+    /// customers and no contacts].
+    #[arg(long)]
+    u8_tenants: Option<usize>,
     /// Customers per U8 tenant.
     #[arg(long, default_value_t = 1000)]
     customers: u64,
@@ -130,6 +133,14 @@ struct Args {
     /// Rate of vendor error answers (U8 errcode with HTTP 200, YCM Failed envelope).
     #[arg(long, default_value_t = 0.0)]
     vendor_error_rate: f64,
+    /// U8 errcode answered to an unknown or replaced token (errmsg "token无效"); the real code is
+    /// not public. Must not be 0 or 20002 (no matching record).
+    #[arg(long, default_value = custlake_simulator::U8_TOKEN_INVALID_CODE)]
+    u8_invalid_token_code: String,
+    /// Make customer/batch_get's timestamp_begin and ModifyDate_begin exclusive (`>`); U8 does
+    /// not publish whether they are, and inclusive is the default.
+    #[arg(long)]
+    u8_exclusive_begin_bounds: bool,
     /// U8 code sent by the vendor-error fault.
     #[arg(long, default_value = custlake_simulator::U8_BUSY_CODE)]
     u8_vendor_error_code: String,
@@ -142,8 +153,12 @@ struct Args {
     /// Reject a token as expired after it was used for this many data calls.
     #[arg(long)]
     token_expire_after_calls: Option<u64>,
+    /// Refuse every token on every data call, however fresh (a gateway whose tokens are never
+    /// good).
+    #[arg(long)]
+    reject_every_token: bool,
     /// What later calls with an expired token get, once its expiry was answered: `invalid`
-    /// (U8 20002, YCM 401 40101; what gateways send to requests that raced a renewal) or
+    /// (U8 --u8-invalid-token-code, YCM 401 40101; what gateways send to requests that raced a renewal) or
     /// `expired` (the expiry answer again).
     #[arg(long, default_value = "invalid", value_parser = ["invalid", "expired"])]
     stale_token_answer: String,
@@ -224,20 +239,9 @@ impl Args {
         config.link_share = self.link_share.unwrap_or(config.link_share);
         config.u8_overlap_share = self.u8_overlap_share.unwrap_or(config.u8_overlap_share);
         config.ycm_overlap_share = self.ycm_overlap_share.unwrap_or(config.ycm_overlap_share);
-        let template = config.u8_tenants[0].clone();
-        config.u8_tenants = (0..self.u8_tenants)
-            .map(|i| {
-                let letter = tenant_suffix(i);
-                U8TenantConfig {
-                    name: format!("u8_demo_{letter}"),
-                    to_account: format!("demo_ent_{letter}"),
-                    ds_sequence: (i == 1).then_some(1),
-                    customers: self.customers,
-                    contacts_per_customer: self.contacts_per_customer,
-                    ..template.clone()
-                }
-            })
-            .collect();
+        config.u8_invalid_token_code = self.u8_invalid_token_code.clone();
+        config.u8_exclusive_begin_bounds = self.u8_exclusive_begin_bounds;
+        self.set_u8_tenants(&mut config);
         let ycm_template = config.ycm_clients[0].clone();
         config.ycm_clients = (0..self.ycm_clients)
             .map(|i| {
@@ -277,6 +281,7 @@ impl Args {
             ycm_vendor_error_code: self.ycm_vendor_error_code.clone(),
             max_consecutive_faults: self.max_consecutive_faults,
             token_expire_after_calls: self.token_expire_after_calls,
+            reject_every_token: self.reject_every_token,
             stale_token_answer: match self.stale_token_answer.as_str() {
                 "expired" => StaleTokenAnswer::Expired,
                 _ => StaleTokenAnswer::Invalid,
@@ -288,6 +293,36 @@ impl Args {
             drift_every_pages: self.drift_every_pages,
         };
         config
+    }
+
+    /// The demo's U8 tenants with `--customers` / `--contacts-per-customer` applied, or
+    /// `--u8-tenants` tenants made alike.
+    fn set_u8_tenants(&self, config: &mut SimConfig) {
+        let template = config.u8_tenants[0].clone();
+        let Some(count) = self.u8_tenants else {
+            for tenant in config.u8_tenants.iter_mut() {
+                if tenant.contacts_per_customer > 0 {
+                    tenant.customers = self.customers;
+                    tenant.contacts_per_customer = self.contacts_per_customer;
+                } else {
+                    tenant.customers = self.customers.div_ceil(4);
+                }
+            }
+            return;
+        };
+        config.u8_tenants = (0..count)
+            .map(|i| {
+                let letter = tenant_suffix(i);
+                U8TenantConfig {
+                    name: format!("u8_demo_{letter}"),
+                    to_account: format!("demo_ent_{letter}"),
+                    ds_sequence: (i == 1).then_some(1),
+                    customers: self.customers,
+                    contacts_per_customer: self.contacts_per_customer,
+                    ..template.clone()
+                }
+            })
+            .collect();
     }
 }
 
@@ -371,5 +406,12 @@ mod tests {
         let overlap = Args::parse_from(["custlake-sim", "--ycm-overlap-share", "0.2"]);
         assert_eq!(overlap.config().ycm_overlap_share, 0.2);
         assert_eq!(args.config().ycm_overlap_share, 0.0);
+        let tenants = args.config().u8_tenants;
+        assert_eq!(tenants.len(), 3, "the demo's tenants by default");
+        assert_eq!(tenants[2].contacts_per_customer, 0);
+        let code = Args::parse_from(["custlake-sim", "--u8-invalid-token-code", "31000"]);
+        assert_eq!(code.config().u8_invalid_token_code, "31000");
+        let no_match = Args::parse_from(["custlake-sim", "--u8-invalid-token-code", "20002"]);
+        assert!(no_match.config().validate().is_err());
     }
 }

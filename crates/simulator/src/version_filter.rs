@@ -2,8 +2,10 @@
 //! `ModifyDate_begin`/`ModifyDate_end` (modification date), which make incremental exports
 //! possible.
 //!
-//! All bounds are inclusive, as in U8's own query pages: a `ModifyDate_end` given as a bare date
-//! includes that whole day. Row-version bounds are read in decimal or as `0x`-prefixed hex
+//! Bounds are inclusive by default, as in U8's own query pages: a `ModifyDate_end` given as a bare
+//! date includes that whole day. Whether real gateways include the `_begin` bounds is not public,
+//! so [`crate::SimConfig::u8_exclusive_begin_bounds`] can make them exclusive (`>`), which is
+//! also how an incremental run in which nothing changed meets an empty window. Row-version bounds are read in decimal or as `0x`-prefixed hex
 //! (either case), the two forms servers send `timestamp` in, so a client can hand back the
 //! form it received. A filtered listing is computed once per (filter, record set, edits)
 //! and cached, so paging through it costs what paging the full list costs.
@@ -29,8 +31,10 @@ impl VersionFilter {
     /// Reads the four parameters through `get`; `Ok(None)` when none is set, `Err(name)` for a
     /// value that is not a whole number in decimal or `0x` hex (timestamps) or
     /// `YYYY-MM-DD[ HH:MM:SS]` (dates).
+    /// With `exclusive_begin`, the `_begin` bounds exclude their value.
     pub(crate) fn from_params<'a>(
         get: impl Fn(&str) -> Option<&'a str>,
+        exclusive_begin: bool,
     ) -> Result<Option<Self>, &'static str> {
         let number = |name: &'static str| -> Result<Option<i64>, &'static str> {
             match get(name).map(str::trim).filter(|v| !v.is_empty()) {
@@ -49,10 +53,17 @@ impl VersionFilter {
                 }
             }
         };
+        let after = |bound: Option<i64>| {
+            if exclusive_begin {
+                bound.map(|b| b.saturating_add(1))
+            } else {
+                bound
+            }
+        };
         let filter = Self {
-            timestamp_begin: number("timestamp_begin")?,
+            timestamp_begin: after(number("timestamp_begin")?),
             timestamp_end: number("timestamp_end")?,
-            modified_begin: date("ModifyDate_begin", false)?,
+            modified_begin: after(date("ModifyDate_begin", false)?),
             modified_end: date("ModifyDate_end", true)?,
         };
         let any = filter.timestamp_begin.is_some()
@@ -166,7 +177,10 @@ mod tests {
     use super::*;
 
     fn filter(pairs: &[(&str, &str)]) -> Result<Option<VersionFilter>, &'static str> {
-        VersionFilter::from_params(|name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v))
+        VersionFilter::from_params(
+            |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v),
+            false,
+        )
     }
 
     #[test]

@@ -127,7 +127,7 @@ impl YcmClient {
                 ),
             })?;
         let page_size_arg = NonZeroU32::new(page_size).unwrap_or(NonZeroU32::MIN);
-        self.with_token(|| async move {
+        self.with_token(OPERATION, || async move {
             let answer = self
                 .api
                 .list_customers()
@@ -172,7 +172,7 @@ impl YcmClient {
     /// One customer by id; `None` when the answer carries no customer.
     pub async fn customer(&self, customer_id: i64) -> Result<Option<YcmCustomerRecord>, YcmError> {
         const OPERATION: &str = "customers/{customerId}";
-        self.with_token(|| async move {
+        self.with_token(OPERATION, || async move {
             let answer = self
                 .api
                 .get_customer()
@@ -195,14 +195,15 @@ impl YcmClient {
         .await
     }
 
-    /// Runs `call` with a valid token pinned for its requests (see [`TokenCache::with_token`]).
-    async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, YcmError>
+    /// Runs `call` with a valid token pinned for its requests (see [`TokenCache::with_token`]);
+    /// `operation` is the scope its token rejections are counted in.
+    async fn with_token<T, F, Fut>(&self, operation: &'static str, call: F) -> Result<T, YcmError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, YcmError>>,
     {
         self.tokens
-            .with_token(|lease| send_with(lease.access().clone(), call()))
+            .with_token(operation, |lease| send_with(lease.access().clone(), call()))
             .await
     }
 

@@ -47,7 +47,7 @@ pub enum YcmError {
     /// Several fresh tokens in a row were rejected before any call with them succeeded: not an
     /// expiry, so renewing again would loop.
     #[error(
-        "YCM {operation}: {tokens} fresh access tokens in a row were rejected before any call with them succeeded, the last {age_ms} ms after it was issued{}; this is not an expiry: check the machine's clock, the OpenAPI client's permissions and IP allow-list in YCM, and that base_url is the YCM domain the client belongs to",
+        "YCM {operation}: {tokens} fresh access tokens in a row were rejected before any {operation} call with them succeeded, the last {age_ms} ms after it was issued{}; gave up after {token_calls} token calls; this is not an expiry: check the machine's clock, the OpenAPI client's permissions and IP allow-list in YCM, and that base_url is the YCM domain the client belongs to",
         code.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
     )]
     FreshTokenRejected {
@@ -59,6 +59,8 @@ pub enum YcmError {
         age_ms: u128,
         /// How many tokens in a row were rejected that way.
         tokens: u32,
+        /// How many token calls the source made in all (log-in and renewals).
+        token_calls: u64,
     },
     /// The token call refused the client id/secret.
     #[error(
@@ -119,13 +121,14 @@ impl TokenAnswer for YcmError {
         matches!(self, YcmError::Vendor { .. } | YcmError::Busy { .. })
     }
 
-    fn fresh_tokens_rejected(self, age: Duration, tokens: u32) -> Self {
+    fn fresh_tokens_rejected(self, age: Duration, tokens: u32, token_calls: u64) -> Self {
         match self {
             YcmError::TokenRejected { operation, code } => YcmError::FreshTokenRejected {
                 operation,
                 code,
                 age_ms: age.as_millis(),
                 tokens,
+                token_calls,
             },
             other => other,
         }

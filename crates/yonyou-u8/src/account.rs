@@ -4,10 +4,19 @@ use std::time::Duration;
 
 use custlake_client_kit::Secret;
 
-/// errcodes that mean "your token expired or is invalid" (replace it and retry): 20002 token无效
-/// (unknown or replaced token) and 20003 token已过期 (expired). The vendor does not publish its
-/// code list; overridable per source, and an errmsg naming the token counts too (see `client`).
-pub const DEFAULT_TOKEN_EXPIRED_CODES: &[&str] = &["20002", "20003"];
+/// errcodes that mean "your token expired or is invalid" (replace it and retry): 20003
+/// token已过期 (expired). The vendor does not publish its code list; more can be configured per
+/// source, and an errmsg naming the token (`token`, `令牌`) counts too (see `client`). Not
+/// 20002: real accounts answer it for "no matching record" ([`NO_MATCH_CODE`]).
+pub const DEFAULT_TOKEN_EXPIRED_CODES: &[&str] = &["20003"];
+
+/// The errcode real U8 accounts answer when a listing or a `get` matches nothing:
+/// `{"errcode":"20002","errmsg":"未检索到匹配的[交易单位]。"}`, the bracket naming the archive
+/// (recorded for eight archives in a public SDK's tests; see `tests/answers/README.md`).
+pub const NO_MATCH_CODE: &str = "20002";
+
+/// The start of the errmsg that goes with [`NO_MATCH_CODE`] ("no matching [archive] found").
+pub const NO_MATCH_MESSAGE: &str = "未检索到匹配";
 
 /// errcodes that mean "busy, try again later". Not published by the vendor; overridable.
 pub const DEFAULT_BUSY_CODES: &[&str] = &["90001", "90002"];

@@ -5,10 +5,13 @@
 //! (a race with a renewal), a renewed one otherwise (single flight across callers; see
 //! [`custlake_client_kit::TokenCache`] for the bounds).
 //!
-//! U8 does not publish its error codes. A data call's answer counts as a token rejection when its
-//! errcode is one of the account's `token_expired_codes`, or — a heuristic, logged at debug level
-//! when it decides — when its errmsg mentions `token` (any case), as "token无效" and "token已过期"
-//! do.
+//! U8 does not publish its error codes. What is known from answers real accounts gave (see
+//! `tests/answers/`): errcode `20002` with `未检索到匹配的[<archive>]` means "no matching record",
+//! so a listing that matches nothing is an empty page and a `get` of an unknown code is `None`.
+//! A data call's answer counts as a token rejection when its errcode is one of the account's
+//! `token_expired_codes` (20003 by default), or — a heuristic, logged at debug level when it
+//! decides — when its errmsg names the token (`token` in any case, `令牌`), as "token无效" and
+//! "token已过期" do. A no-match answer is never a token rejection: it proves the token good.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -17,7 +20,10 @@ use custlake_client_kit::{AccessToken, LooseString, TokenCache};
 
 use crate::generated::Client;
 use crate::page::PageCounters;
-use crate::{U8Account, U8CustomerRecord, U8Error, U8Page, U8TokenIssuer, types};
+use crate::{
+    NO_MATCH_CODE, NO_MATCH_MESSAGE, U8Account, U8CustomerRecord, U8Error, U8Page, U8TokenIssuer,
+    types,
+};
 
 /// Filters of customer/batch_get; the timestamp and ModifyDate ranges allow incremental exports.
 #[derive(Clone, Debug, Default)]
@@ -113,7 +119,7 @@ impl U8Client {
         filter: &U8CustomerFilter,
     ) -> Result<U8Page<types::U8Customer>, U8Error> {
         const OPERATION: &str = "customer/batch_get";
-        self.with_token(|token| async move {
+        self.with_token(OPERATION, |token| async move {
             let acc = &self.account;
             let mut call = self
                 .api
@@ -150,7 +156,11 @@ impl U8Client {
                 .await
                 .map_err(|e| U8Error::from_progenitor(OPERATION, e))?
                 .into_inner();
-            self.check_errcode(OPERATION, &answer.errcode, answer.errmsg.as_ref())?;
+            if self.check_errcode(OPERATION, &answer.errcode, answer.errmsg.as_ref())?
+                == Answer::NoMatch
+            {
+                return Ok(U8Page::no_match(page_index, rows_per_page));
+            }
             let counters = PageCounters {
                 page_index: answer.page_index.as_ref(),
                 rows_per_page: answer.rows_per_page.as_ref(),
@@ -170,7 +180,7 @@ impl U8Client {
         filter: &U8ContactFilter,
     ) -> Result<U8Page<types::U8CustomerContact>, U8Error> {
         const OPERATION: &str = "customercontacts/batch_get";
-        self.with_token(|token| async move {
+        self.with_token(OPERATION, |token| async move {
             let acc = &self.account;
             let mut call = self
                 .api
@@ -198,7 +208,11 @@ impl U8Client {
                 .await
                 .map_err(|e| U8Error::from_progenitor(OPERATION, e))?
                 .into_inner();
-            self.check_errcode(OPERATION, &answer.errcode, answer.errmsg.as_ref())?;
+            if self.check_errcode(OPERATION, &answer.errcode, answer.errmsg.as_ref())?
+                == Answer::NoMatch
+            {
+                return Ok(U8Page::no_match(page_index, rows_per_page));
+            }
             let counters = PageCounters {
                 page_index: answer.page_index.as_ref(),
                 rows_per_page: answer.rows_per_page.as_ref(),
@@ -215,10 +229,11 @@ impl U8Client {
         .await
     }
 
-    /// One customer by code (customer/get); `None` when the answer carries no customer.
+    /// One customer by code (customer/get); `None` when the account has no customer with that
+    /// code (a no-match answer, or an answer without a customer).
     pub async fn customer(&self, code: &str) -> Result<Option<U8CustomerRecord>, U8Error> {
         const OPERATION: &str = "customer/get";
-        self.with_token(|token| async move {
+        self.with_token(OPERATION, |token| async move {
             let acc = &self.account;
             let mut call = self
                 .api
@@ -236,36 +251,42 @@ impl U8Client {
                 .await
                 .map_err(|e| U8Error::from_progenitor(OPERATION, e))?
                 .into_inner();
-            self.check_errcode(OPERATION, &answer.errcode, answer.errmsg.as_ref())?;
-            Ok(answer.customer)
+            match self.check_errcode(OPERATION, &answer.errcode, answer.errmsg.as_ref())? {
+                Answer::NoMatch => Ok(None),
+                Answer::Data => Ok(answer.customer),
+            }
         })
         .await
     }
 
-    /// Runs `call` with a valid token (see [`TokenCache::with_token`]).
-    async fn with_token<T, F, Fut>(&self, call: F) -> Result<T, U8Error>
+    /// Runs `call` with a valid token (see [`TokenCache::with_token`]); `operation` is the scope
+    /// its token rejections are counted in.
+    async fn with_token<T, F, Fut>(&self, operation: &'static str, call: F) -> Result<T, U8Error>
     where
         F: Fn(AccessToken) -> Fut,
         Fut: Future<Output = Result<T, U8Error>>,
     {
         self.tokens
-            .with_token(|lease| call(lease.access().clone()))
+            .with_token(operation, |lease| call(lease.access().clone()))
             .await
     }
 
-    /// Turns `errcode != "0"` into the matching error.
+    /// What an answer's `errcode` says: data, no matching record, or the matching error.
     fn check_errcode(
         &self,
         operation: &'static str,
         errcode: &LooseString,
         errmsg: Option<&LooseString>,
-    ) -> Result<(), U8Error> {
+    ) -> Result<Answer, U8Error> {
         let code = errcode.as_str().trim();
         if code == "0" {
-            return Ok(());
+            return Ok(Answer::Data);
         }
         let code = code.to_owned();
         let message = errmsg.map(|m| m.as_str().to_owned()).unwrap_or_default();
+        if is_no_match(&code, &message) {
+            return Ok(Answer::NoMatch);
+        }
         let is = |list: &[String]| list.contains(&code);
         Err(
             if is(&self.account.token_expired_codes) || self.mentions_token(&code, &message) {
@@ -290,10 +311,10 @@ impl U8Client {
         )
     }
 
-    /// The heuristic for codes missing from `token_expired_codes`: U8's token answers say
-    /// "token" in their errmsg ("token无效", "token已过期"), its other errors do not.
+    /// The heuristic for codes missing from `token_expired_codes`: U8's token answers name the
+    /// token in their errmsg ("token无效", "token已过期", "令牌"), its other errors do not.
     fn mentions_token(&self, code: &str, message: &str) -> bool {
-        let mentions = message.to_lowercase().contains("token");
+        let mentions = names_token(message);
         if mentions {
             tracing::debug!(
                 errcode = code,
@@ -302,5 +323,56 @@ impl U8Client {
             );
         }
         mentions
+    }
+}
+
+/// What an answer with a known meaning says, short of an error.
+#[derive(Debug, PartialEq, Eq)]
+enum Answer {
+    /// `errcode` "0": the answer carries its data.
+    Data,
+    /// The query matched nothing (`20002 未检索到匹配的[…]`): an empty listing, an unknown code.
+    NoMatch,
+}
+
+/// Whether an errmsg names the token (`token` in any case, or `令牌`).
+fn names_token(message: &str) -> bool {
+    message.to_lowercase().contains("token") || message.contains("令牌")
+}
+
+/// Whether an error answer means "no matching record": the errmsg says so
+/// (`未检索到匹配的[<archive>]`), or the code is [`NO_MATCH_CODE`] and the errmsg does not name the
+/// token (an imitation that answers an unknown token with 20002 "token无效" is still understood).
+fn is_no_match(code: &str, message: &str) -> bool {
+    message.contains(NO_MATCH_MESSAGE) || (code == NO_MATCH_CODE && !names_token(message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_recorded_no_match_answers_are_no_match() {
+        assert!(is_no_match("20002", "未检索到匹配的[客户]。"));
+        assert!(is_no_match("20002", "未检索到匹配的[交易单位]。"));
+        assert!(is_no_match("20002", ""));
+        // The message decides when a gateway uses another code for it.
+        assert!(is_no_match("20099", "未检索到匹配的[客户联系人]"));
+    }
+
+    #[test]
+    fn answers_naming_the_token_are_not_no_match() {
+        assert!(!is_no_match("20002", "token无效"));
+        assert!(!is_no_match("20002", "Token invalid"));
+        assert!(!is_no_match("20002", "令牌已失效"));
+        assert!(!is_no_match("20003", "token已过期,请重新获取"));
+        assert!(!is_no_match("30021", "此应用未上线"));
+    }
+
+    #[test]
+    fn token_is_named_in_any_case_or_in_chinese() {
+        assert!(names_token("TOKEN expired"));
+        assert!(names_token("无效的令牌"));
+        assert!(!names_token("此应用未上线"));
     }
 }

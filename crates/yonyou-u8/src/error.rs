@@ -48,7 +48,7 @@ pub enum U8Error {
     /// Several fresh tokens in a row were rejected before any call with them succeeded: not an
     /// expiry, so renewing again would loop.
     #[error(
-        "U8 {operation}: {tokens} fresh tokens in a row were rejected before any call with them succeeded, the last {age_ms} ms after it was issued ({code}: {message}); this is not an expiry: check the machine's clock, that app_key may read to_account (and ds_sequence), and the application's permissions in the U8 OpenAPI console"
+        "U8 {operation}: {tokens} fresh tokens in a row were rejected before any {operation} call with them succeeded, the last {age_ms} ms after it was issued ({code}: {message}); gave up after {token_calls} token calls; this is not an expiry: check the machine's clock, that app_key may read to_account (and ds_sequence), the application's permissions in the U8 OpenAPI console, and that {code} is really a token code (token_expired_codes)"
     )]
     FreshTokenRejected {
         /// The API operation.
@@ -61,6 +61,8 @@ pub enum U8Error {
         age_ms: u128,
         /// How many tokens in a row were rejected that way.
         tokens: u32,
+        /// How many token calls the source made in all (log-in and renewals).
+        token_calls: u64,
     },
     /// The gateway answered with an HTTP error status (429, 5xx, ...).
     #[error("U8 {operation}: HTTP {status}{}", retry_after.map(|d| format!(" (retry after {} s)", d.as_secs_f64())).unwrap_or_default())]
@@ -107,7 +109,7 @@ impl TokenAnswer for U8Error {
         matches!(self, U8Error::Vendor { .. } | U8Error::Busy { .. })
     }
 
-    fn fresh_tokens_rejected(self, age: Duration, tokens: u32) -> Self {
+    fn fresh_tokens_rejected(self, age: Duration, tokens: u32, token_calls: u64) -> Self {
         match self {
             U8Error::TokenRejected {
                 operation,
@@ -119,6 +121,7 @@ impl TokenAnswer for U8Error {
                 message,
                 age_ms: age.as_millis(),
                 tokens,
+                token_calls,
             },
             other => other,
         }

@@ -14,7 +14,9 @@ mod generated;
 mod page;
 mod token;
 
-pub use account::{DEFAULT_BUSY_CODES, DEFAULT_TOKEN_EXPIRED_CODES, U8Account};
+pub use account::{
+    DEFAULT_BUSY_CODES, DEFAULT_TOKEN_EXPIRED_CODES, NO_MATCH_CODE, NO_MATCH_MESSAGE, U8Account,
+};
 pub use client::{U8Client, U8ContactFilter, U8CustomerFilter};
 pub use error::U8Error;
 pub use generated::{Client as GeneratedClient, types};

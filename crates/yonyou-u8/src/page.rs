@@ -20,6 +20,20 @@ pub struct U8Page<T> {
     pub records: Vec<VendorRecord<T>>,
 }
 
+impl<T> U8Page<T> {
+    /// The page of a listing that matched nothing (`20002 未检索到匹配的[…]`): no records, and
+    /// totals of 0, so page 1 plans no further pages and a later page ends the listing.
+    pub fn no_match(page_index: u64, rows_per_page: u64) -> Self {
+        Self {
+            page_index,
+            rows_per_page,
+            row_count: 0,
+            page_count: 0,
+            records: Vec::new(),
+        }
+    }
+}
+
 /// The counters of a page answer, before the records are attached.
 pub(crate) struct PageCounters<'a> {
     pub page_index: Option<&'a LooseString>,

@@ -37,11 +37,13 @@ pub async fn run(args: GetArgs) -> Result<RunStatus> {
             Ok(RunStatus::Succeeded)
         }
         None => {
+            let (vendor, key) = match kind {
+                VendorKind::YonyouU8 => ("U8", "code"),
+                VendorKind::YeastarYcm => ("YCM", "id"),
+            };
             eprintln!(
-                "{} {}: no customer {:?}",
-                kind.as_str(),
-                source.name,
-                args.id
+                "no {vendor} customer with {key} {} in {}",
+                args.id, source.name
             );
             Ok(RunStatus::Failed)
         }

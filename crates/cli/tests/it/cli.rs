@@ -464,3 +464,75 @@ fn schema_json_lists_every_dataset_with_descriptions() {
         assert!(text.contains(needle), "{needle} missing");
     }
 }
+
+/// The whitespace-separated cells of the first summary line that starts with `cells`.
+fn summary_row(stdout: &str, cells: &[&str]) -> Vec<String> {
+    stdout
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|row| row.starts_with(cells))
+        .unwrap_or_else(|| panic!("no summary row with {cells:?}: {stdout}"))
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A U8 account that keeps no contacts (the demo's u8_demo_c) answers its contact listing
+/// `20002 未检索到匹配的[客户联系人]`: exit 0, and the summary reports 0 records and 0 rows.
+#[test]
+fn an_account_without_contacts_exits_0_and_the_summary_says_0() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("lake");
+    let sim = sim_config(false);
+    let empty = sim
+        .u8_tenants
+        .iter()
+        .find(|t| t.contacts_per_customer == 0)
+        .expect("the demo has a U8 tenant without contacts")
+        .name
+        .clone();
+    let config_sim = sim.clone();
+    let dir_path = dir.path().to_path_buf();
+    let out_path = out.clone();
+    let stdout = with_simulator(sim, move |url| {
+        let config = write_config(&dir_path, &config_sim, &url, &out_path);
+        let assert = export_cmd(&config).assert().success();
+        String::from_utf8_lossy(&assert.get_output().stdout).into_owned()
+    });
+    let fetched = summary_row(&stdout, &["yonyou_u8", &empty, "contacts"]);
+    assert_eq!(fetched[4], "0", "records fetched: {fetched:?}");
+    assert_eq!(fetched.last().map(String::as_str), Some("Succeeded"));
+    let written = summary_row(&stdout, &["contacts", "yonyou_u8", &empty]);
+    assert_eq!(written[3], "0", "rows written: {written:?}");
+}
+
+/// `custlake get u8-customer <code that does not exist>`: U8 answers `20002 未检索到匹配的[客户]`,
+/// which is "not found" — exit 1 with a message naming the code and source, and one token call
+/// (no renewal).
+#[test]
+fn get_of_an_unknown_u8_code_says_not_found_after_one_token_call() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut sim = sim_config(false);
+    sim.u8_tenants.truncate(1);
+    let source = sim.u8_tenants[0].name.clone();
+    let config_sim = sim.clone();
+    let dir_path = dir.path().to_path_buf();
+    let out_path = dir.path().join("lake");
+    let (output, tokens) = with_simulator_tokens(sim, move |url| {
+        let config = write_config(&dir_path, &config_sim, &url, &out_path);
+        let mut get = custlake();
+        get.env("TEST_U8_SECRET", SECRET_U8)
+            .env("CUSTLAKE_YCM_DEMO_CLIENT_SECRET", SECRET_YCM)
+            .args(["get", "u8-customer", "99999999", "--config"])
+            .arg(&config);
+        get.output().expect("runs")
+    });
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("no U8 customer with code 99999999 in {source}")),
+        "{stderr}"
+    );
+    // Every token the simulator issued while `get` ran (it calls U8 only).
+    assert!(tokens.len() <= 1, "token calls: {}", tokens.len());
+}

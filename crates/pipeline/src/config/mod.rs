@@ -125,7 +125,8 @@ pub struct SourceConfig {
     #[serde(default)]
     pub retry: RetryConfig,
     /// Vendor error codes meaning "token expired or invalid", in addition to the known ones
-    /// (U8 20002, 20003; YCM 40101, 40102; any YCM HTTP 401; a U8 errmsg naming the token).
+    /// (U8 20003; YCM 40101, 40102; any YCM HTTP 401; a U8 errmsg naming the token). U8's 20002
+    /// means "no matching record" and is refused here.
     pub token_expired_codes: Option<Vec<String>>,
     /// Vendor error codes meaning "busy, retry later" (default: the known ones).
     pub busy_codes: Option<Vec<String>>,

@@ -19,6 +19,15 @@ impl SourceConfig {
         );
         account.ds_sequence = self.ds_sequence;
         if let Some(codes) = &self.token_expired_codes {
+            if codes.iter().any(|c| c.trim() == yonyou_u8::NO_MATCH_CODE) {
+                return Err(self.problem(
+                    "token_expired_codes",
+                    format!(
+                        "lists {code}, which U8 answers for \"no matching record\" (未检索到匹配的[…]: an empty listing or an unknown code), not for a bad token; remove {code} (an errmsg naming the token is recognised without listing its code)",
+                        code = yonyou_u8::NO_MATCH_CODE
+                    ),
+                ));
+            }
             add_codes(&mut account.token_expired_codes, codes);
         }
         if let Some(codes) = &self.busy_codes {

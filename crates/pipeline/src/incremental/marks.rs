@@ -153,10 +153,18 @@ impl MarkWatcher {
         if max_timestamp.is_none() && max_date.is_none() {
             return None;
         }
+        let max_modify_date = max_date.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string());
+        if let Some(previous) = previous
+            && previous.max_timestamp == max_timestamp
+            && previous.max_modify_date == max_modify_date
+        {
+            // Nothing newer (an empty change window): the mark stays exactly as it was.
+            return Some(previous.clone());
+        }
         Some(EntityMark {
             entity: "customers".to_owned(),
             max_timestamp,
-            max_modify_date: max_date.map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()),
+            max_modify_date,
             run_id: run_id.to_owned(),
         })
     }
@@ -318,7 +326,8 @@ mod tests {
         let kept = watcher.mark(Some(&previous), "r1").expect("mark");
         assert_eq!(kept.max_timestamp, Some(RowVersion::from_value(50)));
         assert_eq!(kept.max_modify_date.as_deref(), Some("2024-01-02 03:04:05"));
-        assert_eq!(kept.run_id, "r1");
+        // Nothing newer was seen: the mark is still the one the run r0's data established.
+        assert_eq!(kept, previous);
     }
 
     fn source(kind: &str, mode: &str) -> Result<ValidatedSource, crate::config::ConfigError> {

@@ -35,9 +35,9 @@ pub async fn fetch_one_customer(
         VendorSettings::YonyouU8 { account, .. } => {
             let client =
                 ::yonyou_u8::U8Client::new((**account).clone(), http).map_err(|e| e.to_string())?;
+            // An unknown code is a no-match answer, which the client returns as `None`.
             match client.customer(id).await {
                 Ok(record) => Ok(record.map(|r| r.raw_json().to_owned())),
-                Err(::yonyou_u8::U8Error::Vendor { code, .. }) if code == "40001" => Ok(None),
                 Err(e) => Err(e.to_string()),
             }
         }

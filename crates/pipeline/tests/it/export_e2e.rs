@@ -366,7 +366,9 @@ async fn the_rate_limit_is_never_exceeded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_source_failing_mid_run_keeps_its_previous_snapshot() {
-    let sim_config = SimConfig::demo(2_000);
+    let mut sim_config = SimConfig::demo(2_000);
+    // Two tenants whose first pages the seeded fault spares (the third's page 1 is hit).
+    sim_config.u8_tenants.truncate(2);
     let sim = custlake_simulator::start(sim_config.clone())
         .await
         .expect("simulator starts");
@@ -497,6 +499,145 @@ async fn stale_tokens_answered_invalid_are_resent_not_renewed_or_failed() {
     assert!(
         token_calls <= stats.tokens_expired + sources,
         "one log-in per source plus one renewal per expiry: {token_calls} token calls, {stats:?}"
+    );
+    sim.shutdown().await;
+}
+
+/// The manifest's report of `entity` of the source named `tenant`.
+fn entity_report<'m>(
+    manifest: &'m RunManifest,
+    tenant: &str,
+    entity: &str,
+) -> &'m custlake_pipeline::EntityReport {
+    manifest
+        .sources
+        .iter()
+        .filter(|s| s.tenant == tenant)
+        .flat_map(|s| &s.entities)
+        .find(|e| e.entity == entity)
+        .unwrap_or_else(|| panic!("no {entity} report for {tenant}: {manifest:#?}"))
+}
+
+/// Rows in the Parquet files of one partition folder.
+fn partition_rows(out: &Path, dataset: &str, tenant: &str) -> usize {
+    let dir = out
+        .join(dataset)
+        .join("source=yonyou_u8")
+        .join(format!("tenant={tenant}"));
+    parquet_files(&dir)
+        .iter()
+        .map(|file| {
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(file).expect("open"))
+                .expect("parquet")
+                .metadata()
+                .file_metadata()
+                .num_rows() as usize
+        })
+        .sum()
+}
+
+/// A U8 account that keeps no contacts answers its contact listing the way real accounts do,
+/// `20002 未检索到匹配的[客户联系人]。`: the entity succeeds with 0 rows and its partition is
+/// committed empty, with one token call per source. When an account's contacts are all gone,
+/// the next full run empties its partition the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_u8_account_without_contacts_commits_an_empty_contacts_partition() {
+    let sim_config = SimConfig::demo(300);
+    let empty = sim_config
+        .u8_tenants
+        .iter()
+        .find(|t| t.contacts_per_customer == 0)
+        .expect("the demo has a U8 tenant without contacts")
+        .name
+        .clone();
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let out = tempfile::tempdir().expect("tempdir");
+    let manifest = run_export(&sim_config, &sim, out.path(), false).await;
+    assert_eq!(manifest.status, RunStatus::Succeeded, "{manifest:#?}");
+    assert!(manifest.warnings.is_empty(), "{:?}", manifest.warnings);
+    let contacts = entity_report(&manifest, &empty, "contacts");
+    assert_eq!(
+        (
+            contacts.records_fetched,
+            contacts.vendor_total,
+            contacts.missing
+        ),
+        (0, Some(0), Some(0)),
+        "{contacts:?}"
+    );
+    assert_matches_ground_truth(&sim.ground_truth(), out.path());
+    assert_eq!(partition_rows(out.path(), "contacts", &empty), 0);
+    assert!(
+        out.path()
+            .join(format!(
+                "_markers/contacts/source=yonyou_u8/tenant={empty}/_SUCCESS"
+            ))
+            .is_file(),
+        "the empty contacts partition was committed"
+    );
+    assert_eq!(
+        sim.stats().u8_tokens_issued,
+        sim_config.u8_tenants.len() as u64,
+        "one token per source, no renewal"
+    );
+    sim.shutdown().await;
+
+    // The first tenant's contacts are all deleted at the source: its partition becomes empty.
+    let mut emptied = sim_config.clone();
+    emptied.u8_tenants[0].contacts_per_customer = 0;
+    let first = emptied.u8_tenants[0].name.clone();
+    assert!(partition_rows(out.path(), "contacts", &first) > 0);
+    let sim = custlake_simulator::start(emptied.clone())
+        .await
+        .expect("simulator starts");
+    let second = run_export(&emptied, &sim, out.path(), false).await;
+    assert_eq!(second.status, RunStatus::Succeeded, "{second:#?}");
+    assert_eq!(partition_rows(out.path(), "contacts", &first), 0);
+    assert_eq!(
+        entity_report(&second, &first, "contacts").records_fetched,
+        0
+    );
+    sim.shutdown().await;
+}
+
+/// A gateway that rejects every token ("token无效" on every data call, however fresh): with 8
+/// pages in flight the source fails after at most four
+/// token calls — the log-in and three replacements — counted at the simulator, and says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_that_rejects_every_token_fails_after_at_most_four_token_calls() {
+    let mut sim_config = single_u8_tenant(2_000);
+    sim_config.faults.reject_every_token = true;
+    sim_config.faults.latency = Duration::from_millis(20);
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let out = tempfile::tempdir().expect("tempdir");
+    let manifest = run_export(&sim_config, &sim, out.path(), false).await;
+    assert_eq!(manifest.status, RunStatus::Failed, "{manifest:#?}");
+    let stats = sim.stats();
+    let token_calls = stats
+        .requests_by_path
+        .get("/system/token")
+        .copied()
+        .unwrap_or(0);
+    assert!(
+        (1..=4).contains(&token_calls),
+        "{token_calls} token calls: {stats:#?}"
+    );
+    assert_eq!(
+        stats
+            .max_in_flight_by_path
+            .get("/api/customer/batch_get")
+            .copied(),
+        Some(8),
+        "8 pages were in flight: {stats:#?}"
+    );
+    let error = manifest.sources[0].error.as_deref().unwrap_or_default();
+    assert!(
+        error.contains(&format!("after {token_calls} token calls")),
+        "the failure says how many token calls it made: {error}"
     );
     sim.shutdown().await;
 }

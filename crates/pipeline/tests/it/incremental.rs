@@ -539,3 +539,78 @@ async fn an_incremental_source_without_versions_warns_instead_of_staying_full_si
     }
     sim.shutdown().await;
 }
+
+/// An incremental run in which no customer changed, against a gateway whose `_begin` bounds are
+/// exclusive: the change window matches nothing, which U8 answers `20002 未检索到匹配的[客户]`.
+/// That is an empty increment, not a token failure: the run succeeds with one token call, the
+/// mark stays exactly as it was, and the output still equals what the source serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incremental_run_in_which_nothing_changed_is_an_empty_increment() {
+    let mut sim_config = sim_config();
+    sim_config.u8_exclusive_begin_bounds = true;
+    let tenant = sim_config.u8_tenants[0].name.clone();
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path();
+
+    run(&sim_config, &sim, out, "incremental").await;
+    let mark = catalog(out)
+        .await
+        .mark("yonyou_u8", &tenant, "customers")
+        .cloned()
+        .expect("a high-water mark after the full run");
+    let before = live_content(out);
+    let tokens_before = sim.stats().u8_tokens_issued;
+
+    let second = run(&sim_config, &sim, out, "incremental").await;
+    assert_eq!(second.status, RunStatus::Succeeded, "{second:#?}");
+    assert_eq!(fetched(&second, "yonyou_u8", "customers").1, 0);
+    let u8_source = second
+        .sources
+        .iter()
+        .find(|s| s.source == "yonyou_u8")
+        .expect("U8 source reported");
+    let customers = u8_source
+        .entities
+        .iter()
+        .find(|e| e.entity == "customers")
+        .expect("customers reported");
+    assert_eq!(
+        (customers.vendor_total, customers.missing),
+        (Some(0), Some(0)),
+        "{customers:?}"
+    );
+    assert!(second.warnings.is_empty(), "{:?}", second.warnings);
+    assert_eq!(
+        sim.stats().u8_tokens_issued - tokens_before,
+        1,
+        "one log-in, no renewal"
+    );
+    assert!(
+        customer_queries(&sim)
+            .iter()
+            .any(|q| q.contains_key("timestamp_begin")),
+        "the second run asked for a change window"
+    );
+    let after = catalog(out).await;
+    assert_eq!(
+        after.mark("yonyou_u8", &tenant, "customers"),
+        Some(&mark),
+        "the mark is unchanged"
+    );
+    assert_eq!(live_content(out), before, "the snapshot is untouched");
+    let truth = sim.entity_set(&tenant, Entity::U8Customers).expect("truth");
+    let expected: BTreeMap<String, String> = truth
+        .records
+        .iter()
+        .filter_map(|r| {
+            r.key
+                .as_ref()
+                .map(|k| (k.trim().to_owned(), r.json.clone()))
+        })
+        .collect();
+    assert_eq!(u8_customers(out, &tenant), expected);
+    sim.shutdown().await;
+}

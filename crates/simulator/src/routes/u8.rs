@@ -2,6 +2,10 @@
 //! `customercontacts/batch_get`.
 //!
 //! Every vendor answer is HTTP 200 with `errcode` ("0" on success); page counters are strings.
+//! A query that matches nothing — an account without contacts, a change window without changes,
+//! a page past the last record, a `get` of an unknown code — answers what real accounts answer:
+//! `20002 未检索到匹配的[<archive>]。`, not an empty page (for pages past the end that is an
+//! assumption: the recorded answers are of empty archives).
 //! Checks run in this order: required parameters, rate limit (per app_key), app known (30021),
 //! token, from_account, data source (to_account + ds_sequence). customer/batch_get honours the
 //! change filters `timestamp_begin`/`timestamp_end` and `ModifyDate_begin`/`ModifyDate_end`
@@ -128,6 +132,9 @@ fn authorize<'s>(state: &'s SimState, params: &Params, call: &Call) -> Result<&'
         .iter()
         .find(|t| t.config.app_key == app_key)
         .ok_or_else(|| error(codes::U8_APP_NOT_ONLINE_CODE, codes::U8_APP_NOT_ONLINE_MSG))?;
+    if state.config.faults.reject_every_token {
+        return Err(error(&state.config.u8_invalid_token_code, "token无效"));
+    }
     let max_uses = state.config.faults.token_expire_after_calls;
     let check = state.tokens().use_token(token, max_uses);
     match check {
@@ -150,9 +157,9 @@ fn authorize<'s>(state: &'s SimState, params: &Params, call: &Call) -> Result<&'
         }
         TokenCheck::Stale => {
             state.stats.stale_token_refused();
-            return Err(error(codes::U8_TOKEN_INVALID_CODE, "token无效"));
+            return Err(error(&state.config.u8_invalid_token_code, "token无效"));
         }
-        _ => return Err(error(codes::U8_TOKEN_INVALID_CODE, "token无效")),
+        _ => return Err(error(&state.config.u8_invalid_token_code, "token无效")),
     }
     if app.config.from_account != from {
         return Err(error(
@@ -198,7 +205,7 @@ pub(crate) async fn customer_get(
         };
         let found = parse_item_code(id).filter(|item| tenant.customers.snapshot().contains(*item));
         let Some(item) = found else {
-            return error(codes::U8_NOT_FOUND_CODE, "客户不存在");
+            return no_match(List::Customers);
         };
         let mut body = Vec::with_capacity(2048);
         let mut obj = ObjectWriter::begin(&mut body);
@@ -217,6 +224,25 @@ pub(crate) async fn customer_get(
 enum List {
     Customers,
     Contacts,
+}
+
+impl List {
+    /// The archive's name as U8 writes it in its messages.
+    fn archive(self) -> &'static str {
+        match self {
+            List::Customers => "客户",
+            List::Contacts => "客户联系人",
+        }
+    }
+}
+
+/// The answer real U8 accounts give to a query that matches nothing (recorded:
+/// `{"errcode":"20002","errmsg":"未检索到匹配的[交易单位]。"}`, the bracket naming the archive).
+fn no_match(list: List) -> Reply {
+    error(
+        codes::U8_NO_MATCH_CODE,
+        &format!("未检索到匹配的[{}]。", list.archive()),
+    )
 }
 
 /// `GET /api/customer/batch_get`.
@@ -259,7 +285,10 @@ async fn batch_get(state: Arc<SimState>, query: Option<String>, list: List) -> R
         };
         let rows = rows.min(u64::from(state.config.u8_max_rows_per_page));
         let filter = match list {
-            List::Customers => match VersionFilter::from_params(|name| params.get(name)) {
+            List::Customers => match VersionFilter::from_params(
+                |name| params.get(name),
+                state.config.u8_exclusive_begin_bounds,
+            ) {
                 Ok(filter) => filter,
                 Err(name) => {
                     return error(
@@ -292,7 +321,8 @@ async fn batch_get(state: Arc<SimState>, query: Option<String>, list: List) -> R
         body.extend_from_slice(b",");
         write_str(&mut body, array_key);
         body.extend_from_slice(b":[");
-        for (n, p) in (start..end).enumerate() {
+        let mut written = 0_u64;
+        for p in start..end {
             let item = match &filtered {
                 Some(items) => items.get(p as usize).copied(),
                 None => snapshot.item_at(p),
@@ -300,9 +330,10 @@ async fn batch_get(state: Arc<SimState>, query: Option<String>, list: List) -> R
             let Some(item) = item else {
                 break;
             };
-            if n > 0 {
+            if written > 0 {
                 body.push(b',');
             }
+            written += 1;
             match list {
                 List::Customers => tenant.data.write_customer(item, &mut body),
                 List::Contacts => tenant.data.write_contact(item, &mut body),
@@ -314,6 +345,10 @@ async fn batch_get(state: Arc<SimState>, query: Option<String>, list: List) -> R
         } else {
             let drift_salt = format!("{}/{salt}", tenant.config.name);
             state.after_page(dataset, &drift_salt, start, end - start, false);
+        }
+        if written == 0 {
+            // An empty account, an empty change window, a page past the last record.
+            return no_match(list);
         }
         Reply::json(StatusCode::OK, body)
     })

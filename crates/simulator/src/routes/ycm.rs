@@ -124,6 +124,12 @@ fn authorize<'s>(
             "Missing access token",
         ));
     };
+    if state.config.faults.reject_every_token {
+        return Err(unauthorized(
+            codes::YCM_TOKEN_INVALID_CODE,
+            "Invalid access token",
+        ));
+    }
     let max_uses = state.config.faults.token_expire_after_calls;
     let check = state.tokens().use_token(token, max_uses);
     match check {

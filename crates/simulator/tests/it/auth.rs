@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use common::{client, get, start, u8_query, u8_token, ycm_get, ycm_token_once};
 use custlake_simulator::codes::{
-    U8_ACCOUNT_NOT_FOUND_CODE, U8_MISSING_PARAMETER_CODE, U8_NOT_FOUND_CODE, YCM_BAD_REQUEST_CODE,
+    U8_ACCOUNT_NOT_FOUND_CODE, U8_MISSING_PARAMETER_CODE, U8_NO_MATCH_CODE, YCM_BAD_REQUEST_CODE,
     YCM_INVALID_PARAMETER_CODE, YCM_NOT_FOUND_CODE, YCM_REFRESH_TOKEN_INVALID_CODE,
 };
 use custlake_simulator::{
@@ -57,7 +57,8 @@ async fn u8_credentials_are_checked() {
         ),
     )
     .await;
-    assert_eq!(json(&body)["errcode"], U8_NOT_FOUND_CODE);
+    assert_eq!(json(&body)["errcode"], U8_NO_MATCH_CODE);
+    assert_eq!(json(&body)["errmsg"], "未检索到匹配的[客户]。");
     // ds_sequence picks the data source; tenant b is data source 1 of demo_ent_b.
     let (_, body) = get(
         &http,

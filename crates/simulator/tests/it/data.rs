@@ -24,7 +24,7 @@ async fn all_pages(config: SimConfig) -> Vec<Vec<u8>> {
     let http = client();
     let token = u8_token(&http, &base).await;
     let mut pages = Vec::new();
-    for to in ["demo_ent_a", "demo_ent_b"] {
+    for to in ["demo_ent_a", "demo_ent_b", "demo_ent_c"] {
         let query = u8_query(to, &token);
         pages.extend(u8_all_pages(&http, &base, "customer", &query, 10).await);
         pages.extend(u8_all_pages(&http, &base, "customercontacts", &query, 25).await);
@@ -51,10 +51,15 @@ async fn paging_reassembles_exactly_the_ground_truth() {
     let base = sim.base_url();
     let http = client();
     let truth = sim.ground_truth();
-    assert_eq!(truth.sets.len(), 5);
+    assert_eq!(truth.sets.len(), 7);
 
     let token = u8_token(&http, &base).await;
-    for (tenant, to) in [("u8_demo_a", "demo_ent_a"), ("u8_demo_b", "demo_ent_b")] {
+    let tenants = [
+        ("u8_demo_a", "demo_ent_a"),
+        ("u8_demo_b", "demo_ent_b"),
+        ("u8_demo_c", "demo_ent_c"),
+    ];
+    for (tenant, to) in tenants {
         let query = u8_query(to, &token);
         for (entity, list) in [
             (Entity::U8Customers, "customer"),
@@ -188,5 +193,32 @@ async fn heavy_messiness_shows_every_kind_of_mess() {
         any("cCusDefine1") || any("iCusCreLine"),
         "unknown extra fields"
     );
+    sim.shutdown().await;
+}
+
+/// An account that keeps no contacts answers its contact listing the way real U8 accounts
+/// answer an empty archive (recorded: `20002 未检索到匹配的[<archive>]。`), on page 1 and on any
+/// page past the end of a non-empty listing.
+#[tokio::test]
+async fn an_empty_listing_answers_no_matching_record() {
+    let sim = start(config(3)).await;
+    let base = sim.base_url();
+    let http = client();
+    let token = u8_token(&http, &base).await;
+    let empty = format!(
+        "{base}/api/customercontacts/batch_get?{}&page_index=1&rows_per_page=20",
+        u8_query("demo_ent_c", &token)
+    );
+    let past_end = format!(
+        "{base}/api/customer/batch_get?{}&page_index=999&rows_per_page=20",
+        u8_query("demo_ent_a", &token)
+    );
+    for (url, archive) in [(empty, "客户联系人"), (past_end, "客户")] {
+        let (status, body) = common::get(&http, &url).await;
+        assert_eq!(status, 200);
+        let answer: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+        assert_eq!(answer["errcode"], custlake_simulator::U8_NO_MATCH_CODE);
+        assert_eq!(answer["errmsg"], format!("未检索到匹配的[{archive}]。"));
+    }
     sim.shutdown().await;
 }
