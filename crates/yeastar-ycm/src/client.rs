@@ -39,6 +39,7 @@ impl std::fmt::Debug for YcmClient {
 /// The fields of a Success/Failed envelope this layer checks.
 struct Envelope<'a> {
     status: &'a str,
+    /// `errcode`, else `errno` (the name Yeastar's S-Series API uses).
     errcode: Option<&'a LooseString>,
     errmsg: Option<&'a LooseString>,
     request_id: Option<&'a str>,
@@ -142,7 +143,7 @@ impl YcmClient {
                 OPERATION,
                 Envelope {
                     status: &answer.status,
-                    errcode: answer.errcode.as_ref(),
+                    errcode: answer.errcode.as_ref().or(answer.errno.as_ref()),
                     errmsg: answer.errmsg.as_ref(),
                     request_id: answer.request_id.as_deref(),
                 },
@@ -185,7 +186,7 @@ impl YcmClient {
                 OPERATION,
                 Envelope {
                     status: &answer.status,
-                    errcode: answer.errcode.as_ref(),
+                    errcode: answer.errcode.as_ref().or(answer.errno.as_ref()),
                     errmsg: answer.errmsg.as_ref(),
                     request_id: answer.request_id.as_deref(),
                 },

@@ -154,6 +154,9 @@ pub mod types {
         ///Error message when status is Failed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub errmsg: ::std::option::Option<::custlake_client_kit::LooseString>,
+        ///Error code when status is Failed, under the name Yeastar's S-Series API uses (`{"status":"Failed","errno":"10003"}`); read when `errcode` is absent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub errno: ::std::option::Option<::custlake_client_kit::LooseString>,
         ///Request id (请求 ID).
         #[serde(
             rename = "requestId",
@@ -211,6 +214,9 @@ pub mod types {
         ///Error message when status is Failed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub errmsg: ::std::option::Option<::custlake_client_kit::LooseString>,
+        ///Error code when status is Failed, under the name Yeastar's S-Series API uses (`{"status":"Failed","errno":"10003"}`); read when `errcode` is absent.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub errno: ::std::option::Option<::custlake_client_kit::LooseString>,
         ///Request id (请求 ID), quote it to Yeastar support.
         #[serde(
             rename = "requestId",
@@ -699,6 +705,10 @@ pub mod types {
                 ::std::option::Option<::custlake_client_kit::LooseString>,
                 ::std::string::String,
             >,
+            errno: ::std::result::Result<
+                ::std::option::Option<::custlake_client_kit::LooseString>,
+                ::std::string::String,
+            >,
             request_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -715,6 +725,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     errcode: Ok(Default::default()),
                     errmsg: Ok(Default::default()),
+                    errno: Ok(Default::default()),
                     request_id: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
                     time: Ok(Default::default()),
@@ -768,6 +779,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn errno<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::custlake_client_kit::LooseString>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.errno = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for errno: {e}")
+                    });
+                self
+            }
             pub fn request_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -817,6 +842,7 @@ pub mod types {
                     data: value.data?,
                     errcode: value.errcode?,
                     errmsg: value.errmsg?,
+                    errno: value.errno?,
                     request_id: value.request_id?,
                     status: value.status?,
                     time: value.time?,
@@ -829,6 +855,7 @@ pub mod types {
                     data: Ok(value.data),
                     errcode: Ok(value.errcode),
                     errmsg: Ok(value.errmsg),
+                    errno: Ok(value.errno),
                     request_id: Ok(value.request_id),
                     status: Ok(value.status),
                     time: Ok(value.time),
@@ -967,6 +994,10 @@ pub mod types {
                 ::std::option::Option<::custlake_client_kit::LooseString>,
                 ::std::string::String,
             >,
+            errno: ::std::result::Result<
+                ::std::option::Option<::custlake_client_kit::LooseString>,
+                ::std::string::String,
+            >,
             request_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -983,6 +1014,7 @@ pub mod types {
                     data: Ok(Default::default()),
                     errcode: Ok(Default::default()),
                     errmsg: Ok(Default::default()),
+                    errno: Ok(Default::default()),
                     request_id: Ok(Default::default()),
                     status: Err("no value supplied for status".to_string()),
                     time: Ok(Default::default()),
@@ -1029,6 +1061,20 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for errmsg: {e}")
+                    });
+                self
+            }
+            pub fn errno<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::custlake_client_kit::LooseString>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.errno = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for errno: {e}")
                     });
                 self
             }
@@ -1081,6 +1127,7 @@ pub mod types {
                     data: value.data?,
                     errcode: value.errcode?,
                     errmsg: value.errmsg?,
+                    errno: value.errno?,
                     request_id: value.request_id?,
                     status: value.status?,
                     time: value.time?,
@@ -1094,6 +1141,7 @@ pub mod types {
                     data: Ok(value.data),
                     errcode: Ok(value.errcode),
                     errmsg: Ok(value.errmsg),
+                    errno: Ok(value.errno),
                     request_id: Ok(value.request_id),
                     status: Ok(value.status),
                     time: Ok(value.time),
@@ -1430,8 +1478,8 @@ page 查询所有客户 (query all customers) and the known OAuth token flow.
   `Authorization: Bearer <access_token>`. Generated clients ignore security schemes, so the
   hand-written layer adds both headers.
 * Success is HTTP 200 with `{data, requestId, status: "Success", time}`; errors carry
-  `status: "Failed"` with an error code and message (`errcode`/`errmsg` as in the sibling
-  Yeastar products; exact names unconfirmed).
+  `status: "Failed"` with an error code and message (`errcode`/`errmsg`, or `errno` as
+  Yeastar's S-Series sends it; exact names unconfirmed for YCM, so both are read).
 * Customer fields are sparse: absent keys are normal. Scalars use `LooseString` because
   numbers and strings are not always sent as documented.
 

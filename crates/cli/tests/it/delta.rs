@@ -28,9 +28,11 @@ type PartitionCommits = BTreeMap<(String, String, String), Vec<(Value, Vec<Value
 const SECRET_U8: &str = "u8-secret-for-delta-tests";
 const SECRET_YCM: &str = "ycm-secret-for-delta-tests";
 
-/// Three U8 tenants and two YCM clients.
+/// Three U8 tenants with contacts and two YCM clients.
 fn sim_config(customers: u64) -> SimConfig {
     let mut config = SimConfig::demo(customers);
+    // The demo's third tenant keeps no contacts; these tests want three full ones.
+    config.u8_tenants.truncate(2);
     let mut third = config.u8_tenants[0].clone();
     third.name = "u8_demo_c".into();
     third.to_account = "demo_ent_c".into();

@@ -517,7 +517,7 @@ fn a_resume_with_a_changed_config_restarts_that_source_only() {
     let replayed = replayed_pages(&manifest_of(&out));
     assert_eq!(
         replayed.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["u8_demo_a", "u8_demo_b", "ycm_demo"],
+        ["u8_demo_a", "u8_demo_b", "u8_demo_c", "ycm_demo"],
         "{replayed:?}"
     );
     for (tenant, pages) in &replayed {
