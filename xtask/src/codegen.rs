@@ -35,7 +35,7 @@ const CLIENTS: &[ClientSpec] = &[
                 "::custlake_client_kit::VendorRecord<crate::generated::types::U8CustomerContact>",
             ),
         ],
-        inner_type: None,
+        inner_type: Some("crate::hooks::U8Hooks"),
     },
     ClientSpec {
         spec: "specs/yeastar-ycm.yaml",

@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use clap::Parser;
-use custlake_pipeline::{ExportError, FailureKind, ProgressObserver, RunStatus, SettingsError};
+use custlake_pipeline::{
+    ExportError, FailureKind, ProgressObserver, RunStatus, SettingsError, redact_secrets,
+};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{Cli, Command, LogFormat, OutputArgs};
@@ -69,7 +71,7 @@ fn main() -> ExitCode {
         Err(e) => Err(anyhow!("cannot start the async runtime: {e}")),
     };
     if let Err(e) = &result {
-        eprintln!("error: {e:#}");
+        eprintln!("error: {}", redact_secrets(&format!("{e:#}")));
     }
     exit_code(&result)
 }

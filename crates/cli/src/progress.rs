@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use custlake_pipeline::{EntityLabel, ProgressObserver};
+use custlake_pipeline::{EntityLabel, ProgressObserver, redact_secrets};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 fn key(label: EntityLabel<'_>) -> String {
@@ -247,14 +247,16 @@ impl SuspendingStderr {
     }
 }
 
+/// Every log line is written once, whole (the fmt layer formats an event, then writes it), so
+/// each write is redacted whole: no secret or token the process knows reaches stderr.
 impl Write for SuspendingStderr {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let line = redact_secrets(&String::from_utf8_lossy(buf));
         match &self.multi {
-            Some(multi) => multi
-                .suspend(|| std::io::stderr().write_all(buf))
-                .map(|_| buf.len()),
-            None => std::io::stderr().write(buf),
+            Some(multi) => multi.suspend(|| std::io::stderr().write_all(line.as_bytes())),
+            None => std::io::stderr().write_all(line.as_bytes()),
         }
+        .map(|_| buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {

@@ -4,12 +4,18 @@
 //! replaces with the types here, so both clients accept the vendors' real, messy JSON the same
 //! way. The token cache and the redaction helpers keep secrets out of every message.
 
+mod body_limit;
+mod known_secrets;
 mod loose;
 mod record;
 mod redact;
 mod secret;
 mod token;
 
+pub use body_limit::{
+    DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLarge, limit_response_body, response_too_large,
+};
+pub use known_secrets::{MIN_SECRET_CHARS, cut_known, redact, remember_secret};
 pub use loose::{LooseKind, LooseString};
 pub use record::VendorRecord;
 pub use redact::{

@@ -56,8 +56,15 @@ pub fn body_preview(operation: &str, body: &[u8]) -> String {
             body.len()
         );
     }
-    let text = String::from_utf8_lossy(&body[..body.len().min(PREVIEW_BYTES)]);
-    format!("{:?}", mask_json_secrets(&redact_url(&text)))
+    // Secrets are cut before the text is shortened, so a secret that straddles the cut cannot
+    // leave its first half behind (the extra window is far longer than any credential).
+    let window = &body[..body.len().min(PREVIEW_BYTES * 4 + 4096)];
+    let text = crate::cut_known(&String::from_utf8_lossy(window));
+    let end = text
+        .char_indices()
+        .nth(PREVIEW_BYTES)
+        .map_or(text.len(), |(at, _)| at);
+    format!("{:?}", mask_json_secrets(&redact_url(&text[..end])))
 }
 
 /// Replaces the string value of every `"<sensitive key>": "..."` pair with `***` (also a value
@@ -120,15 +127,22 @@ impl TransportFailure {
         };
         let error = error.without_url();
         let mut message = error.to_string();
+        let mut previous = message.clone();
         let mut source = std::error::Error::source(&error);
         while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
+            // Body wrappers repeat their cause's text ("request or response body error" several
+            // times over): each distinct text is said once.
+            let text = cause.to_string();
+            if text != previous {
+                message.push_str(": ");
+                message.push_str(&text);
+                previous = text;
+            }
             source = cause.source();
         }
         Self {
             kind,
-            message: redact_url(&message),
+            message: crate::redact(&message),
         }
     }
 

@@ -8,9 +8,11 @@ use std::fmt;
 pub struct Secret(String);
 
 impl Secret {
-    /// Wraps a credential.
+    /// Wraps a credential and registers it for redaction by value (see [`crate::redact`]).
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        let value = value.into();
+        crate::remember_secret(&value);
+        Self(value)
     }
 
     /// The credential itself, for the one place that sends it to the vendor.
@@ -35,19 +37,19 @@ impl fmt::Display for Secret {
 /// value still never prints once read.
 impl<'de> serde::Deserialize<'de> for Secret {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(Secret)
+        String::deserialize(deserializer).map(Secret::new)
     }
 }
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Self(value)
+        Self::new(value)
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Self(value.to_owned())
+        Self::new(value)
     }
 }
 

@@ -74,9 +74,12 @@ pub trait TokenAnswer: Sized {
 pub struct AccessToken(Arc<str>);
 
 impl AccessToken {
-    /// Wraps a token value as issued by the vendor.
+    /// Wraps a token value as issued by the vendor and registers it for redaction by value
+    /// (see [`crate::redact`]).
     pub fn new(value: impl Into<Arc<str>>) -> Self {
-        Self(value.into())
+        let value = value.into();
+        crate::remember_secret(&value);
+        Self(value)
     }
 
     /// The token itself, for the one place that sends it to the vendor.

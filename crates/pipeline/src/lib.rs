@@ -46,6 +46,10 @@ pub use run::outcome::{FailureKind, RunOutcome};
 pub use sources::build::fetch_one_customer;
 pub use write::location::OutputLocation;
 
+/// Cuts every secret and token this process knows out of `text` (and masks secret URL query
+/// parameters): the binary passes its log lines, summaries and error messages through it.
+pub use custlake_client_kit::redact as redact_secrets;
+
 /// The building blocks this crate's own integration tests and benchmarks drive directly (the
 /// Parquet and object-store sinks, the catalog, spools). Not a stable API: the CLI and other
 /// callers use the items above.

@@ -31,10 +31,13 @@ pub struct YcmAccount {
     pub busy_codes: Vec<String>,
     /// Renew the access token this long before it expires.
     pub renew_token_early: Duration,
+    /// An answer larger than this many bytes fails without being read to its end.
+    pub max_response_bytes: u64,
 }
 
 impl YcmAccount {
-    /// An account with the default User-Agent, code lists and a 2-minute early renewal.
+    /// An account with the default User-Agent, code lists, a 2-minute early renewal and answers
+    /// of up to 64 MiB.
     pub fn new(
         base_url: impl Into<String>,
         client_id: impl Into<String>,
@@ -51,6 +54,7 @@ impl YcmAccount {
                 .collect(),
             busy_codes: DEFAULT_BUSY_CODES.iter().map(|c| c.to_string()).collect(),
             renew_token_early: Duration::from_secs(120),
+            max_response_bytes: custlake_client_kit::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }

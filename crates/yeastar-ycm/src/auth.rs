@@ -1,9 +1,12 @@
-//! Bearer token and User-Agent on every generated call, through progenitor's client hooks.
+//! Bearer token and User-Agent on every generated call, through progenitor's client hooks, and
+//! the bound on the size of every answer.
 //!
 //! progenitor ignores `securitySchemes`, and YCM rejects requests without a User-Agent. Rather
 //! than make every caller pass both, the generated `Client` carries a [`YcmAuth`] and its `pre`
-//! hook adds the headers. The client used by the token issuer itself has no token cache, so the
-//! token call goes out with only the User-Agent.
+//! hook adds the headers. Its `exec` hook hands the generated code each response through
+//! [`limit_response_body`], so an answer above the account's `max_response_bytes` fails (as
+//! [`crate::YcmError::ResponseTooLarge`]) without being read to its end. The client used by the
+//! token issuer itself has no token cache, so the token call goes out with only the User-Agent.
 //!
 //! The client decides which token a call carries (it must know the token's generation when the
 //! call is rejected), so it pins that token for the call with [`send_with`]; the hook sends the
@@ -13,7 +16,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use custlake_client_kit::{AccessToken, TokenCache};
+use custlake_client_kit::{AccessToken, TokenCache, limit_response_body};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
 
@@ -50,11 +53,12 @@ pub(crate) async fn send_with<F: Future>(token: AccessToken, call: F) -> F::Outp
     PINNED_TOKEN.scope(token, call).await
 }
 
-/// What the generated client needs to authenticate a request.
+/// What the generated client needs to authenticate a request and bound its answer.
 #[derive(Clone)]
 pub struct YcmAuth {
     pub(crate) tokens: Option<Arc<dyn BearerSource>>,
     pub(crate) user_agent: HeaderValue,
+    pub(crate) max_response_bytes: u64,
 }
 
 impl std::fmt::Debug for YcmAuth {
@@ -62,6 +66,7 @@ impl std::fmt::Debug for YcmAuth {
         f.debug_struct("YcmAuth")
             .field("user_agent", &self.user_agent)
             .field("has_tokens", &self.tokens.is_some())
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -89,5 +94,17 @@ impl ClientHooks<YcmAuth> for Client {
             request.headers_mut().insert(AUTHORIZATION, value);
         }
         Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        Ok(limit_response_body(
+            response,
+            self.inner().max_response_bytes,
+        ))
     }
 }

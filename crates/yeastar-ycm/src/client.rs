@@ -69,6 +69,7 @@ impl YcmClient {
             YcmAuth {
                 tokens: None,
                 user_agent: user_agent.clone(),
+                max_response_bytes: account.max_response_bytes,
             },
         );
         let issuer = YcmTokenIssuer::new(
@@ -84,6 +85,7 @@ impl YcmClient {
             YcmAuth {
                 tokens: Some(tokens.clone()),
                 user_agent,
+                max_response_bytes: account.max_response_bytes,
             },
         );
         Ok(Self {
@@ -223,7 +225,7 @@ impl YcmClient {
             .unwrap_or_default();
         let message = envelope
             .errmsg
-            .map(|m| m.as_str().to_owned())
+            .map(|m| custlake_client_kit::redact(m.as_str()))
             .unwrap_or_else(|| format!("status {:?}", envelope.status));
         let is = |list: &[String]| list.contains(&code);
         Err(if is(&self.account.token_expired_codes) {

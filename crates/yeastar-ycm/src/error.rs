@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use custlake_client_kit::{
-    Retryability, TokenAnswer, TransportFailure, body_preview, parse_retry_after, redact_url,
+    Retryability, TokenAnswer, TransportFailure, body_preview, parse_retry_after, redact,
 };
 use progenitor_client::Error as ProgenitorError;
 
@@ -88,6 +88,14 @@ pub enum YcmError {
         /// What went wrong, redacted.
         failure: TransportFailure,
     },
+    /// The answer was larger than the account's `max_response_bytes`; it was not read to its end.
+    #[error("YCM {operation}: {too_large}")]
+    ResponseTooLarge {
+        /// The API operation.
+        operation: &'static str,
+        /// The bound and what the answer announced.
+        too_large: custlake_client_kit::ResponseTooLarge,
+    },
     /// The answer was not the JSON the spec describes.
     #[error("YCM {operation}: the answer is not the JSON the spec describes: {message}")]
     Decode {
@@ -150,7 +158,9 @@ impl YcmError {
             } if *status == 429 || *status == 408 || *status >= 500 => Retryability::Retryable {
                 after: *retry_after,
             },
+            // The same page is as large the next time.
             YcmError::Http { .. }
+            | YcmError::ResponseTooLarge { .. }
             | YcmError::Vendor { .. }
             | YcmError::BadCredentials { .. }
             | YcmError::FreshTokenRejected { .. }
@@ -163,10 +173,18 @@ impl YcmError {
         match error {
             ProgenitorError::CommunicationError(e)
             | ProgenitorError::ResponseBodyError(e)
-            | ProgenitorError::InvalidUpgrade(e) => YcmError::Transport {
-                operation,
-                failure: TransportFailure::from_reqwest(e),
-            },
+            | ProgenitorError::InvalidUpgrade(e) => {
+                match custlake_client_kit::response_too_large(&e) {
+                    Some(too_large) => YcmError::ResponseTooLarge {
+                        operation,
+                        too_large,
+                    },
+                    None => YcmError::Transport {
+                        operation,
+                        failure: TransportFailure::from_reqwest(e),
+                    },
+                }
+            }
             ProgenitorError::ErrorResponse(response) => Self::from_status(
                 operation,
                 response.status().as_u16(),
@@ -184,7 +202,7 @@ impl YcmError {
             ProgenitorError::InvalidRequest(message) | ProgenitorError::Custom(message) => {
                 YcmError::Request {
                     operation,
-                    message: redact_url(&message),
+                    message: redact(&message),
                 }
             }
         }

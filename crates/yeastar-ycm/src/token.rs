@@ -65,7 +65,11 @@ impl YcmTokenIssuer {
 fn issued_from(answer: YcmTokenResponse, busy_codes: &[String]) -> Result<IssuedToken, YcmError> {
     if answer.status.as_deref() == Some("Failed") || answer.access_token.is_none() {
         let code = answer.errcode.map(|c| c.into_string()).unwrap_or_default();
-        let message = answer.errmsg.map(|m| m.into_string()).unwrap_or_default();
+        // Vendors echo credentials in their own words: cut every known secret out.
+        let message = answer
+            .errmsg
+            .map(|m| custlake_client_kit::redact(m.as_str()))
+            .unwrap_or_default();
         if busy_codes.iter().any(|b| b == code.trim()) {
             return Err(YcmError::Busy {
                 operation: OPERATION,

@@ -42,10 +42,13 @@ pub struct U8Account {
     pub busy_codes: Vec<String>,
     /// Renew the token this long before the vendor says it expires.
     pub renew_token_early: Duration,
+    /// An answer larger than this many bytes fails without being read to its end.
+    pub max_response_bytes: u64,
 }
 
 impl U8Account {
-    /// An account with the default error-code lists and a 10-minute early renewal.
+    /// An account with the default error-code lists, a 10-minute early renewal and answers of
+    /// up to 64 MiB.
     pub fn new(
         base_url: impl Into<String>,
         from_account: impl Into<String>,
@@ -66,6 +69,7 @@ impl U8Account {
                 .collect(),
             busy_codes: DEFAULT_BUSY_CODES.iter().map(|c| c.to_string()).collect(),
             renew_token_early: Duration::from_secs(600),
+            max_response_bytes: custlake_client_kit::DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }

@@ -21,8 +21,8 @@ use custlake_client_kit::{AccessToken, LooseString, TokenCache};
 use crate::generated::Client;
 use crate::page::PageCounters;
 use crate::{
-    NO_MATCH_CODE, NO_MATCH_MESSAGE, U8Account, U8CustomerRecord, U8Error, U8Page, U8TokenIssuer,
-    types,
+    NO_MATCH_CODE, NO_MATCH_MESSAGE, U8Account, U8CustomerRecord, U8Error, U8Hooks, U8Page,
+    U8TokenIssuer, types,
 };
 
 /// Filters of customer/batch_get; the timestamp and ModifyDate ranges allow incremental exports.
@@ -80,7 +80,8 @@ impl U8Client {
                 message: format!("base_url {base_url:?} is not a valid URL"),
             });
         }
-        let api = Client::new_with_client(&base_url, http);
+        let api =
+            Client::new_with_client(&base_url, http, U8Hooks::new(account.max_response_bytes));
         let issuer = U8TokenIssuer::new(
             api.clone(),
             account.from_account.clone(),
@@ -283,7 +284,10 @@ impl U8Client {
             return Ok(Answer::Data);
         }
         let code = code.to_owned();
-        let message = errmsg.map(|m| m.as_str().to_owned()).unwrap_or_default();
+        // Vendors echo tokens and secrets in their own words: cut every known one out.
+        let message = errmsg
+            .map(|m| custlake_client_kit::redact(m.as_str()))
+            .unwrap_or_default();
         if is_no_match(&code, &message) {
             return Ok(Answer::NoMatch);
         }

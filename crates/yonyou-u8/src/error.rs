@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use custlake_client_kit::{
-    Retryability, TokenAnswer, TransportFailure, body_preview, parse_retry_after, redact_url,
+    Retryability, TokenAnswer, TransportFailure, body_preview, parse_retry_after, redact,
 };
 use progenitor_client::Error as ProgenitorError;
 
@@ -82,6 +82,14 @@ pub enum U8Error {
         /// What went wrong, redacted.
         failure: TransportFailure,
     },
+    /// The answer was larger than the account's `max_response_bytes`; it was not read to its end.
+    #[error("U8 {operation}: {too_large}")]
+    ResponseTooLarge {
+        /// The API operation.
+        operation: &'static str,
+        /// The bound and what the answer announced.
+        too_large: custlake_client_kit::ResponseTooLarge,
+    },
     /// The answer was not the JSON the spec describes (malformed, truncated, HTML).
     #[error("U8 {operation}: the answer is not the JSON the spec describes: {message}")]
     Decode {
@@ -144,7 +152,9 @@ impl U8Error {
             } if *status == 429 || *status == 408 || *status >= 500 => Retryability::Retryable {
                 after: *retry_after,
             },
+            // The same page is as large the next time.
             U8Error::Http { .. }
+            | U8Error::ResponseTooLarge { .. }
             | U8Error::Vendor { .. }
             | U8Error::FreshTokenRejected { .. }
             | U8Error::Request { .. } => Retryability::Permanent,
@@ -156,10 +166,18 @@ impl U8Error {
         match error {
             ProgenitorError::CommunicationError(e)
             | ProgenitorError::ResponseBodyError(e)
-            | ProgenitorError::InvalidUpgrade(e) => U8Error::Transport {
-                operation,
-                failure: TransportFailure::from_reqwest(e),
-            },
+            | ProgenitorError::InvalidUpgrade(e) => {
+                match custlake_client_kit::response_too_large(&e) {
+                    Some(too_large) => U8Error::ResponseTooLarge {
+                        operation,
+                        too_large,
+                    },
+                    None => U8Error::Transport {
+                        operation,
+                        failure: TransportFailure::from_reqwest(e),
+                    },
+                }
+            }
             ProgenitorError::ErrorResponse(response) => U8Error::Http {
                 operation,
                 status: response.status().as_u16(),
@@ -177,7 +195,7 @@ impl U8Error {
             ProgenitorError::InvalidRequest(message) | ProgenitorError::Custom(message) => {
                 U8Error::Request {
                     operation,
-                    message: redact_url(&message),
+                    message: redact(&message),
                 }
             }
         }

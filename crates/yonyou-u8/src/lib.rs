@@ -2,8 +2,9 @@
 //!
 //! `generated` is written by `cargo xtask generate` from `specs/yonyou-u8.yaml` and never edited
 //! by hand; the modules beside it add what a spec cannot say: the token flow
-//! ([`U8TokenIssuer`]), typed vendor errors with redaction ([`U8Error`]), and one-page fetches
-//! with parsed counters ([`U8Client`], [`U8Page`]).
+//! ([`U8TokenIssuer`]), typed vendor errors with redaction ([`U8Error`]), one-page fetches
+//! with parsed counters ([`U8Client`], [`U8Page`]), and the bound on an answer's size
+//! ([`U8Hooks`]).
 
 mod account;
 mod client;
@@ -11,6 +12,7 @@ mod error;
 #[rustfmt::skip]
 #[allow(clippy::all, clippy::pedantic, unused, missing_docs)]
 mod generated;
+mod hooks;
 mod page;
 mod token;
 
@@ -20,6 +22,7 @@ pub use account::{
 pub use client::{U8Client, U8ContactFilter, U8CustomerFilter};
 pub use error::U8Error;
 pub use generated::{Client as GeneratedClient, types};
+pub use hooks::U8Hooks;
 pub use page::U8Page;
 pub use token::U8TokenIssuer;
 

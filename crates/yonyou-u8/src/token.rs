@@ -61,7 +61,11 @@ impl TokenIssuer for U8TokenIssuer {
         if code != "0" {
             let (code, message) = (
                 code.to_owned(),
-                answer.errmsg.map(|m| m.into_string()).unwrap_or_default(),
+                // Vendors echo credentials in their own words: cut every known secret out.
+                answer
+                    .errmsg
+                    .map(|m| custlake_client_kit::redact(m.as_str()))
+                    .unwrap_or_default(),
             );
             return Err(if self.busy_codes.contains(&code) {
                 U8Error::Busy {

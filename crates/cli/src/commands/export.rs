@@ -5,6 +5,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use custlake_pipeline::{
     JOB_COMPLETION_INDEX_ENV, ProgressObserver, RunOverrides, RunSettings, RunStatus, Shard,
+    redact_secrets,
 };
 
 use crate::UsageError;
@@ -43,6 +44,6 @@ pub async fn run_export(
     progress: Arc<dyn ProgressObserver>,
 ) -> Result<RunStatus> {
     let outcome = settings.export(progress).await?;
-    print!("{}", summary::render(&outcome));
+    print!("{}", redact_secrets(&summary::render(&outcome)));
     Ok(outcome.manifest.status)
 }

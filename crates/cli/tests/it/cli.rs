@@ -346,7 +346,7 @@ fn bad_configs_exit_2_with_a_message_naming_the_problem() {
         (
             format!("{GOOD}page_size = 0\n"),
             vec![],
-            "setting page_size: must be at least 1",
+            "setting page_size: 0 is outside 1..=10000 records per page",
         ),
         (
             GOOD.replace("kind = \"yonyou_u8\"", "kind = \"yeastar_ycm\""),
@@ -377,7 +377,29 @@ fn bad_configs_exit_2_with_a_message_naming_the_problem() {
         (
             format!("{GOOD}requests_per_second = 0\n"),
             vec![],
-            "setting requests_per_second: 0 must be a positive number",
+            "setting requests_per_second: 0 is outside 0.01..=1000000 requests per second",
+        ),
+        (
+            format!("{GOOD}request_timeout_secs = 1e300\n"),
+            vec![],
+            "setting request_timeout_secs: 1e300 is outside 0.001..=3600 seconds",
+        ),
+        (
+            format!("{GOOD}max_pages = 0\n"),
+            vec![],
+            "setting max_pages: 0 is outside 1..=",
+        ),
+        (
+            format!(
+                "{GOOD}{}",
+                GOOD.split("[[sources]]")
+                    .nth(1)
+                    .map(|s| format!("[[sources]]{s}"))
+                    .unwrap_or_default()
+                    .replace("\"acme\"", "\"Acme\"")
+            ),
+            vec![],
+            r#"setting name: "Acme" differs from source "acme" only in letter case"#,
         ),
     ];
     // Each message names its own problem: the fragment expected for one case is in that

@@ -6,6 +6,7 @@
 mod cli;
 mod delta;
 mod deploy;
+mod echo;
 mod leaks;
 #[path = "../../../pipeline/tests/it/moto/mod.rs"]
 mod moto;

@@ -286,13 +286,15 @@ impl RunManifest {
         }
     }
 
-    /// The manifest as pretty JSON with a final newline; `path` names it in an error.
+    /// The manifest as pretty JSON with a final newline; `path` names it in an error. Every
+    /// secret and token the process knows is cut out of it, whichever message carried it.
     fn to_json(&self, path: &Path) -> Result<Vec<u8>, SinkError> {
-        let mut json =
-            serde_json::to_vec_pretty(self).map_err(|error| SinkError::ManifestEncode {
+        let json =
+            serde_json::to_string_pretty(self).map_err(|error| SinkError::ManifestEncode {
                 path: path.to_path_buf(),
                 error,
             })?;
+        let mut json = custlake_client_kit::cut_known(&json).into_bytes();
         json.push(b'\n');
         Ok(json)
     }

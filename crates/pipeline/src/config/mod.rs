@@ -4,6 +4,7 @@
 //! turns it into checked, vendor-specific settings and names the source, the setting and the fix
 //! for every problem, before anything is fetched.
 
+mod bounds;
 mod parquet;
 mod secrets;
 mod u8;
@@ -133,6 +134,9 @@ pub struct SourceConfig {
     /// Refuse a result announcing more pages than this (default 1000000); protects against a
     /// vendor answer claiming absurd sizes.
     pub max_pages: Option<u64>,
+    /// Largest answer accepted, in bytes (default 64 MiB): a larger one fails its page without
+    /// being read to its end, so a vendor cannot exhaust memory.
+    pub max_response_bytes: Option<u64>,
 }
 
 /// `[sources.retry]`: exponential backoff with jitter for passing failures.
@@ -145,6 +149,9 @@ pub struct RetryConfig {
     pub initial_backoff_ms: u64,
     /// Longest backoff in milliseconds (default 20000); a longer Retry-After is still honoured.
     pub max_backoff_ms: u64,
+    /// Longest Retry-After honoured, in seconds (default 300): a vendor asking to wait longer
+    /// fails the page with a message naming this setting instead of being waited for.
+    pub max_retry_after_secs: u64,
 }
 
 impl Default for RetryConfig {
@@ -153,6 +160,7 @@ impl Default for RetryConfig {
             max_attempts: 8,
             initial_backoff_ms: 200,
             max_backoff_ms: 20_000,
+            max_retry_after_secs: 300,
         }
     }
 }
@@ -266,6 +274,7 @@ impl ExportConfig {
             }
             out.push(source.validate()?);
         }
+        self.check_distinct_names()?;
         Ok(out)
     }
 }
@@ -335,6 +344,7 @@ impl SourceConfig {
                 "must be non-empty and use only letters, digits, '-' and '_' (it becomes a folder name)",
             ));
         }
+        self.check_name_length()?;
         if partition_value_reads_as_non_text(&self.name) {
             return Err(self.problem(
                 "name",
@@ -432,42 +442,30 @@ impl SourceConfig {
     }
 
     fn fetch_settings(&self) -> Result<FetchSettings, ConfigError> {
-        let default_page = match self.kind {
-            VendorKind::YonyouU8 => 500,
-            VendorKind::YeastarYcm => yeastar_ycm::MAX_PAGE_SIZE,
-        };
-        let page_size = self.page_size.unwrap_or(default_page);
-        if page_size == 0 {
-            return Err(self.problem("page_size", "must be at least 1"));
-        }
-        let concurrency = self.concurrency.unwrap_or(8);
-        if !(1..=256).contains(&concurrency) {
-            return Err(self.problem("concurrency", format!("{concurrency} is outside 1..=256")));
-        }
-        let rps = self.requests_per_second.unwrap_or(20.0);
-        if !(rps.is_finite() && rps > 0.0) {
-            return Err(self.problem(
-                "requests_per_second",
-                format!("{rps} must be a positive number"),
-            ));
-        }
-        let burst = self.burst.unwrap_or(1);
-        if !(1..=10_000).contains(&burst) {
-            return Err(self.problem("burst", format!("{burst} is outside 1..=10000")));
-        }
-        let timeout = self.request_timeout_secs.unwrap_or(30.0);
-        if !(timeout.is_finite() && timeout > 0.0) {
-            return Err(self.problem(
-                "request_timeout_secs",
-                format!("{timeout} must be a positive number of seconds"),
-            ));
-        }
-        if self.retry.max_attempts == 0 {
-            return Err(self.problem(
-                "retry.max_attempts",
-                "must be at least 1 (1 means no retries)",
-            ));
-        }
+        let page_size = self.bounded(
+            "page_size",
+            self.page_size,
+            bounds::page_size_bound(self.kind),
+        )?;
+        let concurrency = self.bounded("concurrency", self.concurrency, &bounds::CONCURRENCY)?;
+        let rps = self.bounded(
+            "requests_per_second",
+            self.requests_per_second,
+            &bounds::REQUESTS_PER_SECOND,
+        )?;
+        let burst = self.bounded("burst", self.burst, &bounds::BURST)?;
+        let timeout = self.bounded(
+            "request_timeout_secs",
+            self.request_timeout_secs,
+            &bounds::REQUEST_TIMEOUT_SECS,
+        )?;
+        self.check_retry_bounds()?;
+        self.bounded(
+            "retry.max_retry_after_secs",
+            Some(self.retry.max_retry_after_secs),
+            &bounds::MAX_RETRY_AFTER_SECS,
+        )?;
+        let max_pages = self.bounded("max_pages", self.max_pages, &bounds::MAX_PAGES)?;
         Ok(FetchSettings {
             page_size,
             concurrency: concurrency as usize,
@@ -475,7 +473,7 @@ impl SourceConfig {
             burst: burst as u32,
             request_timeout: Duration::from_secs_f64(timeout),
             retry: self.retry.clone(),
-            max_pages: self.max_pages.unwrap_or(1_000_000),
+            max_pages,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! Validation of the Yonyou U8 settings of a `[[sources]]` table.
 
-use super::{ConfigError, SourceConfig, VendorSettings, add_codes};
+use super::{ConfigError, SourceConfig, VendorSettings, add_codes, bounds};
 
 impl SourceConfig {
     /// The U8 half of a `[[sources]]` table: account, error codes and time zone.
@@ -18,6 +18,11 @@ impl SourceConfig {
             self.secret("app_secret", &self.app_secret)?,
         );
         account.ds_sequence = self.ds_sequence;
+        account.max_response_bytes = self.bounded(
+            "max_response_bytes",
+            self.max_response_bytes,
+            &bounds::MAX_RESPONSE_BYTES,
+        )?;
         if let Some(codes) = &self.token_expired_codes {
             if codes.iter().any(|c| c.trim() == yonyou_u8::NO_MATCH_CODE) {
                 return Err(self.problem(

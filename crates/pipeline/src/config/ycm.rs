@@ -1,6 +1,6 @@
 //! Validation of the Yeastar YCM settings of a `[[sources]]` table.
 
-use super::{ConfigError, SourceConfig, VendorSettings, add_codes};
+use super::{ConfigError, SourceConfig, VendorSettings, add_codes, bounds};
 
 impl SourceConfig {
     /// The YCM half of a `[[sources]]` table: client, User-Agent, error codes and page size.
@@ -28,6 +28,11 @@ impl SourceConfig {
             self.required("client_id", &self.client_id)?.clone(),
             self.secret("client_secret", &self.client_secret)?,
         );
+        account.max_response_bytes = self.bounded(
+            "max_response_bytes",
+            self.max_response_bytes,
+            &bounds::MAX_RESPONSE_BYTES,
+        )?;
         if let Some(ua) = &self.user_agent {
             account.user_agent = ua.clone();
         }

@@ -84,7 +84,7 @@ impl From<::yonyou_u8::U8Error> for FetchError {
     fn from(e: ::yonyou_u8::U8Error) -> Self {
         Self {
             retryability: e.retryability(),
-            message: e.to_string(),
+            message: custlake_client_kit::redact(&e.to_string()),
         }
     }
 }
@@ -93,7 +93,7 @@ impl From<::yeastar_ycm::YcmError> for FetchError {
     fn from(e: ::yeastar_ycm::YcmError) -> Self {
         Self {
             retryability: e.retryability(),
-            message: e.to_string(),
+            message: custlake_client_kit::redact(&e.to_string()),
         }
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use arrow::array::{Array, AsArray};
@@ -72,8 +73,14 @@ fn customer(code: &str) -> String {
     format!(r#"{{"code":"{code}","name":"客户{code}","bcusdomestic":"1"}}"#)
 }
 
-/// Exports the stub once; a run that does not end within a minute is a hang.
-async fn run(base_url: &str, out: &Path) -> RunManifest {
+/// Exports the stub once, with `source_settings` added to the `[[sources]]` table and
+/// `retry_settings` to its `[sources.retry]`; a run that does not end within a minute is a hang.
+async fn run_with(
+    base_url: &str,
+    out: &Path,
+    source_settings: &str,
+    retry_settings: &str,
+) -> RunManifest {
     let text = format!(
         r#"
 [output]
@@ -91,10 +98,12 @@ page_size = 10
 concurrency = 2
 requests_per_second = 1000
 request_timeout_secs = 1
+{source_settings}
 [sources.retry]
 max_attempts = 2
 initial_backoff_ms = 1
 max_backoff_ms = 5
+{retry_settings}
 "#,
         out = out.display().to_string()
     );
@@ -120,9 +129,18 @@ max_backoff_ms = 5
 
 /// Runs the stub with `page` and returns the manifest.
 async fn export_stub(page: PageFn) -> (RunManifest, tempfile::TempDir) {
+    export_stub_with(page, "", "").await
+}
+
+/// [`export_stub`] with more settings (see [`run_with`]).
+async fn export_stub_with(
+    page: PageFn,
+    source_settings: &str,
+    retry_settings: &str,
+) -> (RunManifest, tempfile::TempDir) {
     let (url, server) = start_stub(page).await;
     let out = tempfile::tempdir().expect("tempdir");
-    let manifest = run(&url, out.path()).await;
+    let manifest = run_with(&url, out.path(), source_settings, retry_settings).await;
     server.abort();
     assert!(
         !out.path().join(".staging").exists(),
@@ -459,4 +477,139 @@ async fn http_200_with_an_html_body_is_a_clear_error() {
         error.contains("not the JSON the spec describes") && error.contains("<html>"),
         "{error}"
     );
+}
+
+/// A 429 asking to wait `retry_after`, counting the requests it answers.
+fn too_many_requests(retry_after: &'static str, requests: Arc<AtomicUsize>) -> PageFn {
+    Arc::new(move |_| {
+        requests.fetch_add(1, Ordering::Relaxed);
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::RETRY_AFTER, retry_after)],
+            "slow down",
+        )
+            .into_response()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_of_31_years_fails_the_page_instead_of_waiting() {
+    let started = Instant::now();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let (manifest, _out) = export_stub(too_many_requests("999999999", requests.clone())).await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains("page 1")
+            && error.contains("the vendor asked to wait 999999999 s (Retry-After)")
+            && error.contains("[sources.retry] max_retry_after_secs = 300")
+            && error.contains("raise it"),
+        "{error}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10), "no waiting");
+    // The first page fetches go out together; none of them is sent again.
+    let requests = requests.load(Ordering::Relaxed);
+    assert!((1..=2).contains(&requests), "{requests} requests");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_date_far_ahead_is_capped_the_same_way() {
+    let started = Instant::now();
+    let requests = Arc::new(AtomicUsize::new(0));
+    let (manifest, _out) = export_stub_with(
+        too_many_requests("Fri, 31 Dec 9999 23:59:59 GMT", requests),
+        "",
+        MAX_RETRY_AFTER_60_SECS,
+    )
+    .await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains("(Retry-After), more than [sources.retry] max_retry_after_secs = 60"),
+        "{error}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(10), "no waiting");
+}
+
+/// The cap the date test configures.
+const MAX_RETRY_AFTER_60_SECS: &str = "max_retry_after_secs = 60";
+
+/// The answer bound the size tests configure: 1 MiB.
+const MAX_RESPONSE_1_MIB: &str = "max_response_bytes = 1048576";
+
+/// Size of the oversized answers: 50 MiB.
+const HUGE_BODY_BYTES: usize = 50 * 1024 * 1024;
+
+/// A valid, empty batch_get answer padded to [`HUGE_BODY_BYTES`] inside its errmsg, produced
+/// chunk by chunk as the client reads it; `served` counts the bytes handed to the server.
+fn huge_page(with_length: bool, served: Arc<AtomicUsize>) -> Response {
+    const CHUNK: usize = 64 * 1024;
+    let head = br#"{"errcode":"0","errmsg":""#.as_slice();
+    let tail =
+        br#"","page_index":"1","rows_per_page":"10","row_count":"0","page_count":"0","customer":[]}"#
+            .as_slice();
+    let padding = HUGE_BODY_BYTES - head.len() - tail.len();
+    let chunks = std::iter::once(Bytes::from_static(head))
+        .chain(
+            (0..padding.div_ceil(CHUNK))
+                .map(move |i| Bytes::from(vec![b' '; CHUNK.min(padding - i * CHUNK)])),
+        )
+        .chain(std::iter::once(Bytes::from_static(tail)));
+    let stream = futures::StreamExt::map(futures::stream::iter(chunks), move |chunk| {
+        served.fetch_add(chunk.len(), Ordering::Relaxed);
+        Ok::<Bytes, std::io::Error>(chunk)
+    });
+    let mut response = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from_stream(stream),
+    )
+        .into_response();
+    if with_length {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, HUGE_BODY_BYTES.into());
+    }
+    response
+}
+
+/// Exports a stub answering [`huge_page`] under a 1 MiB bound; returns the error and the bytes
+/// the stub produced.
+async fn export_huge_pages(with_length: bool) -> (String, usize) {
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = served.clone();
+    let (manifest, _out) = export_stub_with(
+        Arc::new(move |_| huge_page(with_length, counter.clone())),
+        MAX_RESPONSE_1_MIB,
+        "",
+    )
+    .await;
+    (failure(&manifest), served.load(Ordering::Relaxed))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_announcing_50_mib_fails_before_its_body_is_read() {
+    let (error, served) = export_huge_pages(true).await;
+    assert!(
+        error.contains("page 1")
+            && error.contains("customer/batch_get")
+            && error.contains("announces 52428800 bytes (Content-Length)")
+            && error.contains("max_response_bytes = 1048576")
+            && error.contains("raise max_response_bytes"),
+        "{error}"
+    );
+    // Pages 1 and 2 go out together, each answered once (the failure is not retried); what
+    // the stub produced is what the sockets buffered, far from 2 × 50 MiB.
+    assert!(served < HUGE_BODY_BYTES / 2, "{served} bytes were produced");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunked_answer_above_the_bound_stops_being_read() {
+    let (error, served) = export_huge_pages(false).await;
+    assert!(
+        error.contains("page 1")
+            && error.contains("passed max_response_bytes = 1048576 bytes")
+            && error.contains("the rest of it was not read")
+            && error.contains("raise max_response_bytes"),
+        "{error}"
+    );
+    assert!(served < HUGE_BODY_BYTES / 2, "{served} bytes were produced");
 }

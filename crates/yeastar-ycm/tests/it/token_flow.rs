@@ -196,3 +196,25 @@ async fn failed_envelope_and_bad_credentials_are_permanent_and_redacted() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn an_answer_above_max_response_bytes_fails_for_good() {
+    let (url, _server) = start(1800).await;
+    let mut account = YcmAccount::new(&url, "client-id", Secret::new(CLIENT_SECRET));
+    // The token answer is 112 bytes.
+    account.max_response_bytes = 64;
+    let ycm = YcmClient::new(account, reqwest::Client::new()).expect("valid url");
+    let error = ycm.authenticate().await.expect_err("above 64 bytes");
+    assert!(
+        matches!(error, YcmError::ResponseTooLarge { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.retryability(), Retryability::Permanent);
+    let message = error.to_string();
+    assert!(
+        message.starts_with("YCM oauth/token: ")
+            && message.contains("max_response_bytes = 64")
+            && !message.contains(CLIENT_SECRET),
+        "{message}"
+    );
+}

@@ -464,7 +464,7 @@ async fn check_token(
         return Err("the data call after the log-in did not carry the fixture's token.id".into());
     }
     let issuer = U8TokenIssuer::new(
-        GeneratedClient::new_with_client(url, http()),
+        GeneratedClient::new_with_client(url, http(), Default::default()),
         "from".into(),
         "app-key".into(),
         Secret::new(APP_SECRET),
