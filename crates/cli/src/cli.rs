@@ -95,6 +95,11 @@ pub struct ExportArgs {
     /// and deltas, picks up records deleted at the source, resets the high-water mark).
     #[arg(long)]
     pub full: bool,
+    /// Let this run's full snapshots shrink partitions by any amount (lifts
+    /// `[sources.guard] max_shrink`, which refuses losing more than half of a partition's rows
+    /// unless the vendor's announced total agrees).
+    #[arg(long)]
+    pub allow_shrink: bool,
     /// Output format, overriding `[output] format`: parquet folders or delta tables.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,

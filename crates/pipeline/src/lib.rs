@@ -30,7 +30,7 @@ mod sources;
 mod write;
 
 pub use commit::manifest::{EntityReport, LinkSummary, RunManifest, RunStatus, SourceReport};
-pub use config::{ConfigError, ExportConfig, ParquetSinkConfig, ValidatedSource};
+pub use config::{ConfigError, ExportConfig, GuardConfig, ParquetSinkConfig, ValidatedSource};
 pub use model::{
     Entity, ExportMode, JOB_COMPLETION_INDEX_ENV, OutputFormat, Shard, ShardError, VendorKind,
 };

@@ -22,6 +22,7 @@ pub async fn run(args: ExportArgs, progress: Arc<dyn ProgressObserver>) -> Resul
         no_raw: args.no_raw,
         resume: args.resume,
         full: args.full,
+        allow_shrink: args.allow_shrink,
         format: args.format.map(Into::into),
         shard: args
             .shard

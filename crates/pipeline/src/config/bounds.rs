@@ -112,6 +112,20 @@ const MAX_BACKOFF_MS: Bound<u64> = Bound {
 
 /// A Retry-After above this fails the page; 0 would refuse every Retry-After, more than a day
 /// is a run that looks hung.
+/// `[sources.guard] max_missing_share`: a fraction of the announced total.
+pub(super) const MAX_MISSING_SHARE: Bound<f64> = Bound {
+    min: 0.0,
+    max: 1.0,
+    default: 0.01,
+    unit: "(a fraction: 0.01 is 1 %)",
+};
+/// `[sources.guard] max_shrink`: a fraction of a partition's current rows.
+pub(super) const MAX_SHRINK: Bound<f64> = Bound {
+    min: 0.0,
+    max: 1.0,
+    default: 0.5,
+    unit: "(a fraction: 0.5 is 50 %)",
+};
 pub(super) const MAX_RETRY_AFTER_SECS: Bound<u64> = Bound {
     min: 1,
     max: 86_400,

@@ -125,6 +125,10 @@ pub struct SourceConfig {
     /// Retry settings.
     #[serde(default)]
     pub retry: RetryConfig,
+    /// When a listing that delivered less than it announced, or a snapshot much smaller than
+    /// the current one, is refused (`[sources.guard]`).
+    #[serde(default)]
+    pub guard: GuardConfig,
     /// Vendor error codes meaning "token expired or invalid", in addition to the known ones
     /// (U8 20003; YCM 40101, 40102; any YCM HTTP 401; a U8 errmsg naming the token). U8's 20002
     /// means "no matching record" and is refused here.
@@ -161,6 +165,29 @@ impl Default for RetryConfig {
             initial_backoff_ms: 200,
             max_backoff_ms: 20_000,
             max_retry_after_secs: 300,
+        }
+    }
+}
+
+/// `[sources.guard]`: a snapshot only shrinks on evidence. Both shares are fractions (0.01 is
+/// 1 %); validation keeps them within 0..=1.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GuardConfig {
+    /// Largest share of the vendor's announced total that may be missing from a listing
+    /// (records that moved while paging) before the entity fails (default 0.01).
+    pub max_missing_share: f64,
+    /// Largest share of a partition's current rows a full snapshot may remove, unless the
+    /// vendor's announced total agrees with the smaller size (default 0.5; `--allow-shrink`
+    /// lifts it for one run).
+    pub max_shrink: f64,
+}
+
+impl Default for GuardConfig {
+    fn default() -> Self {
+        Self {
+            max_missing_share: 0.01,
+            max_shrink: 0.5,
         }
     }
 }
@@ -213,6 +240,8 @@ pub struct ValidatedSource {
     pub fetch: FetchSettings,
     /// Region of phone numbers without a country code (the `*_e164` columns).
     pub default_region: Option<custlake_schema::Region>,
+    /// When under-delivery or a shrinking snapshot is refused.
+    pub guard: GuardConfig,
 }
 
 /// Vendor-specific, validated settings.
@@ -420,6 +449,23 @@ impl SourceConfig {
             vendor,
             fetch,
             default_region: self.default_region()?,
+            guard: self.guard_settings()?,
+        })
+    }
+
+    /// `[sources.guard]` with both shares within 0..=1.
+    fn guard_settings(&self) -> Result<GuardConfig, ConfigError> {
+        Ok(GuardConfig {
+            max_missing_share: self.bounded(
+                "guard.max_missing_share",
+                Some(self.guard.max_missing_share),
+                &bounds::MAX_MISSING_SHARE,
+            )?,
+            max_shrink: self.bounded(
+                "guard.max_shrink",
+                Some(self.guard.max_shrink),
+                &bounds::MAX_SHRINK,
+            )?,
         })
     }
 

@@ -20,6 +20,7 @@ use crate::model::VendorKind;
 use crate::progress::{EntityLabel, ProgressObserver};
 use crate::resume::spool::SpoolError;
 use crate::resume::{EntitySpool, Replayed};
+use crate::run::guard::under_delivery;
 use crate::sources::{FetchedPage, PageSource};
 
 /// An entity's report and warnings, or its report and error.
@@ -77,9 +78,14 @@ impl EntityRun<'_> {
             entity: entity.as_str().to_owned(),
             ..Default::default()
         };
+        let guard = self.source.guard;
         match self.fetch_and_map(page_source, spool, label).await {
             Ok(counts) => {
                 fill_report(&mut report, &counts);
+                if let Some(error) = under_delivery(&report, &guard) {
+                    progress.entity_finished(label, Some(&error));
+                    return Err((report, error));
+                }
                 let warnings = warnings(&where_, &report, &counts);
                 progress.entity_finished(label, None);
                 Ok((report, warnings))

@@ -29,6 +29,9 @@ pub struct RunOverrides {
     pub format: Option<OutputFormat>,
     /// Export only the sources of this shard (`--shard K/N`).
     pub shard: Option<Shard>,
+    /// Let full snapshots shrink partitions by any amount this run (`--allow-shrink`): lifts
+    /// every source's `[sources.guard] max_shrink`.
+    pub allow_shrink: bool,
 }
 
 /// A run ready to start: the selected, validated sources and how the run writes.
@@ -79,6 +82,11 @@ impl RunSettings {
         if overrides.full {
             for source in &mut sources {
                 source.mode = ExportMode::Full;
+            }
+        }
+        if overrides.allow_shrink {
+            for source in &mut sources {
+                source.guard.max_shrink = 1.0;
             }
         }
         let options = ExportOptions {

@@ -18,6 +18,7 @@ use crate::model::{Entity, VendorKind};
 use crate::resume::{SourceSpools, prepare_source};
 use crate::run::entity::{EntityResult, EntityRun};
 use crate::run::export::RunContext;
+use crate::run::guard::{Replacement, unproven_shrink};
 use crate::run::writing::{close_writer, file_metadata};
 use crate::sources::PageSource;
 use crate::sources::build::build_filtered_page_sources;
@@ -255,12 +256,21 @@ impl SourceRun {
         errors
     }
 
-    /// Commits the staged snapshots and advances the high-water mark.
+    /// Commits the staged snapshots and advances the high-water mark; refuses them all when
+    /// one would shrink its partition without evidence.
     async fn commit(
         &mut self,
         snapshots: Vec<StagedPartition>,
         watcher: Option<&MarkWatcher>,
     ) -> Result<(), String> {
+        let refusals: Vec<String> = snapshots
+            .iter()
+            .filter_map(|snapshot| self.unproven_shrink(snapshot))
+            .collect();
+        if !refusals.is_empty() {
+            discard(snapshots.into_iter().map(Ok).collect());
+            return Err(refusals.join("; "));
+        }
         let output = &self.run.output;
         let errors = output
             .commit_source(&self.plan, snapshots, watcher, &self.run.options.parquet)
@@ -271,6 +281,38 @@ impl SourceRun {
         self.warnings
             .extend(output.advance_mark(&self.plan, watcher, &self.report));
         Ok(())
+    }
+
+    /// Why `snapshot` may not replace its partition (see [`unproven_shrink`]): only full
+    /// snapshots of customers and contacts are checked; increments never remove rows, and
+    /// rejects shrink whenever the data gets cleaner.
+    fn unproven_shrink(&self, snapshot: &StagedPartition) -> Option<String> {
+        let place = snapshot.place();
+        let dataset = place.target.dataset.as_str();
+        if place.delta || !matches!(dataset, "customers" | "contacts") {
+            return None;
+        }
+        let current = self.run.output.catalog().partition(&place.target)?;
+        let entity = match (self.kind, dataset) {
+            (VendorKind::YonyouU8, "contacts") => "contacts",
+            _ => "customers",
+        };
+        let announced = self
+            .report
+            .entities
+            .iter()
+            .find(|e| e.entity == entity)
+            .and_then(|e| e.vendor_total);
+        let partition = place.target.relative_dir().display().to_string();
+        unproven_shrink(
+            &Replacement {
+                partition: &partition,
+                current_rows: current.snapshot.rows,
+                new_rows: snapshot.rows(),
+                announced,
+            },
+            &self.source.guard,
+        )
     }
 
     /// How the source's records are mapped.

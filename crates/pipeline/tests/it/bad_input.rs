@@ -613,3 +613,101 @@ async fn a_chunked_answer_above_the_bound_stops_being_read() {
     );
     assert!(served < HUGE_BODY_BYTES / 2, "{served} bytes were produced");
 }
+
+/// A stub whose answers change between runs: `answers[mode]` serves every page.
+fn switchable(mode: Arc<AtomicUsize>, answers: Vec<PageFn>) -> PageFn {
+    Arc::new(move |page| answers[mode.load(Ordering::SeqCst)](page))
+}
+
+/// Nine good customers on one page.
+fn nine_customers() -> PageFn {
+    Arc::new(|_| {
+        let records: Vec<String> = (1..=9).map(|i| customer(&format!("C{i}"))).collect();
+        json_response(page_body(&records, "\"9\"", "\"1\""))
+    })
+}
+
+/// After a good 9-row run, a vendor that announces 9 customers over 3 pages and sends none, or
+/// 3 of them on 1 page: under-delivery fails the source, and the 9-row snapshot stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vendor_that_under_delivers_keeps_the_good_snapshot() {
+    let mode = Arc::new(AtomicUsize::new(0));
+    let empty_pages: PageFn = Arc::new(|_| json_response(page_body(&[], "\"9\"", "\"3\"")));
+    let three_of_nine: PageFn = Arc::new(|_| {
+        let records: Vec<String> = (1..=3).map(|i| customer(&format!("C{i}"))).collect();
+        json_response(page_body(&records, "\"9\"", "\"1\""))
+    });
+    let page = switchable(
+        mode.clone(),
+        vec![nine_customers(), empty_pages, three_of_nine],
+    );
+    let (url, server) = start_stub(page).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let first = run_with(&url, out.path(), "", "").await;
+    assert_eq!(first.status, RunStatus::Succeeded, "{first:#?}");
+    assert_eq!(column(out.path(), "customers", "customer_id").len(), 9);
+    for (answer, received) in [(1, 0), (2, 3)] {
+        mode.store(answer, Ordering::SeqCst);
+        let manifest = run_with(&url, out.path(), "", "").await;
+        let error = failure(&manifest);
+        assert!(
+            error.contains(&format!("announced 9 records but only {received} arrived"))
+                && error.contains("max_missing_share"),
+            "{error}"
+        );
+        assert_eq!(
+            column(out.path(), "customers", "customer_id").len(),
+            9,
+            "the good snapshot stays"
+        );
+    }
+    server.abort();
+}
+
+/// After a good 9-row run, the vendor still announces 9 customers but 7 of them arrive without
+/// their key (rejected whole): the customers snapshot would lose 7 of 9 rows on no evidence, so
+/// it is refused; `[sources.guard] max_shrink = 1.0` (what `--allow-shrink` sets) lets it
+/// through, and so does a vendor whose own total says it holds fewer now.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_that_shrinks_without_the_vendors_word_is_refused() {
+    let mode = Arc::new(AtomicUsize::new(0));
+    let keyless: PageFn = Arc::new(|_| {
+        let mut records: Vec<String> = (1..=2).map(|i| customer(&format!("C{i}"))).collect();
+        records.extend((3..=9).map(|i| format!(r#"{{"name":"无编码{i}"}}"#)));
+        json_response(page_body(&records, "\"9\"", "\"1\""))
+    });
+    let really_fewer: PageFn = Arc::new(|_| {
+        let records: Vec<String> = (1..=3).map(|i| customer(&format!("C{i}"))).collect();
+        json_response(page_body(&records, "\"3\"", "\"1\""))
+    });
+    let page = switchable(mode.clone(), vec![nine_customers(), keyless, really_fewer]);
+    let (url, server) = start_stub(page).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let rows = |out: &Path| column(out, "customers", "customer_id").len();
+    assert_eq!(
+        run_with(&url, out.path(), "", "").await.status,
+        RunStatus::Succeeded
+    );
+    assert_eq!(rows(out.path()), 9);
+
+    mode.store(1, Ordering::SeqCst);
+    let refused = failure(&run_with(&url, out.path(), "", "").await);
+    assert!(
+        refused.contains("has 2 rows where the current one has 9")
+            && refused.contains("--allow-shrink"),
+        "{refused}"
+    );
+    assert_eq!(rows(out.path()), 9, "the current state is kept");
+    let allowed = run_with(&url, out.path(), "[sources.guard]\nmax_shrink = 1.0\n", "").await;
+    assert_eq!(allowed.status, RunStatus::Succeeded, "{allowed:#?}");
+    assert_eq!(rows(out.path()), 2);
+
+    // Back to 9, then the vendor itself announces 3: a shrink with evidence goes through.
+    mode.store(0, Ordering::SeqCst);
+    run_with(&url, out.path(), "", "").await;
+    mode.store(2, Ordering::SeqCst);
+    let fewer = run_with(&url, out.path(), "", "").await;
+    assert_eq!(fewer.status, RunStatus::Succeeded, "{fewer:#?}");
+    assert_eq!(rows(out.path()), 3);
+    server.abort();
+}
