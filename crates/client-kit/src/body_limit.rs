@@ -58,6 +58,17 @@ pub fn limit_response_body(response: reqwest::Response, limit: u64) -> reqwest::
     http::Response::from_parts(parts, reqwest::Body::wrap(body)).into()
 }
 
+/// Sends `request` through `client` and bounds its answer with [`limit_response_body`]: what
+/// both generated clients' `exec` hooks do.
+pub async fn execute_bounded(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    limit: u64,
+) -> reqwest::Result<reqwest::Response> {
+    let response = client.execute(request).await?;
+    Ok(limit_response_body(response, limit))
+}
+
 /// The [`ResponseTooLarge`] behind `error` (a reqwest or progenitor error), if that is what it is.
 pub fn response_too_large(error: &(dyn std::error::Error + 'static)) -> Option<ResponseTooLarge> {
     let mut cause = Some(error);

@@ -13,7 +13,7 @@ mod secret;
 mod token;
 
 pub use body_limit::{
-    DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLarge, limit_response_body, response_too_large,
+    DEFAULT_MAX_RESPONSE_BYTES, ResponseTooLarge, execute_bounded, response_too_large,
 };
 pub use known_secrets::{MIN_SECRET_CHARS, cut_known, redact, remember_secret};
 pub use loose::{LooseKind, LooseString};

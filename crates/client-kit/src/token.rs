@@ -180,9 +180,8 @@ pub struct TokenCache<I> {
     slot: Mutex<Slot>,
     renew_early: Duration,
     issued: AtomicU64,
-    /// The highest generation a call succeeded with.
-    proven: AtomicU64,
-    /// The highest generation a call of each scope succeeded with.
+    /// The highest generation a call of each scope succeeded with (the highest of all is the
+    /// highest any call succeeded with).
     proven_by_scope: std::sync::Mutex<HashMap<&'static str, u64>>,
 }
 
@@ -200,7 +199,6 @@ impl<I: TokenIssuer> TokenCache<I> {
             }),
             renew_early,
             issued: AtomicU64::new(0),
-            proven: AtomicU64::new(0),
             proven_by_scope: std::sync::Mutex::new(HashMap::new()),
         }
     }
@@ -218,7 +216,6 @@ impl<I: TokenIssuer> TokenCache<I> {
     /// Records that a call of `scope` sent with `lease` was accepted by the vendor (it answered
     /// with data or a refusal that was not about the token), so the token is known to be good.
     pub fn confirm(&self, scope: &'static str, lease: &TokenLease) {
-        self.proven.fetch_max(lease.generation, Ordering::Relaxed);
         let mut by_scope = self
             .proven_by_scope
             .lock()
@@ -227,14 +224,15 @@ impl<I: TokenIssuer> TokenCache<I> {
         *proven = (*proven).max(lease.generation);
     }
 
-    /// The highest generation a call of `scope` succeeded with (0: none yet).
-    fn proven_in(&self, scope: &'static str) -> u64 {
-        self.proven_by_scope
+    /// The highest generation any call succeeded with, and the highest a call of `scope` did
+    /// (0: none yet).
+    fn proven(&self, scope: &'static str) -> (u64, u64) {
+        let by_scope = self
+            .proven_by_scope
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(scope)
-            .copied()
-            .unwrap_or(0)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let anywhere = by_scope.values().copied().max().unwrap_or(0);
+        (anywhere, by_scope.get(scope).copied().unwrap_or(0))
     }
 
     /// Called when the vendor rejected the token of `rejected`, sent by a call of `scope`. A lease
@@ -281,8 +279,8 @@ impl<I: TokenIssuer> TokenCache<I> {
         };
         let (generation, replaced) = (cached.generation, cached.replaced_rejected);
         let age = cached.issued_at.elapsed();
-        let proven_anywhere = self.proven.load(Ordering::Relaxed) >= generation;
-        let proven_here = self.proven_in(scope) >= generation;
+        let (anywhere, here) = self.proven(scope);
+        let (proven_anywhere, proven_here) = (anywhere >= generation, here >= generation);
         let scope_streak = slot.scope_streaks.entry(scope).or_default();
         let failed = |tokens: u32| RejectionError::FreshTokenRejected {
             age,

@@ -4,7 +4,7 @@
 //! progenitor ignores `securitySchemes`, and YCM rejects requests without a User-Agent. Rather
 //! than make every caller pass both, the generated `Client` carries a [`YcmAuth`] and its `pre`
 //! hook adds the headers. Its `exec` hook hands the generated code each response through
-//! [`limit_response_body`], so an answer above the account's `max_response_bytes` fails (as
+//! [`execute_bounded`], so an answer above the account's `max_response_bytes` fails (as
 //! [`crate::YcmError::ResponseTooLarge`]) without being read to its end. The client used by the
 //! token issuer itself has no token cache, so the token call goes out with only the User-Agent.
 //!
@@ -16,7 +16,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use custlake_client_kit::{AccessToken, TokenCache, limit_response_body};
+use custlake_client_kit::{AccessToken, TokenCache, execute_bounded};
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
 
@@ -101,10 +101,6 @@ impl ClientHooks<YcmAuth> for Client {
         request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
-        Ok(limit_response_body(
-            response,
-            self.inner().max_response_bytes,
-        ))
+        execute_bounded(self.client(), request, self.inner().max_response_bytes).await
     }
 }

@@ -1,11 +1,11 @@
 //! What every generated U8 call goes through: the bound on the size of its answer.
 //!
 //! The generated client reads a whole body before decoding it; its `exec` hook hands it the
-//! response through [`limit_response_body`], so an answer above the account's
+//! response through [`execute_bounded`], so an answer above the account's
 //! `max_response_bytes` fails (as [`crate::U8Error::ResponseTooLarge`]) without being read to
 //! its end. The token call goes through the same hook.
 
-use custlake_client_kit::{DEFAULT_MAX_RESPONSE_BYTES, limit_response_body};
+use custlake_client_kit::{DEFAULT_MAX_RESPONSE_BYTES, execute_bounded};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
 use crate::generated::Client;
@@ -35,10 +35,6 @@ impl ClientHooks<U8Hooks> for Client {
         request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
-        Ok(limit_response_body(
-            response,
-            self.inner().max_response_bytes,
-        ))
+        execute_bounded(self.client(), request, self.inner().max_response_bytes).await
     }
 }

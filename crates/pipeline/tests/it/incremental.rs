@@ -127,6 +127,20 @@ fn live_content(out: &Path) -> BTreeMap<String, (String, u64)> {
     result
 }
 
+/// customer_id → raw JSON of the U8 customers `tenant` serves now (the ground truth).
+fn served_customers(sim: &SimHandle, tenant: &str) -> BTreeMap<String, String> {
+    let truth = sim.entity_set(tenant, Entity::U8Customers).expect("truth");
+    truth
+        .records
+        .iter()
+        .filter_map(|r| {
+            r.key
+                .as_ref()
+                .map(|k| (k.trim().to_owned(), r.json.clone()))
+        })
+        .collect()
+}
+
 /// customer_id → raw JSON of the live U8 customers partition.
 fn u8_customers(out: &Path, tenant: &str) -> BTreeMap<String, String> {
     let dir = out
@@ -335,16 +349,7 @@ async fn incremental_fetches_only_changes_and_compact_equals_a_full_export() {
     assert_eq!(live_content(out), live_content(fresh.path()));
 
     // And it is what the source serves now, edited records included.
-    let truth = sim.entity_set(&tenant, Entity::U8Customers).expect("truth");
-    let expected: BTreeMap<String, String> = truth
-        .records
-        .iter()
-        .filter_map(|r| {
-            r.key
-                .as_ref()
-                .map(|k| (k.trim().to_owned(), r.json.clone()))
-        })
-        .collect();
+    let expected = served_customers(&sim, &tenant);
     let got = u8_customers(out, &tenant);
     assert_eq!(
         got.keys().collect::<BTreeSet<_>>(),
@@ -601,16 +606,7 @@ async fn an_incremental_run_in_which_nothing_changed_is_an_empty_increment() {
         "the mark is unchanged"
     );
     assert_eq!(live_content(out), before, "the snapshot is untouched");
-    let truth = sim.entity_set(&tenant, Entity::U8Customers).expect("truth");
-    let expected: BTreeMap<String, String> = truth
-        .records
-        .iter()
-        .filter_map(|r| {
-            r.key
-                .as_ref()
-                .map(|k| (k.trim().to_owned(), r.json.clone()))
-        })
-        .collect();
+    let expected = served_customers(&sim, &tenant);
     assert_eq!(u8_customers(out, &tenant), expected);
     sim.shutdown().await;
 }

@@ -8,7 +8,7 @@
 //! result is checked. All failures are collected and reported together, each with its file name.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -19,22 +19,19 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use custlake_client_kit::{Secret, TokenIssuer};
-use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
+
+use crate::recorded_answer_harness::{Fixture, Harness};
 use yonyou_u8::{
     GeneratedClient, U8Account, U8Client, U8ContactFilter, U8CustomerFilter, U8Error, U8TokenIssuer,
 };
 
-/// The operations a fixture may answer, with the path the client calls.
-const OPERATIONS: &[(&str, &str)] = &[
-    ("system/token", "/system/token"),
-    ("customer/batch_get", "/api/customer/batch_get"),
-    (
-        "customercontacts/batch_get",
-        "/api/customercontacts/batch_get",
-    ),
-    ("customer/get", "/api/customer/get"),
+/// The operations a fixture may answer.
+const OPERATIONS: &[&str] = &[
+    "system/token",
+    "customer/batch_get",
+    "customercontacts/batch_get",
+    "customer/get",
 ];
 
 /// The outcomes this harness knows; any other is a failure, never a skip.
@@ -68,101 +65,6 @@ const REQUIRED: &[&str] = &[
 /// The token the harness's token endpoint hands out when the fixture is not a token answer.
 const HARNESS_TOKEN: &str = "harness-token";
 const APP_SECRET: &str = "harness-app-secret";
-
-#[derive(Deserialize)]
-struct Fixture {
-    #[serde(default)]
-    source: String,
-    operation: String,
-    http_status: u16,
-    /// The body exactly as written in the fixture file.
-    body: Option<Box<RawValue>>,
-    body_text: Option<String>,
-    expect: Value,
-}
-
-impl Fixture {
-    fn body_bytes(&self) -> Option<String> {
-        match (&self.body, &self.body_text) {
-            (Some(body), None) => Some(body.get().to_owned()),
-            (None, Some(text)) => Some(text.clone()),
-            _ => None,
-        }
-    }
-
-    fn outcome(&self) -> &str {
-        self.expect
-            .get("outcome")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    }
-
-    fn expect_u64(&self, field: &str) -> Result<u64, String> {
-        self.expect
-            .get(field)
-            .and_then(Value::as_u64)
-            .ok_or_else(|| format!("expect.{field} is missing or not an integer"))
-    }
-
-    fn expect_str(&self, field: &str) -> Option<&str> {
-        self.expect.get(field).and_then(Value::as_str)
-    }
-}
-
-fn answers_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/answers")
-}
-
-/// Every `*.json` in the answers folder, by file name, sorted; unreadable files are failures.
-fn load_fixtures(failures: &mut Vec<String>) -> Vec<(String, Fixture)> {
-    let dir = answers_dir();
-    let entries =
-        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("answers folder {}: {e}", dir.display()));
-    let mut names: Vec<String> = entries
-        .map(|entry| entry.expect("readable folder entry").file_name())
-        .filter_map(|name| name.into_string().ok())
-        .filter(|name| name.ends_with(".json"))
-        .collect();
-    names.sort();
-    let mut fixtures = Vec::new();
-    for name in names {
-        let text = match std::fs::read_to_string(dir.join(&name)) {
-            Ok(text) => text,
-            Err(e) => {
-                failures.push(format!("{name}: cannot be read: {e}"));
-                continue;
-            }
-        };
-        match serde_json::from_str::<Fixture>(&text) {
-            Ok(fixture) => fixtures.push((name, fixture)),
-            Err(e) => failures.push(format!("{name}: not a fixture: {e}")),
-        }
-    }
-    fixtures
-}
-
-/// The checks every fixture must pass before it is run.
-fn check_format(fixture: &Fixture) -> Result<(), String> {
-    if fixture.source.trim().is_empty() {
-        return Err("has no source".into());
-    }
-    if !OPERATIONS.iter().any(|(op, _)| *op == fixture.operation) {
-        return Err(format!("unknown operation {:?}", fixture.operation));
-    }
-    if !OUTCOMES.contains(&fixture.outcome()) {
-        return Err(format!("unknown expect.outcome {:?}", fixture.outcome()));
-    }
-    if fixture.body_bytes().is_none() {
-        return Err("needs exactly one of body and body_text".into());
-    }
-    if StatusCode::from_u16(fixture.http_status).is_err() {
-        return Err(format!(
-            "http_status {} is not a status",
-            fixture.http_status
-        ));
-    }
-    Ok(())
-}
 
 /// What the in-test server answers and what it saw.
 struct Served {
@@ -487,29 +389,14 @@ async fn check_token(
 
 #[tokio::test]
 async fn every_recorded_answer_gives_its_outcome() {
-    let mut failures = Vec::new();
-    let fixtures = load_fixtures(&mut failures);
-    for required in REQUIRED {
-        if !fixtures.iter().any(|(name, _)| name == required) {
-            failures.push(format!("{required}: required fixture is missing"));
-        }
-    }
-    for (name, fixture) in &fixtures {
-        if let Err(why) = check_format(fixture) {
-            failures.push(format!("{name}: {why}"));
-            continue;
-        }
-        match tokio::time::timeout(Duration::from_secs(60), run(fixture)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(why)) => failures.push(format!("{name}: {why}")),
-            Err(_) => failures.push(format!("{name}: no result within 60 s")),
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {} recorded answers failed:\n{}",
-        failures.len(),
-        fixtures.len(),
-        failures.join("\n")
-    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/answers");
+    let harness = Harness {
+        dir: &dir,
+        required: REQUIRED,
+        operations: OPERATIONS,
+        outcomes: OUTCOMES,
+    };
+    harness
+        .check_every_fixture(|fixture| Box::pin(run(fixture)))
+        .await;
 }
