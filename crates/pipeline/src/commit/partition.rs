@@ -9,6 +9,7 @@ use crate::layout::{self, DELTAS_DIR, MARKER_FILE, slash};
 use crate::write::SinkError;
 use crate::write::durable::write_file_atomically;
 use crate::write::object_store::UploadedSnapshot;
+use crate::write::parquet::SwappedSnapshot;
 use crate::write::partition::{PartitionPlace, StagedInner, StagedPartition};
 
 /// A committed partition: what the catalog and the run manifest record.
@@ -28,25 +29,34 @@ impl StagedPartition {
     /// content hash: then the staged files are dropped and `current` is kept.
     ///
     /// Locally the partition folder is swapped in atomically (see
-    /// [`StagedSnapshot::commit`]) and a `_SUCCESS` marker is written into it. On an object
+    /// [`StagedSnapshot::commit`]) and a `_SUCCESS` marker is written for it. On an object
     /// store the files are already in place under run-unique keys; they become current when
     /// the catalog is written (see [`crate::write::object_store::commit`]).
     pub fn commit(self, current: Option<&Content>) -> Result<CommittedPartition, SinkError> {
+        Ok(self.publish(current)?.keep())
+    }
+
+    /// Publishes the partition like [`commit`](Self::commit), but so that it can still be
+    /// rolled back while the other partitions of its source are published: a source's
+    /// datasets become current together or not at all.
+    pub fn publish(self, current: Option<&Content>) -> Result<PublishedPartition, SinkError> {
         let same =
             current.filter(|c| !c.content_hash.is_empty() && c.content_hash == self.content_hash);
         if let Some(current) = same {
-            let place = self.place.clone();
-            let content = current.clone();
-            if let StagedInner::Local { out, .. } = &self.inner
-                && let Err(error) = write_local_marker(out, &place, &content)
-            {
-                tracing::warn!(%error, "could not move the partition's _SUCCESS marker");
-            }
-            self.abort()?;
-            return Ok(CommittedPartition {
-                place,
-                content,
+            let committed = CommittedPartition {
+                place: self.place.clone(),
+                content: current.clone(),
                 unchanged: true,
+            };
+            let out = match &self.inner {
+                StagedInner::Local { out, .. } => Some(out.clone()),
+                StagedInner::Object(_) => None,
+            };
+            self.abort()?;
+            return Ok(PublishedPartition {
+                committed,
+                out,
+                swapped: None,
             });
         }
         let rows = self.rows();
@@ -61,30 +71,81 @@ impl StagedPartition {
             rows,
             files,
         };
-        let content = match inner {
+        let (content, out, swapped) = match inner {
             StagedInner::Local { staged, out } => {
                 let prefix = local_prefix(&place);
-                let committed = staged.commit()?;
-                let files = committed.files.iter().map(|file| FileRecord {
+                let swapped = staged.swap_in()?;
+                let files = swapped.committed().files.iter().map(|file| FileRecord {
                     path: format!("{prefix}{}", slash(&file.path)),
                     rows: file.rows,
                     bytes: file.bytes,
                 });
-                let content = content(files.collect());
-                // The snapshot is committed already; without its marker the catalog only
-                // forgets its hash (the next run rewrites it instead of skipping it).
-                if let Err(error) = write_local_marker(&out, &place, &content) {
-                    tracing::warn!(%error, "could not write the partition's _SUCCESS marker");
-                }
-                content
+                (content(files.collect()), Some(out), Some(swapped))
             }
-            StagedInner::Object(uploaded) => content(object_file_records(&uploaded)),
+            StagedInner::Object(uploaded) => (content(object_file_records(&uploaded)), None, None),
         };
-        Ok(CommittedPartition {
-            content,
-            place,
-            unchanged: false,
+        Ok(PublishedPartition {
+            committed: CommittedPartition {
+                content,
+                place,
+                unchanged: false,
+            },
+            out,
+            swapped,
         })
+    }
+}
+
+/// A partition published while the rest of its source is still being published: kept (the
+/// previous files deleted, the marker written) once all of them are, rolled back otherwise.
+#[derive(Debug)]
+pub struct PublishedPartition {
+    committed: CommittedPartition,
+    /// The local output folder (markers live there); `None` on an object store.
+    out: Option<std::path::PathBuf>,
+    /// A local swap that can still be undone.
+    swapped: Option<SwappedSnapshot>,
+}
+
+impl PublishedPartition {
+    /// A partition whose current content stays (nothing new to publish).
+    pub fn unchanged(committed: CommittedPartition) -> Self {
+        Self {
+            committed,
+            out: None,
+            swapped: None,
+        }
+    }
+
+    /// What was published.
+    pub fn committed(&self) -> &CommittedPartition {
+        &self.committed
+    }
+
+    /// Makes the publish final and writes the partition's marker.
+    pub fn keep(self) -> CommittedPartition {
+        if let Some(swapped) = self.swapped {
+            swapped.keep();
+        }
+        // The snapshot is committed already; without its marker the catalog only forgets its
+        // hash (the next run rewrites it instead of skipping it).
+        if let Some(out) = &self.out
+            && let Err(error) =
+                write_local_marker(out, &self.committed.place, &self.committed.content)
+        {
+            tracing::warn!(%error, "could not write the partition's _SUCCESS marker");
+        }
+        self.committed
+    }
+
+    /// Puts back what the partition held before. On an object store nothing was visible yet:
+    /// the uploads are removed by the run's clean-up, which deletes what the catalog does not
+    /// reference.
+    pub fn roll_back(self) -> Result<(), SinkError> {
+        match self.swapped {
+            Some(swapped) => swapped.roll_back(),
+            None => Ok(()),
+        }
     }
 }
 

@@ -23,8 +23,8 @@ use crate::commit::catalog::{Catalog, Content, DeltaKind, DeltaRecord, Partition
 use crate::commit::delta::DeltaError;
 use crate::commit::delta::marks::store_mark;
 use crate::commit::delta::partition_commit::{
-    CommitIdentity, CommitOutcome, PartitionChange, Removal, commit_partition, dataset_of,
-    partition_files,
+    CommitIdentity, CommitOutcome, CommitUndo, PartitionChange, Removal, commit_partition,
+    dataset_of, partition_files, revert_partition,
 };
 use crate::commit::delta::table::DeltaTables;
 use crate::commit::delta::view::load_view;
@@ -114,29 +114,111 @@ impl DeltaRun {
                 return vec![error.to_string()];
             }
         };
-        let mut errors = Vec::new();
-        for partition in staged {
+        let mut committed = Vec::new();
+        let mut staged = staged.into_iter();
+        while let Some(partition) = staged.next() {
             let target = partition.place().target.clone();
             let entities = plan.delta_entities(&target.dataset);
             let upsert = entities.values().any(|kind| *kind == DeltaKind::Changes);
             let result = if !upsert {
-                self.replace(partition).await
+                self.commit_replacement(partition).await
             } else if nothing_new && entities.len() == 1 {
                 discard(vec![partition]);
-                self.record_skipped(&target).await
+                self.record_skipped(&target).await.map(|()| None)
             } else {
                 self.upsert(partition, &entities, &changed, parquet).await
             };
-            if let Err(error) = result {
-                errors.push(error.to_string());
+            match result {
+                Ok(Some(undo)) => committed.push((target, undo)),
+                Ok(None) => {}
+                Err(error @ DeltaError::Superseded { .. }) => {
+                    // A later run of this source commits every partition after this one: its
+                    // commits replace this run's, so taking them back could only undo what the
+                    // later run found already in place.
+                    discard(staged.collect());
+                    return vec![superseded_message(&error, &committed)];
+                }
+                Err(error) => {
+                    discard(staged.collect());
+                    return vec![self.roll_back(error, committed).await];
+                }
             }
         }
-        errors
+        Vec::new()
+    }
+
+    /// Takes back the commits a failed source made (newest first) and says what the tables
+    /// hold now. A commit another writer has built on since (its files replaced, or the
+    /// partition's `txn` no longer this run's) is left alone and named.
+    async fn roll_back(
+        &self,
+        error: DeltaError,
+        committed: Vec<(PartitionTarget, CommitUndo)>,
+    ) -> String {
+        let mut stuck = Vec::new();
+        let count = committed.len();
+        for (target, undo) in committed.into_iter().rev() {
+            let reverted = match self.open_table(&target).await {
+                Ok(mut table) => {
+                    revert_partition(&self.tables, &mut table, &target, &undo, &self.identity).await
+                }
+                Err(error) => Err(error),
+            };
+            match reverted {
+                Ok(version) => self.mark_rolled_back(&target, version),
+                Err(revert_error) => stuck.push(format!("{target} ({revert_error})")),
+            }
+        }
+        if stuck.is_empty() {
+            let undone = match count {
+                0 => String::new(),
+                n => format!(" ({n} partition commit(s) of this source were rolled back)"),
+            };
+            format!(
+                "{error}; none of this source's datasets were published{undone}, the previous \
+                 state is unchanged"
+            )
+        } else {
+            format!(
+                "{error}; could not roll back {}: those partitions hold this run's data while \
+                 the source's other datasets keep the previous state; run the export again to \
+                 make them agree",
+                stuck.join(", ")
+            )
+        }
+    }
+
+    /// Reports a commit of this run as rolled back (by table version `version`) and drops its
+    /// files from the manifest's list.
+    fn mark_rolled_back(&self, target: &PartitionTarget, version: i64) {
+        for record in lock(&self.pending).iter_mut() {
+            if record.table == target.dataset
+                && record.source == target.source
+                && record.tenant == target.tenant
+                && record.outcome == "committed"
+            {
+                record.outcome = "rolled_back".to_owned();
+                record.version = Some(version);
+            }
+        }
+        lock(&self.files).retain(|file| {
+            !(file.dataset == target.dataset
+                && file.source == target.source
+                && file.tenant == target.tenant)
+        });
     }
 
     /// Commits `staged` as the whole content of its partition (a snapshot, a full re-fetch,
     /// or derived links), unless the partition already holds the same content.
     pub(crate) async fn replace(&self, staged: StagedPartition) -> Result<(), DeltaError> {
+        self.commit_replacement(staged).await.map(|_| ())
+    }
+
+    /// [`replace`](Self::replace), returning how to take the commit back when one was made.
+    async fn commit_replacement(
+        &self,
+        staged: StagedPartition,
+    ) -> Result<Option<CommitUndo>, DeltaError> {
         let target = staged.place().target.clone();
         let change = PartitionChange {
             removal: Removal::AllCurrent,
@@ -158,7 +240,7 @@ impl DeltaRun {
         entities: &std::collections::BTreeMap<String, DeltaKind>,
         changed: &ChangedKeys,
         parquet: &ParquetSinkConfig,
-    ) -> Result<(), DeltaError> {
+    ) -> Result<Option<CommitUndo>, DeltaError> {
         let target = staged.place().target.clone();
         let mut table = self.open_table(&target).await?;
         for attempt in 0..MAX_REPLANS {
@@ -179,7 +261,7 @@ impl DeltaRun {
                 Ok(Some(rewrite)) => rewrite.into_change(staged_files(&staged)),
                 Ok(None) if staged.rows() == 0 => {
                     discard(vec![staged]);
-                    return self.record_skipped(&target).await;
+                    return self.record_skipped(&target).await.map(|()| None);
                 }
                 Ok(None) => UpsertPlan::default().into_change(staged_files(&staged)),
                 Err(error) => {
@@ -310,28 +392,29 @@ impl DeltaRun {
         staged: StagedPartition,
         target: &PartitionTarget,
         outcome: Result<CommitOutcome, DeltaError>,
-    ) -> Result<(), DeltaError> {
+    ) -> Result<Option<CommitUndo>, DeltaError> {
         match outcome {
             Ok(CommitOutcome::Committed {
                 version,
                 retries,
                 rows,
+                undo,
             }) => {
                 self.record_files(target, staged_files(&staged));
                 self.push(target, "committed", Some(version), retries, rows);
                 // The files are the table's now: nothing to discard.
                 drop(staged);
-                Ok(())
+                Ok(Some(undo))
             }
             Ok(CommitOutcome::Unchanged { rows, retries }) => {
                 discard(vec![staged]);
                 self.push(target, "unchanged", None, retries, rows);
-                Ok(())
+                Ok(None)
             }
             Ok(CommitOutcome::AlreadyApplied { rows }) => {
                 discard(vec![staged]);
                 self.push(target, "already_applied", None, 0, rows);
-                Ok(())
+                Ok(None)
             }
             Ok(CommitOutcome::Stale { retries }) => {
                 discard(vec![staged]);
@@ -430,6 +513,21 @@ impl DeltaRun {
             bytes: file.bytes,
         }));
     }
+}
+
+/// The error of a source a later run superseded, naming what this run committed before.
+fn superseded_message(error: &DeltaError, committed: &[(PartitionTarget, CommitUndo)]) -> String {
+    if committed.is_empty() {
+        return error.to_string();
+    }
+    let names: Vec<String> = committed.iter().map(|(t, _)| t.to_string()).collect();
+    // Both runs commit a source's datasets in the same order, so the later run, having
+    // committed this partition, had already committed the earlier ones after this run did.
+    format!(
+        "{error}; that run also published this source's other datasets after this run's commits \
+         of {} (replacing them, or finding the same content in them)",
+        names.join(", ")
+    )
 }
 
 /// `format`, or `delta` when the output at `location` already holds Delta tables (so

@@ -20,7 +20,7 @@ use chrono::Utc;
 use crate::commit::catalog::{Catalog, Content, DeltaKind, DeltaRecord, EntityMark};
 use crate::commit::cleanup::CleanUp;
 use crate::commit::manifest::{DeltaCommitRecord, ManifestFile, RunManifest, SourceReport};
-use crate::commit::partition::CommittedPartition;
+use crate::commit::partition::{CommittedPartition, PublishedPartition};
 use crate::config::ParquetSinkConfig;
 use crate::config::ValidatedSource;
 use crate::incremental::{MarkWatcher, SourcePlan, missing_mark_warning, next_mark, plan_source};
@@ -201,38 +201,64 @@ impl RunOutput {
                 .commit_source(plan, staged, nothing_new, parquet)
                 .await;
         }
-        let mut errors = Vec::new();
+        let mut published: Vec<(PublishedPartition, BTreeMap<String, DeltaKind>)> = Vec::new();
+        let mut failure = None;
         let mut published_delta = false;
         let mut mixed = Vec::new();
+        let mut ordered = Vec::new();
         for partition in staged {
             let entities = plan.delta_entities(&partition.place().target.dataset);
             let kinds: BTreeSet<DeltaKind> = entities.values().copied().collect();
             if partition.place().delta && kinds.len() > 1 {
                 mixed.push(partition);
+            } else {
+                ordered.push(partition);
+            }
+        }
+        let first_pass = ordered.len();
+        for (index, partition) in ordered.into_iter().chain(mixed).enumerate() {
+            if failure.is_some() {
+                discard_staged(partition);
                 continue;
             }
-            let skip =
-                partition.place().delta && kinds.contains(&DeltaKind::Changes) && nothing_new;
-            match self.commit_one(plan, partition, skip) {
-                Ok(committed) => published_delta |= committed.place.delta && !committed.unchanged,
-                Err(e) => errors.push(e.to_string()),
+            let entities = plan.delta_entities(&partition.place().target.dataset);
+            let changes_only = entities.values().all(|k| *k == DeltaKind::Changes);
+            let skip = partition.place().delta
+                && nothing_new
+                && if index < first_pass {
+                    changes_only && !entities.is_empty()
+                } else {
+                    !published_delta
+                };
+            match self.publish_one(plan, partition, skip) {
+                Ok(done) => {
+                    let committed = done.committed();
+                    published_delta |= committed.place.delta && !committed.unchanged;
+                    published.push((done, entities));
+                }
+                Err(e) => failure = Some(e.to_string()),
             }
         }
-        for partition in mixed {
-            let skip = nothing_new && !published_delta;
-            if let Err(e) = self.commit_one(plan, partition, skip) {
-                errors.push(e.to_string());
+        match failure {
+            None => {
+                let mut pending = self.pending();
+                for (done, entities) in published {
+                    pending.partitions.push((done.keep(), entities));
+                }
+                Vec::new()
             }
+            Some(error) => vec![roll_back_source(error, published)],
         }
-        errors
     }
 
-    fn commit_one(
+    /// Publishes one partition of a source, or keeps the current content when `skip`; the
+    /// caller keeps or rolls back every partition of the source together.
+    fn publish_one(
         &self,
         plan: &SourcePlan,
         staged: StagedPartition,
         skip: bool,
-    ) -> Result<CommittedPartition, SinkError> {
+    ) -> Result<PublishedPartition, SinkError> {
         let place = staged.place().clone();
         let entities = plan.delta_entities(&place.target.dataset);
         if skip {
@@ -243,11 +269,11 @@ impl RunOutput {
                 files: Vec::new(),
             };
             staged.abort()?;
-            return Ok(CommittedPartition {
+            return Ok(PublishedPartition::unchanged(CommittedPartition {
                 place,
                 content,
                 unchanged: true,
-            });
+            }));
         }
         let record = self.catalog.partition(&place.target);
         let current = if place.delta {
@@ -259,11 +285,7 @@ impl RunOutput {
         } else {
             record.filter(|r| r.deltas.is_empty()).map(|r| &r.snapshot)
         };
-        let committed = staged.commit(current)?;
-        self.pending()
-            .partitions
-            .push((committed.clone(), entities));
-        Ok(committed)
+        staged.publish(current)
     }
 
     /// A compaction's new snapshot of `target` replaced `consumed` deltas: commit it and delete
@@ -496,6 +518,46 @@ fn record_partitions<'a>(
             }));
     }
     published
+}
+
+/// Rolls back every partition a failed source had published and says what the output holds
+/// now: the previous state, or which partitions could not be put back.
+fn roll_back_source(
+    error: String,
+    published: Vec<(PublishedPartition, BTreeMap<String, DeltaKind>)>,
+) -> String {
+    let mut stuck = Vec::new();
+    let mut rolled_back = 0usize;
+    for (done, _) in published.into_iter().rev() {
+        let partition = done.committed().place.relative_dir();
+        let was_published = !done.committed().unchanged;
+        match done.roll_back() {
+            Ok(()) => rolled_back += usize::from(was_published),
+            Err(e) => stuck.push(format!("{partition} ({e})")),
+        }
+    }
+    if stuck.is_empty() {
+        let undone = match rolled_back {
+            0 => String::new(),
+            n => format!(" ({n} partition(s) already published were rolled back)"),
+        };
+        format!(
+            "{error}; none of this source's datasets were published{undone}, the previous state is unchanged"
+        )
+    } else {
+        format!(
+            "{error}; could not roll back {}: those partitions hold this run's data while the \
+             source's other datasets and its catalog entry keep the previous state; run the \
+             export again to make them agree",
+            stuck.join(", ")
+        )
+    }
+}
+
+fn discard_staged(staged: StagedPartition) {
+    if let Err(error) = staged.abort() {
+        tracing::warn!(%error, "could not delete a discarded staging folder");
+    }
 }
 
 /// Creates the folder and probes that it can be written (creating it may succeed on a

@@ -81,6 +81,23 @@ async fn run_with(
     source_settings: &str,
     retry_settings: &str,
 ) -> RunManifest {
+    let settings = [source_settings, retry_settings];
+    run_formatted(
+        base_url,
+        out,
+        settings,
+        custlake_pipeline::OutputFormat::Parquet,
+    )
+    .await
+}
+
+/// [`run_with`] into an output of `format`.
+async fn run_formatted(
+    base_url: &str,
+    out: &Path,
+    [source_settings, retry_settings]: [&str; 2],
+    format: custlake_pipeline::OutputFormat,
+) -> RunManifest {
     let text = format!(
         r#"
 [output]
@@ -111,7 +128,7 @@ max_backoff_ms = 5
     let sources = config.validate().expect("test config is valid");
     let options = ExportOptions {
         out: out.to_path_buf(),
-        format: custlake_pipeline::OutputFormat::Parquet,
+        format,
         include_raw: true,
         parquet: config.output.parquet.clone(),
         checkpoints: true,
@@ -710,4 +727,182 @@ async fn a_snapshot_that_shrinks_without_the_vendors_word_is_refused() {
     assert_eq!(fewer.status, RunStatus::Succeeded, "{fewer:#?}");
     assert_eq!(rows(out.path()), 3);
     server.abort();
+}
+
+/// Nine customers, then ten of which one carries a date that is no date (a reject row): the
+/// second run changes both datasets of the source.
+fn nine_then_ten_with_a_reject(mode: Arc<AtomicUsize>) -> PageFn {
+    let ten_with_a_reject: PageFn = Arc::new(|_| {
+        let mut records: Vec<String> = (1..=9).map(|i| customer(&format!("C{i}"))).collect();
+        records.push(r#"{"code":"C10","name":"客户C10","seed_date":"not a date"}"#.to_owned());
+        json_response(page_body(&records, "\"10\"", "\"1\""))
+    });
+    switchable(mode, vec![nine_customers(), ten_with_a_reject])
+}
+
+/// The files of the output's catalog and markers, by path, with their bytes.
+fn catalog_and_markers(out: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut found = Vec::new();
+    let mut stack = vec![out.join("_markers")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            if entry.path().is_dir() {
+                stack.push(entry.path());
+            } else {
+                found.push(entry.path());
+            }
+        }
+    }
+    found.push(out.join("_current.json"));
+    found.sort();
+    found
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            (path.display().to_string(), bytes)
+        })
+        .collect()
+}
+
+/// Publishing `rejects` fails after `customers` was published (its folder is blocked by a
+/// file): the source fails, `customers`, the catalog and the markers are exactly as before the
+/// run, and the error says the source's datasets were rolled back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_publish_rolls_back_the_sources_other_datasets() {
+    let mode = Arc::new(AtomicUsize::new(0));
+    let (url, server) = start_stub(nine_then_ten_with_a_reject(mode.clone())).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let first = run_with(&url, out.path(), "", "").await;
+    assert_eq!(first.status, RunStatus::Succeeded, "{first:#?}");
+    let customers_before = column(out.path(), "customers", "customer_id");
+    assert_eq!(customers_before.len(), 9);
+    let catalog_before = catalog_and_markers(out.path());
+
+    let blocked = out.path().join("rejects").join("source=yonyou_u8");
+    std::fs::remove_dir_all(&blocked).expect("remove the rejects partitions");
+    std::fs::write(&blocked, b"not a folder").expect("block the rejects partition");
+    mode.store(1, Ordering::SeqCst);
+    let manifest = run_with(&url, out.path(), "", "").await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains("rolled back") && error.contains("previous state is unchanged"),
+        "{error}"
+    );
+    assert!(!error.contains("snapshot is unchanged,"), "{error}");
+    assert_eq!(
+        column(out.path(), "customers", "customer_id"),
+        customers_before,
+        "customers is back to the previous run's files"
+    );
+    assert_eq!(catalog_and_markers(out.path()), catalog_before);
+    assert!(manifest.files.is_empty(), "{:?}", manifest.files);
+
+    std::fs::remove_file(&blocked).expect("unblock");
+    let again = run_with(&url, out.path(), "", "").await;
+    assert_eq!(again.status, RunStatus::Succeeded, "{again:#?}");
+    assert_eq!(column(out.path(), "customers", "customer_id").len(), 10);
+    server.abort();
+}
+
+/// The same on a Delta output: while the run fetches, the `rejects` table's log gains a commit
+/// that cannot be read, so committing `rejects` fails after `customers` was committed; the
+/// `customers` commit is taken back by a roll-back commit and the table reads as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_delta_commit_rolls_back_the_sources_earlier_commits() {
+    use custlake_pipeline::OutputFormat::Delta;
+    let mode = Arc::new(AtomicUsize::new(0));
+    let out = tempfile::tempdir().expect("tempdir");
+    let log = out.path().join("rejects").join("_delta_log");
+    let pages = nine_then_ten_with_a_reject(mode.clone());
+    let breaking = {
+        let (mode, log) = (mode.clone(), log.clone());
+        Arc::new(move |page| {
+            if mode.load(Ordering::SeqCst) == 1 {
+                break_next_commit(&log);
+            }
+            pages(page)
+        })
+    };
+    let (url, server) = start_stub(breaking).await;
+    let first = run_formatted(&url, out.path(), ["", ""], Delta).await;
+    assert_eq!(first.status, RunStatus::Succeeded, "{first:#?}");
+    let location = custlake_pipeline::OutputLocation::Local(out.path().to_path_buf());
+    let rows_before = delta_customer_ids(&location).await;
+    assert_eq!(rows_before.len(), 9);
+
+    mode.store(1, Ordering::SeqCst);
+    let manifest = run_formatted(&url, out.path(), ["", ""], Delta).await;
+    let error = failure(&manifest);
+    assert!(
+        error.contains("rolled back") && error.contains("previous state is unchanged"),
+        "{error}"
+    );
+    assert!(!error.contains("backtrace"), "{error}");
+    mode.store(0, Ordering::SeqCst);
+    for entry in std::fs::read_dir(&log).expect("log").flatten() {
+        if std::fs::read(entry.path()).is_ok_and(|b| b == b"{broken") {
+            std::fs::remove_file(entry.path()).expect("repair the log");
+        }
+    }
+    assert_eq!(delta_customer_ids(&location).await, rows_before);
+    let outcomes: Vec<(&str, &str)> = manifest
+        .delta_commits
+        .iter()
+        .map(|c| (c.table.as_str(), c.outcome.as_str()))
+        .collect();
+    assert!(
+        outcomes.contains(&("customers", "rolled_back")),
+        "{outcomes:?}"
+    );
+    assert!(manifest.files.is_empty(), "{:?}", manifest.files);
+    server.abort();
+}
+
+/// Writes the next commit of the Delta log at `log` as text no reader can parse (once).
+fn break_next_commit(log: &Path) {
+    let versions: Vec<u64> = std::fs::read_dir(log)
+        .expect("the table's log")
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".json")?.parse::<u64>().ok()
+        })
+        .collect();
+    let next = versions.iter().max().copied().unwrap_or(0) + 1;
+    if std::fs::read(log.join(format!("{:020}.json", next - 1))).is_ok_and(|b| b == b"{broken") {
+        return;
+    }
+    std::fs::write(log.join(format!("{next:020}.json")), b"{broken").expect("write the log");
+}
+
+/// The customer ids of the Delta output's `customers` partition, sorted.
+async fn delta_customer_ids(location: &custlake_pipeline::OutputLocation) -> Vec<String> {
+    let catalog = custlake_pipeline::internals::delta_view(location)
+        .await
+        .expect("tables read");
+    let mut ids = Vec::new();
+    for partition in catalog
+        .partitions
+        .iter()
+        .filter(|p| p.dataset == "customers")
+    {
+        for file in &partition.snapshot.files {
+            let custlake_pipeline::OutputLocation::Local(dir) = location else {
+                unreachable!("a local output");
+            };
+            let bytes = bytes::Bytes::from(std::fs::read(dir.join(&file.path)).expect("file"));
+            let reader = ParquetRecordBatchReaderBuilder::try_new(bytes)
+                .expect("parquet")
+                .build()
+                .expect("reader");
+            for batch in reader {
+                let batch = batch.expect("batch");
+                let keys = batch.column_by_name("customer_id").expect("key column");
+                let keys = keys.as_string::<i32>();
+                ids.extend((0..keys.len()).map(|i| keys.value(i).to_owned()));
+            }
+        }
+    }
+    ids.sort();
+    ids
 }

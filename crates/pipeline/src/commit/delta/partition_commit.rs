@@ -90,6 +90,8 @@ pub(crate) enum CommitOutcome {
         retries: u32,
         /// Rows of the partition after the commit.
         rows: u64,
+        /// How to take the commit back while the rest of its source fails.
+        undo: CommitUndo,
     },
     /// The partition already held this content: no commit.
     Unchanged {
@@ -110,6 +112,19 @@ pub(crate) enum CommitOutcome {
         retries: u32,
     },
 }
+
+/// What a committed change replaced, so that [`revert_partition`] can put it back.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CommitUndo {
+    /// The `add` actions of the files the change removed.
+    removed: Vec<Add>,
+    /// The paths (relative to the table) of the files the change added.
+    added: BTreeSet<String>,
+    /// The partition's `txn` version before the change.
+    previous_txn: Option<i64>,
+}
+
+impl Eq for CommitUndo {}
 
 /// The `txn` application id of a partition: one per (dataset's table, source, tenant).
 pub(crate) fn app_id(target: &PartitionTarget) -> String {
@@ -171,32 +186,17 @@ pub(crate) async fn commit_partition(
 ) -> Result<CommitOutcome, DeltaError> {
     let dataset = dataset_of(target)?;
     let fail = |action, error| tables.table_error(dataset, action, error);
-    let app = app_id(target);
     let mut retries = 0u32;
     loop {
         if retries > 0 {
             tokio::time::sleep(backoff(retries)).await;
             table.update_state().await.map_err(|e| fail("read", e))?;
         }
+        let mut previous_txn = None;
         if change.data_change {
-            let state = table.snapshot().map_err(|e| fail("read", e))?;
-            let applied = state
-                .transaction_version(table.log_store().as_ref(), &app)
-                .await
-                .map_err(|e| fail("read", e))?;
-            if let Some(applied) = applied {
-                if applied == identity.txn_version {
-                    let files = partition_files(table, target).map_err(|e| fail("read", e))?;
-                    return Ok(CommitOutcome::AlreadyApplied {
-                        rows: rows_of(&files),
-                    });
-                }
-                if applied > identity.txn_version {
-                    return Err(DeltaError::Superseded {
-                        partition: target.to_string(),
-                        table: tables.output().display(dataset.as_str()),
-                    });
-                }
+            match applied_txn(tables, table, target, identity).await? {
+                Txn::Open(applied) => previous_txn = applied,
+                Txn::AlreadyApplied(rows) => return Ok(CommitOutcome::AlreadyApplied { rows }),
             }
         }
         let files = partition_files(table, target).map_err(|e| fail("read", e))?;
@@ -211,12 +211,22 @@ pub(crate) async fn commit_partition(
             Planned::Stale => return Ok(CommitOutcome::Stale { retries }),
         };
         let rows_after = rows_after(&files, change);
+        let undo = CommitUndo {
+            removed: removed_adds(&files, change),
+            added: change
+                .added
+                .iter()
+                .map(|file| format!("{}/{}", target.partition_dir(), file.file_name))
+                .collect(),
+            previous_txn,
+        };
         match try_commit(table, target, change, identity, planned).await {
             Ok(version) => {
                 return Ok(CommitOutcome::Committed {
                     version,
                     retries,
                     rows: rows_after,
+                    undo,
                 });
             }
             Err(error) if lost_race(&error) && retries + 1 < MAX_ATTEMPTS => retries += 1,
@@ -229,6 +239,158 @@ pub(crate) async fn commit_partition(
             }
             Err(error) => return Err(fail("commit to", error)),
         }
+    }
+}
+
+/// Takes back a change this run committed to `target` (its source failed afterwards): the
+/// files it added leave the partition, the files it removed return, and the partition's
+/// `txn` goes back to its previous version, so a later or resumed run commits it again.
+/// Fails when another writer has changed the partition since: its state is then theirs.
+pub(crate) async fn revert_partition(
+    tables: &DeltaTables,
+    table: &mut DeltaTable,
+    target: &PartitionTarget,
+    undo: &CommitUndo,
+    identity: &CommitIdentity,
+) -> Result<i64, DeltaError> {
+    let dataset = dataset_of(target)?;
+    let fail = |action, error| tables.table_error(dataset, action, error);
+    let mut retries = 0u32;
+    loop {
+        if retries > 0 {
+            tokio::time::sleep(backoff(retries)).await;
+        }
+        table.update_state().await.map_err(|e| fail("read", e))?;
+        let files = partition_files(table, target).map_err(|e| fail("read", e))?;
+        let current: BTreeSet<String> = files
+            .iter()
+            .map(|f| f.object_store_path().to_string())
+            .collect();
+        let ours = matches!(
+            applied_txn(tables, table, target, identity).await?,
+            Txn::AlreadyApplied(_)
+        );
+        if !ours || !undo.added.is_subset(&current) {
+            return Err(DeltaError::Location {
+                location: target.to_string(),
+                reason: "another writer changed the partition after this run's commit".into(),
+            });
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        let mut actions: Vec<Action> = files
+            .iter()
+            .filter(|f| undo.added.contains(&f.object_store_path().to_string()))
+            .map(|file| {
+                let mut remove = file.remove_action(true);
+                remove.deletion_timestamp = Some(now);
+                Action::Remove(remove)
+            })
+            .collect();
+        actions.extend(undo.removed.iter().cloned().map(|mut add| {
+            add.modification_time = now;
+            add.data_change = true;
+            Action::Add(add)
+        }));
+        let transaction = Transaction::new_with_last_update(
+            app_id(target),
+            undo.previous_txn.unwrap_or(0),
+            Some(now),
+        );
+        let properties = CommitProperties::default()
+            .with_max_retries(0)
+            .with_application_transaction(transaction)
+            .with_metadata(commit_info(target, identity, "rollback"));
+        let state = table.snapshot().map_err(|e| fail("read", e))?;
+        let operation = DeltaOperation::Write {
+            mode: SaveMode::Overwrite,
+            partition_by: Some(PARTITION_COLUMNS.iter().map(|c| (*c).to_owned()).collect()),
+            predicate: Some(partition_predicate(target)),
+        };
+        let committed = CommitBuilder::from(properties)
+            .with_actions(actions)
+            .build(Some(state), table.log_store(), operation)
+            .await;
+        match committed {
+            Ok(committed) => return Ok(i64::try_from(committed.version()).unwrap_or(i64::MAX)),
+            Err(error) if lost_race(&error) && retries + 1 < MAX_ATTEMPTS => retries += 1,
+            Err(error) => return Err(fail("roll back a commit in", error)),
+        }
+    }
+}
+
+/// The `add` actions (statistics and tags included) of the files `change` removes from
+/// `files`, the partition as the commit attempt saw it.
+fn removed_adds(files: &[LogicalFileView], change: &PartitionChange) -> Vec<Add> {
+    // `add_action` is deprecated in favour of Arrow arrays, but it is the only public way to
+    // get a file's whole `add` back (tags included).
+    #[allow(deprecated)]
+    let adds = files
+        .iter()
+        .filter(|file| match &change.removal {
+            Removal::AllCurrent => true,
+            Removal::Exactly { removed, .. } => {
+                removed.contains(&file.object_store_path().to_string())
+            }
+        })
+        .map(|file| file.add_action())
+        .collect();
+    adds
+}
+
+/// The commit info custlake adds to every commit.
+fn commit_info(
+    target: &PartitionTarget,
+    identity: &CommitIdentity,
+    operation: &str,
+) -> [(String, serde_json::Value); 4] {
+    [
+        ("custlake.run_id".to_owned(), json!(identity.run_id)),
+        ("custlake.operation".to_owned(), json!(operation)),
+        ("custlake.source".to_owned(), json!(target.source)),
+        ("custlake.tenant".to_owned(), json!(target.tenant)),
+    ]
+}
+
+fn partition_predicate(target: &PartitionTarget) -> String {
+    format!(
+        "source = '{}' AND tenant = '{}'",
+        target.source, target.tenant
+    )
+}
+
+/// The partition's application transaction as the loaded table version holds it.
+enum Txn {
+    /// Not this run's: the version it holds, if any.
+    Open(Option<i64>),
+    /// This run committed already; the partition's rows.
+    AlreadyApplied(u64),
+}
+
+/// Reads the partition's `txn`: this run's already (a repeated commit), an older run's or none
+/// (go on), or a later run's ([`DeltaError::Superseded`]).
+async fn applied_txn(
+    tables: &DeltaTables,
+    table: &DeltaTable,
+    target: &PartitionTarget,
+    identity: &CommitIdentity,
+) -> Result<Txn, DeltaError> {
+    let dataset = dataset_of(target)?;
+    let fail = |error| tables.table_error(dataset, "read", error);
+    let state = table.snapshot().map_err(fail)?;
+    let applied = state
+        .transaction_version(table.log_store().as_ref(), &app_id(target))
+        .await
+        .map_err(fail)?;
+    match applied {
+        Some(applied) if applied == identity.txn_version => {
+            let files = partition_files(table, target).map_err(fail)?;
+            Ok(Txn::AlreadyApplied(rows_of(&files)))
+        }
+        Some(applied) if applied > identity.txn_version => Err(DeltaError::Superseded {
+            partition: target.to_string(),
+            table: tables.output().display(dataset.as_str()),
+        }),
+        applied => Ok(Txn::Open(applied)),
     }
 }
 
@@ -345,12 +507,7 @@ async fn try_commit(
 ) -> Result<i64, DeltaTableError> {
     let mut properties = CommitProperties::default()
         .with_max_retries(0)
-        .with_metadata([
-            ("custlake.run_id".to_owned(), json!(identity.run_id)),
-            ("custlake.operation".to_owned(), json!(identity.operation)),
-            ("custlake.source".to_owned(), json!(target.source)),
-            ("custlake.tenant".to_owned(), json!(target.tenant)),
-        ]);
+        .with_metadata(commit_info(target, identity, identity.operation));
     if change.data_change {
         properties = properties.with_application_transaction(Transaction::new_with_last_update(
             app_id(target),
@@ -358,10 +515,7 @@ async fn try_commit(
             Some(chrono::Utc::now().timestamp_millis()),
         ));
     }
-    let predicate = format!(
-        "source = '{}' AND tenant = '{}'",
-        target.source, target.tenant
-    );
+    let predicate = partition_predicate(target);
     let operation = if change.data_change {
         DeltaOperation::Write {
             mode: SaveMode::Overwrite,

@@ -185,9 +185,21 @@ impl DeltaTables {
         DeltaError::Table {
             action,
             table: self.output.display(dataset.as_str()),
-            reason: error.to_string(),
+            reason: without_backtrace(&error.to_string()),
         }
     }
+}
+
+/// The delta kernel's errors end with a captured backtrace (lines `   0: frame`); an operator
+/// needs only the message before it.
+pub(crate) fn without_backtrace(text: &str) -> String {
+    let frame = |line: &str| {
+        let line = line.trim_start();
+        line.split_once(": ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let kept: Vec<&str> = text.lines().take_while(|line| !frame(line)).collect();
+    kept.join("\n").trim_end().to_owned()
 }
 
 /// The table description readers show (`DESCRIBE DETAIL`, the `deltalake` package).
@@ -254,6 +266,16 @@ fn delta_type(kind: &arrow::datatypes::DataType) -> DeltaType {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_kernel_backtrace_is_cut_from_the_reason() {
+        let text = "Kernel error: Json error: bad\n   0: buoyant_kernel::error\n   1: x\n             at y";
+        assert_eq!(
+            super::without_backtrace(text),
+            "Kernel error: Json error: bad"
+        );
+        assert_eq!(super::without_backtrace("plain: 1 thing"), "plain: 1 thing");
+    }
+
     use super::*;
 
     #[test]

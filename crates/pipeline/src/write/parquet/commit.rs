@@ -76,7 +76,14 @@ impl StagedSnapshot {
     /// On error before the swap the previous snapshot is untouched and the staged files are
     /// deleted. An error after it (only syncing the partition's parent folder can fail there)
     /// means the new snapshot is in place but may not survive a crash.
-    pub fn commit(mut self) -> Result<CommittedSnapshot, SinkError> {
+    pub fn commit(self) -> Result<CommittedSnapshot, SinkError> {
+        Ok(self.swap_in()?.keep())
+    }
+
+    /// Puts this snapshot in place like [`commit`](Self::commit) but keeps the previous one
+    /// aside, so the caller can still [roll back](SwappedSnapshot::roll_back) when another
+    /// partition of the same source fails to publish.
+    pub fn swap_in(mut self) -> Result<SwappedSnapshot, SinkError> {
         let live = self.target.live_dir(&self.out_root);
         let partition_parents = live
             .ancestors()
@@ -104,13 +111,12 @@ impl StagedSnapshot {
             sync_dir(parent)?;
         }
         // The previous snapshot now sits at the staging path (exchange) or at `aside`
-        // (fallback). It is no longer visible, so failing to delete it only wastes space until
-        // `remove_run_staging` runs; the commit itself has succeeded.
-        let _ = fs::remove_dir_all(&self.staging_dir);
-        if swap == SwapMethod::RenamedAside {
-            let _ = fs::remove_dir_all(&aside);
-        }
-
+        // (fallback); it is no longer visible.
+        let previous = match swap {
+            SwapMethod::Renamed => None,
+            SwapMethod::Exchanged => Some(self.staging_dir.clone()),
+            SwapMethod::RenamedAside => Some(aside.clone()),
+        };
         let relative_dir = self.target.relative_dir();
         let files = self
             .files
@@ -121,11 +127,16 @@ impl StagedSnapshot {
                 bytes: file.bytes,
             })
             .collect();
-        Ok(CommittedSnapshot {
-            target: self.target.clone(),
-            run_id: std::mem::take(&mut self.run_id),
-            files,
-            swap,
+        Ok(SwappedSnapshot {
+            committed: CommittedSnapshot {
+                target: self.target.clone(),
+                run_id: std::mem::take(&mut self.run_id),
+                files,
+                swap,
+            },
+            live,
+            previous,
+            rollback_aside: aside.with_extension("rollback"),
         })
     }
 
@@ -141,6 +152,64 @@ impl Drop for StagedSnapshot {
         if self.owns_staging {
             let _ = fs::remove_dir_all(&self.staging_dir);
         }
+    }
+}
+
+/// A snapshot that is live while the previous one still waits aside: [`keep`](Self::keep)
+/// deletes the previous one, [`roll_back`](Self::roll_back) puts it back. Dropped without
+/// either, the new snapshot stays and the previous one is removed with the run's staging.
+#[derive(Debug)]
+pub struct SwappedSnapshot {
+    committed: CommittedSnapshot,
+    live: PathBuf,
+    /// Where the previous snapshot waits; `None` when the partition had none.
+    previous: Option<PathBuf>,
+    /// Where a roll-back without `RENAME_EXCHANGE` moves the new snapshot aside.
+    rollback_aside: PathBuf,
+}
+
+impl SwappedSnapshot {
+    /// What is live now.
+    pub fn committed(&self) -> &CommittedSnapshot {
+        &self.committed
+    }
+
+    /// Makes the swap final: the previous snapshot is deleted. Failing to delete it only
+    /// wastes space until `remove_run_staging` runs; the commit itself has succeeded.
+    pub fn keep(self) -> CommittedSnapshot {
+        if let Some(previous) = &self.previous {
+            let _ = fs::remove_dir_all(previous);
+        }
+        self.committed
+    }
+
+    /// Undoes the swap: the previous snapshot is live again (or the partition absent again, if
+    /// it had none) and the new one is deleted.
+    pub fn roll_back(self) -> Result<(), SinkError> {
+        match &self.previous {
+            Some(previous) => {
+                let swap = swap_into_place(previous, &self.live, &self.rollback_aside)?;
+                // The new snapshot now sits where the previous one waited (exchange) or aside.
+                let _ = fs::remove_dir_all(previous);
+                if swap == SwapMethod::RenamedAside {
+                    let _ = fs::remove_dir_all(&self.rollback_aside);
+                }
+            }
+            None => {
+                // Renamed away first, so readers never see the folder half deleted.
+                if let Some(parent) = self.rollback_aside.parent() {
+                    fs::create_dir_all(parent)
+                        .map_err(|error| SinkError::io("create folder", parent, error))?;
+                }
+                fs::rename(&self.live, &self.rollback_aside)
+                    .map_err(|error| SinkError::io("move aside", &self.live, error))?;
+                remove_if_present(&self.rollback_aside)?;
+            }
+        }
+        if let Some(parent) = self.live.parent() {
+            sync_dir(parent)?;
+        }
+        Ok(())
     }
 }
 

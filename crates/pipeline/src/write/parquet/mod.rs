@@ -6,6 +6,6 @@ mod commit;
 mod sink;
 mod swap;
 
-pub use commit::{StagedSnapshot, remove_run_staging};
+pub use commit::{StagedSnapshot, SwappedSnapshot, remove_run_staging};
 pub use sink::SnapshotWriter;
 pub use swap::SwapMethod;
