@@ -15,6 +15,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBuilder};
 use deltalake::DeltaTable;
 use deltalake::DeltaTableError;
 use deltalake::kernel::transaction::{CommitBuilder, CommitProperties, TransactionError};
@@ -34,7 +35,8 @@ pub(crate) const CONTENT_HASH_TAG: &str = "custlake.content_hash";
 /// Commit attempts before a partition gives up (about 4 minutes of back-off at the cap).
 const MAX_ATTEMPTS: u32 = 60;
 
-/// First back-off pause; doubles per lost race up to [`MAX_PAUSE`], with full jitter.
+/// First back-off pause; doubles per lost race up to [`MAX_PAUSE`], with jitter (backon's,
+/// as the page retries use).
 const FIRST_PAUSE: Duration = Duration::from_millis(25);
 const MAX_PAUSE: Duration = Duration::from_secs(4);
 
@@ -187,9 +189,10 @@ pub(crate) async fn commit_partition(
     let dataset = dataset_of(target)?;
     let fail = |action, error| tables.table_error(dataset, action, error);
     let mut retries = 0u32;
+    let mut pauses = commit_pauses();
     loop {
         if retries > 0 {
-            tokio::time::sleep(backoff(retries)).await;
+            tokio::time::sleep(pauses.next().unwrap_or(MAX_PAUSE)).await;
             table.update_state().await.map_err(|e| fail("read", e))?;
         }
         let mut previous_txn = None;
@@ -256,9 +259,10 @@ pub(crate) async fn revert_partition(
     let dataset = dataset_of(target)?;
     let fail = |action, error| tables.table_error(dataset, action, error);
     let mut retries = 0u32;
+    let mut pauses = commit_pauses();
     loop {
         if retries > 0 {
-            tokio::time::sleep(backoff(retries)).await;
+            tokio::time::sleep(pauses.next().unwrap_or(MAX_PAUSE)).await;
         }
         table.update_state().await.map_err(|e| fail("read", e))?;
         let files = partition_files(table, target).map_err(|e| fail("read", e))?;
@@ -550,14 +554,15 @@ fn lost_race(error: &DeltaTableError) -> bool {
     }
 }
 
-/// The pause before attempt `retries + 1`: full jitter over an exponentially growing window.
-fn backoff(retries: u32) -> Duration {
-    let window = FIRST_PAUSE
-        .saturating_mul(1u32 << retries.min(16))
-        .min(MAX_PAUSE);
-    let nanos = u64::try_from(window.as_nanos()).unwrap_or(u64::MAX);
-    let random = uuid::Uuid::now_v7().as_u128() as u64;
-    Duration::from_nanos(nanos / 2 + random % (nanos / 2 + 1))
+/// The pauses between commit attempts: exponential from [`FIRST_PAUSE`] to [`MAX_PAUSE`], each
+/// jittered, one fewer than [`MAX_ATTEMPTS`].
+fn commit_pauses() -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::default()
+        .with_min_delay(FIRST_PAUSE)
+        .with_max_delay(MAX_PAUSE)
+        .with_max_times(MAX_ATTEMPTS as usize - 1)
+        .with_jitter()
+        .build()
 }
 
 #[cfg(test)]
@@ -566,14 +571,21 @@ mod tests {
 
     #[test]
     fn back_off_grows_to_its_cap_and_is_jittered() {
-        let first: Vec<Duration> = (0..20).map(|_| backoff(1)).collect();
+        let firsts: Vec<Duration> = (0..20).filter_map(|_| commit_pauses().next()).collect();
+        assert_eq!(firsts.len(), 20);
         assert!(
-            first
+            firsts
                 .iter()
-                .all(|d| *d >= FIRST_PAUSE && *d <= FIRST_PAUSE * 2)
+                .all(|d| *d >= FIRST_PAUSE && *d <= FIRST_PAUSE * 2),
+            "{firsts:?}"
         );
-        assert!(first.iter().any(|d| *d != first[0]), "no jitter: {first:?}");
-        assert!((0..20).all(|_| backoff(30) <= MAX_PAUSE));
-        assert!((0..20).all(|_| backoff(30) >= MAX_PAUSE / 2));
+        assert!(
+            firsts.iter().any(|d| *d != firsts[0]),
+            "no jitter: {firsts:?}"
+        );
+        let all: Vec<Duration> = commit_pauses().collect();
+        assert_eq!(all.len(), MAX_ATTEMPTS as usize - 1);
+        assert!(all.iter().all(|d| *d <= MAX_PAUSE * 2), "{all:?}");
+        assert!(all[20..].iter().all(|d| *d >= MAX_PAUSE), "{all:?}");
     }
 }
