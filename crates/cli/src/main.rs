@@ -6,7 +6,6 @@
 mod allocator;
 mod cli;
 mod commands;
-mod config_file;
 mod progress;
 mod summary;
 

@@ -31,6 +31,7 @@ mod write;
 
 pub use commit::manifest::{EntityReport, LinkSummary, RunManifest, RunStatus, SourceReport};
 pub use config::{ConfigError, ExportConfig, GuardConfig, ParquetSinkConfig, ValidatedSource};
+pub use config::{ConfigFileError, config_from_toml, load_config_file};
 pub use model::{
     Entity, ExportMode, JOB_COMPLETION_INDEX_ENV, OutputFormat, Shard, ShardError, VendorKind,
 };

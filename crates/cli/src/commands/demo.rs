@@ -3,13 +3,12 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use custlake_pipeline::{ProgressObserver, RunOverrides, RunSettings, RunStatus};
+use custlake_pipeline::{ProgressObserver, RunOverrides, RunSettings, RunStatus, config_from_toml};
 use custlake_simulator::SimConfig;
 use toml::{Table, Value};
 
 use crate::cli::DemoArgs;
 use crate::commands::export::run_export;
-use crate::config_file;
 
 /// Starts the simulator on 127.0.0.1, exports every demo tenant, prints the summary.
 pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<RunStatus> {
@@ -21,7 +20,7 @@ pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<
     eprintln!("simulator of Yonyou U8 and Yeastar YCM listening on {base_url}");
 
     let (config_value, secrets) = demo_config(&sim_config, &base_url, &args);
-    let config = config_file::from_value(config_value, "demo", &|name| {
+    let config = config_from_toml(config_value, "demo", &|name| {
         secrets
             .iter()
             .find(|(n, _)| n == name)

@@ -13,14 +13,16 @@ pub mod vacuum;
 use std::path::Path;
 
 use anyhow::Result;
-use custlake_pipeline::{ExportConfig, ValidatedSource, select_sources};
+use custlake_pipeline::{ExportConfig, ValidatedSource, load_config_file, select_sources};
 
 use crate::UsageError;
 use crate::cli::ConfigArgs;
 
-/// Loads the configuration file; every problem with it is a usage error.
+/// Loads the configuration file, `${VAR}` references and secrets from the process environment;
+/// every problem with it is a usage error.
 pub fn load_config(path: &Path) -> Result<ExportConfig> {
-    Ok(crate::config_file::load(path).map_err(UsageError::from)?)
+    load_config_file(path, &|name| std::env::var(name).ok())
+        .map_err(|e| UsageError::from(anyhow::Error::new(e)).into())
 }
 
 /// Loads and validates the config, keeping only the `--only` sources.

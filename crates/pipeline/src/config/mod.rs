@@ -5,11 +5,13 @@
 //! for every problem, before anything is fetched.
 
 mod bounds;
+mod file;
 mod parquet;
 mod secrets;
 mod u8;
 mod ycm;
 
+pub use file::{ConfigFileError, config_from_toml, load_config_file};
 pub use parquet::{InvalidParquetSetting, ParquetSinkConfig};
 
 use std::time::Duration;
