@@ -179,15 +179,26 @@ pub struct DemoArgs {
     /// Customers per demo tenant.
     #[arg(long, default_value_t = 20_000)]
     pub records: u64,
-    /// Output folder.
-    #[arg(long, value_name = "DIR", default_value = "custlake-demo")]
-    pub out: PathBuf,
+    /// Output folder [default: custlake-demo, or custlake-demo-delta with --format delta, so
+    /// the two demos never share a folder].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     /// Leave the `raw` column empty.
     #[arg(long)]
     pub no_raw: bool,
     /// Output format: parquet folders or delta tables.
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "parquet")]
     pub format: FormatArg,
+}
+
+impl DemoArgs {
+    /// The output folder: `--out`, else the format's own demo folder.
+    pub fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| match self.format {
+            FormatArg::Delta => PathBuf::from("custlake-demo-delta"),
+            FormatArg::Parquet => PathBuf::from("custlake-demo"),
+        })
+    }
 }
 
 /// `custlake get`.

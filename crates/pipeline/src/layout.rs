@@ -25,6 +25,12 @@ pub const STAGING_DIR: &str = ".staging";
 /// pyarrow from reading it as data.
 pub const CATALOG_FILE: &str = "_current.json";
 
+/// What an output is, written when it is created: `<out>/_custlake.json` (its format).
+pub const OUTPUT_FILE: &str = "_custlake.json";
+
+/// The lock a Parquet output's writer holds for the whole run: `<out>/.custlake.lock`.
+pub const WRITER_LOCK_FILE: &str = ".custlake.lock";
+
 /// The marker of every committed partition (snapshot or delta), written after its commit and
 /// holding the same record the catalog holds for it. It lives under [`MARKERS_DIR`], never in
 /// the partition folder: readers that open `<out>/<dataset>` expect data files only there.

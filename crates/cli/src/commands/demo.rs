@@ -27,7 +27,7 @@ pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<
             .map(|(_, v)| v.clone())
     })?;
     let overrides = RunOverrides {
-        out: Some(args.out.clone()),
+        out: Some(args.out_dir()),
         no_raw: args.no_raw,
         format: Some(args.format.into()),
         ..RunOverrides::default()
@@ -79,7 +79,7 @@ fn demo_config(sim: &SimConfig, base_url: &str, args: &DemoArgs) -> (Value, Vec<
         sources.push(Value::Table(t));
     }
     let mut output = Table::new();
-    output.insert("path".into(), args.out.display().to_string().into());
+    output.insert("path".into(), args.out_dir().display().to_string().into());
     let mut root = Table::new();
     root.insert("output".into(), Value::Table(output));
     root.insert("sources".into(), Value::Array(sources));

@@ -447,6 +447,13 @@ fn compact_only_names_a_configured_source_like_export_only() {
         .replace("OUT", &dir.path().join("out").display().to_string())
         .replace("app_key = \"k\"\n", "");
     std::fs::write(&path, text).expect("write");
+    // An empty Parquet output (a folder that is none is refused; see below).
+    std::fs::create_dir_all(dir.path().join("out")).expect("out");
+    std::fs::write(
+        dir.path().join("out/_custlake.json"),
+        r#"{"format":"parquet","created_by":"a test"}"#,
+    )
+    .expect("output record");
     let compact = |only: &str| {
         let mut cmd = custlake();
         cmd.env("GOOD_SECRET", "s")
@@ -557,4 +564,123 @@ fn get_of_an_unknown_u8_code_says_not_found_after_one_token_call() {
     );
     // Every token the simulator issued while `get` ran (it calls U8 only).
     assert!(tokens.len() <= 1, "token calls: {}", tokens.len());
+}
+
+/// The output's files, recursively, with their bytes: to show a refused run wrote nothing.
+fn snapshot_of(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = files_under(dir)
+        .into_iter()
+        .map(|path| {
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            (path, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// An output records its format: a demo of the other format into it exits 2, names both
+/// formats and the fix, and changes no byte of it — in both directions.
+#[test]
+fn an_output_of_one_format_refuses_a_run_of_the_other() {
+    for (first, second) in [("parquet", "delta"), ("delta", "parquet")] {
+        let out = tempfile::tempdir().expect("tempdir");
+        custlake()
+            .args(["demo", "--records", "50", "--format", first, "--out"])
+            .arg(out.path())
+            .assert()
+            .success();
+        let before = snapshot_of(out.path());
+        let refused = custlake()
+            .args(["demo", "--records", "50", "--format", second, "--out"])
+            .arg(out.path())
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains(&format!("holds a {first} output"))
+                && stderr.contains(&format!("--format {first}"))
+                && stderr.contains("nothing was written"),
+            "{stderr}"
+        );
+        assert_eq!(snapshot_of(out.path()), before, "{first} then {second}");
+    }
+}
+
+/// `link`, `compact` and `vacuum` pointed at a path that holds no output exit 2 and create
+/// nothing there.
+#[test]
+fn commands_that_read_an_output_refuse_a_path_that_is_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let typo = dir.path().join("typo");
+    for command in ["link", "compact", "vacuum"] {
+        let refused = custlake()
+            .args([command, "--out"])
+            .arg(&typo)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+        assert!(
+            stderr.contains("no custlake output is there"),
+            "{command}: {stderr}"
+        );
+        assert!(!typo.exists(), "{command} created {}", typo.display());
+    }
+}
+
+/// Two processes export into one Parquet output at once: one holds the writer lock and
+/// commits, the other fails at once naming the lock and the fix (exit 1), or, if the first
+/// finished before the second started, both land. Either way every file a manifest lists
+/// exists afterwards.
+#[test]
+fn two_parquet_exports_into_one_output_never_leave_a_manifest_listing_a_missing_file() {
+    let mut config = sim_config(false);
+    config.faults.latency = std::time::Duration::from_millis(20);
+    with_simulator(config.clone(), move |url| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("lake");
+        let config_path = write_config(dir.path(), &config, &url, &out);
+        let children: Vec<std::process::Child> = (0..2)
+            .map(|_| {
+                std::process::Command::new(assert_cmd::cargo::cargo_bin("custlake"))
+                    .env_remove("CUSTLAKE_LOG")
+                    .env("TEST_U8_SECRET", SECRET_U8)
+                    .env("CUSTLAKE_YCM_DEMO_CLIENT_SECRET", SECRET_YCM)
+                    .args(["--no-progress", "export", "--config"])
+                    .arg(&config_path)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("custlake starts")
+            })
+            .collect();
+        let results: Vec<(i32, String)> = children
+            .into_iter()
+            .map(|child| {
+                let output = child.wait_with_output().expect("custlake ends");
+                let text = String::from_utf8_lossy(&output.stderr).into_owned();
+                (output.status.code().unwrap_or(-1), text)
+            })
+            .collect();
+        let succeeded = results.iter().filter(|(code, _)| *code == 0).count();
+        assert!(succeeded >= 1, "{results:?}");
+        for (code, text) in &results {
+            assert!(
+                *code == 0
+                    || (*code == 1
+                        && text.contains("another custlake process is writing")
+                        && text.contains("format = \"delta\"")),
+                "{results:?}"
+            );
+        }
+        let manifests = std::fs::read_dir(out.join("_manifests")).expect("manifests");
+        for manifest in manifests.flatten() {
+            let text = std::fs::read_to_string(manifest.path()).expect("manifest");
+            let manifest: serde_json::Value = serde_json::from_str(&text).expect("json");
+            for file in manifest["files"].as_array().into_iter().flatten() {
+                let path = file["path"].as_str().expect("path");
+                assert!(out.join(path).is_file(), "{path} is listed but gone");
+            }
+        }
+    });
 }

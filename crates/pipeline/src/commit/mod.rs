@@ -7,4 +7,6 @@ pub(crate) mod catalog;
 pub(crate) mod cleanup;
 pub(crate) mod delta;
 pub(crate) mod manifest;
+pub(crate) mod output_kind;
 pub(crate) mod partition;
+pub(crate) mod writer_lock;

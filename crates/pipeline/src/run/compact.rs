@@ -35,10 +35,9 @@ use tokio::sync::mpsc;
 use crate::commit::catalog::{DeltaKind, PartitionRecord};
 use crate::config::ParquetSinkConfig;
 use crate::model::{OutputFormat, new_run_id};
-use crate::run::delta::effective_format;
 use crate::run::delta_maintenance::compact_delta;
 use crate::run::error::ExportError;
-use crate::run::output::RunOutput;
+use crate::run::output::{RunOutput, existing_format};
 use crate::run::writing::{close_writer, file_metadata, output_location};
 use crate::write::SinkError;
 use crate::write::location::OutputLocation;
@@ -55,7 +54,8 @@ pub struct CompactOptions {
     pub parquet: ParquetSinkConfig,
     /// Only these tenants (configured source names); every source with deltas when empty.
     pub only: Vec<String>,
-    /// Parquet folders (fold deltas into snapshots) or Delta tables (merge small files).
+    /// Parquet folders (fold deltas into snapshots) or Delta tables (merge small files); the
+    /// format the output records wins.
     pub format: OutputFormat,
 }
 
@@ -99,7 +99,8 @@ pub async fn compact_at(
 ) -> Result<CompactReport, ExportError> {
     let started_at = Utc::now();
     let run_id = new_run_id(started_at);
-    let format = effective_format(&location, options.format).await;
+    // The output's recorded format decides; a folder that is no output is refused.
+    let format = existing_format(&location).await?;
     let mut output = RunOutput::open_as(location, format).await?;
     output.set_run_id(&run_id);
     output.set_started_at(started_at);

@@ -530,30 +530,6 @@ fn superseded_message(error: &DeltaError, committed: &[(PartitionTarget, CommitU
     )
 }
 
-/// `format`, or `delta` when the output at `location` already holds Delta tables (so
-/// `compact` and `link` need no flag for a Delta output).
-pub(crate) async fn effective_format(
-    location: &OutputLocation,
-    format: crate::model::OutputFormat,
-) -> crate::model::OutputFormat {
-    use crate::model::OutputFormat;
-    if format == OutputFormat::Delta {
-        return format;
-    }
-    let holds_tables = match location {
-        OutputLocation::Local(dir) if !dir.exists() => false,
-        _ => match DeltaTables::at(location) {
-            Ok(tables) => tables.exist().await,
-            Err(_) => false,
-        },
-    };
-    if holds_tables {
-        OutputFormat::Delta
-    } else {
-        format
-    }
-}
-
 /// What one partition's upsert merges against: the partition, how this run fetched each
 /// entity, and the keys it re-fetched.
 struct UpsertScope<'a> {

@@ -16,7 +16,7 @@ use crate::commit::delta::table::DeltaTables;
 use crate::config::ParquetSinkConfig;
 use crate::run::compact::{ChangedKeys, CompactReport, CompactedPartition, PartitionMerge};
 use crate::run::error::ExportError;
-use crate::run::output::RunOutput;
+use crate::run::output::{RunOutput, existing_format};
 use crate::run::writing::file_metadata;
 use crate::write::SinkError;
 use crate::write::location::OutputLocation;
@@ -207,6 +207,10 @@ pub async fn vacuum(
     location: OutputLocation,
     retain_hours: u64,
 ) -> Result<VacuumReport, ExportError> {
+    // A folder that is no output is refused; a Parquet output deletes replaced files itself.
+    if existing_format(&location).await? == crate::model::OutputFormat::Parquet {
+        return Ok(VacuumReport::default());
+    }
     let tables = DeltaTables::at(&location).map_err(|e| ExportError::Output {
         path: location.to_string(),
         reason: e.to_string(),

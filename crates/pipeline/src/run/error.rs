@@ -20,6 +20,18 @@ pub enum ExportError {
         /// The operating system's explanation.
         reason: String,
     },
+    /// The output is not what the command needs: another format than the run's, or no custlake
+    /// output at all for a command that reads one. Nothing was written.
+    #[error("{path}: {reason}; nothing was written")]
+    NotThisOutput {
+        /// The output as the user named it.
+        path: String,
+        /// What it is, and the fix.
+        reason: String,
+    },
+    /// Another process is writing to this (Parquet) output.
+    #[error("{0}")]
+    Busy(String),
     /// The run's checkpoints could not be created or taken over (another process works on the
     /// run, or the staging folder is unusable).
     #[error(transparent)]

@@ -20,10 +20,8 @@ use crate::link::keys::key_entries;
 use crate::link::pairs::group_links;
 use crate::link::rows::{LinkRows, Side};
 use crate::link::sorted_keys::{KeySorter, remove_runs};
-use crate::model::OutputFormat;
 use crate::model::new_run_id;
 use crate::run::compact::{PartitionMerge, changed_keys};
-use crate::run::delta::effective_format;
 use crate::run::error::ExportError;
 use crate::run::output::RunOutput;
 use crate::run::writing::{close_writer, file_metadata, output_location};
@@ -105,8 +103,7 @@ pub async fn link_at(
 ) -> Result<LinkReport, ExportError> {
     let started_at = Utc::now();
     let run_id = new_run_id(started_at);
-    let format = effective_format(&location, OutputFormat::Parquet).await;
-    let mut output = RunOutput::open_as(location, format).await?;
+    let mut output = RunOutput::open_existing(location).await?;
     output.set_run_id(&run_id);
     output.set_started_at(started_at);
     output.set_operation("link");

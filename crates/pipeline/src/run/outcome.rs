@@ -30,8 +30,11 @@ impl ExportError {
     /// Whether the request or the run is at fault.
     pub fn kind(&self) -> FailureKind {
         match self {
-            ExportError::Config(_) | ExportError::Output { .. } => FailureKind::Usage,
-            ExportError::Checkpoint(_)
+            ExportError::Config(_)
+            | ExportError::Output { .. }
+            | ExportError::NotThisOutput { .. } => FailureKind::Usage,
+            ExportError::Busy(_)
+            | ExportError::Checkpoint(_)
             | ExportError::Catalog(_)
             | ExportError::Compaction { .. }
             | ExportError::Links { .. }

@@ -20,7 +20,9 @@ use chrono::Utc;
 use crate::commit::catalog::{Catalog, Content, DeltaKind, DeltaRecord, EntityMark};
 use crate::commit::cleanup::CleanUp;
 use crate::commit::manifest::{DeltaCommitRecord, ManifestFile, RunManifest, SourceReport};
+use crate::commit::output_kind::{detect_format, record_format};
 use crate::commit::partition::{CommittedPartition, PublishedPartition};
+use crate::commit::writer_lock::{LockError, WriterLock};
 use crate::config::ParquetSinkConfig;
 use crate::config::ValidatedSource;
 use crate::incremental::{MarkWatcher, SourcePlan, missing_mark_warning, next_mark, plan_source};
@@ -31,6 +33,7 @@ use crate::run::error::ExportError;
 use crate::write::SinkError;
 use crate::write::location::OutputLocation;
 use crate::write::object_store::commit::check_access;
+use crate::write::parquet::remove_run_staging;
 use crate::write::partition::{PartitionPlace, PartitionWriter, StagedPartition};
 
 /// The output of one run.
@@ -42,6 +45,8 @@ pub struct RunOutput {
     /// `Some` for a Delta output: partitions are committed to its tables, and `catalog` is
     /// the tables' current state read back.
     delta: Option<DeltaRun>,
+    /// A local Parquet output's writer lock, held while the run has the output open.
+    _lock: Option<WriterLock>,
 }
 
 /// What the run committed so far, applied to the catalog at the end.
@@ -58,7 +63,9 @@ struct Pending {
 
 impl RunOutput {
     /// Opens an output of `format` the caller built, before the run id is known (a resumed run
-    /// reads its id from its checkpoints); set it with [`RunOutput::set_run_id`].
+    /// reads its id from its checkpoints); set it with [`RunOutput::set_run_id`]. An output
+    /// that holds the other format is refused before anything is written; a new one records
+    /// its format; a local Parquet output is locked against other writers for the run.
     pub async fn open_as(
         location: OutputLocation,
         format: OutputFormat,
@@ -67,6 +74,21 @@ impl RunOutput {
             path: location.to_string(),
             reason,
         };
+        let recorded = detect_format(&location)
+            .await
+            .map_err(|e| unusable(e.to_string()))?;
+        if let Some(recorded) = recorded.filter(|r| *r != format) {
+            return Err(ExportError::NotThisOutput {
+                path: location.to_string(),
+                reason: format!(
+                    "it holds a {recorded} output and this run writes {format}: pass --format \
+                     {recorded} (or set [output] format = \"{recorded}\"), or write to another \
+                     folder",
+                    recorded = recorded.as_str(),
+                    format = format.as_str(),
+                ),
+            });
+        }
         match &location {
             OutputLocation::Local(dir) => {
                 prepare_local(dir).map_err(|e| unusable(e.to_string()))?
@@ -75,6 +97,18 @@ impl RunOutput {
                 .await
                 .map_err(|e| unusable(e.to_string()))?,
         }
+        let lock = match (&location, format) {
+            (OutputLocation::Local(dir), OutputFormat::Parquet) => {
+                Some(WriterLock::acquire(dir).map_err(|e| match e {
+                    LockError::Busy(_) => ExportError::Busy(e.to_string()),
+                    LockError::Io(e) => unusable(e.to_string()),
+                })?)
+            }
+            _ => None,
+        };
+        record_format(&location, format)
+            .await
+            .map_err(|e| unusable(e.to_string()))?;
         let (catalog, delta) = match format {
             OutputFormat::Parquet => {
                 let catalog = Catalog::load(&location)
@@ -95,7 +129,15 @@ impl RunOutput {
             catalog,
             pending: Mutex::new(Pending::default()),
             delta,
+            _lock: lock,
         })
+    }
+
+    /// Opens an existing output of whatever format it records (`link`, `compact`): a path that
+    /// holds no custlake output is refused before anything is created there.
+    pub async fn open_existing(location: OutputLocation) -> Result<Self, ExportError> {
+        let format = existing_format(&location).await?;
+        Self::open_as(location, format).await
     }
 
     /// When the run started: a Delta output orders its commits by it (a resumed run keeps it).
@@ -409,7 +451,16 @@ impl RunOutput {
         for (source, tenant, mark) in marks {
             catalog.set_mark(&source, &tenant, mark);
         }
-        let warnings = delta.store_marks(&catalog.sources).await;
+        let mut warnings = delta.store_marks(&catalog.sources).await;
+        // The run's spools and checkpoints: every partition is committed, nothing to resume.
+        let work_dir = self.work_dir();
+        if let Err(e) = remove_run_staging(&work_dir, &self.run_id) {
+            warnings.push(format!("staging folder not cleaned up: {e}"));
+        }
+        if !self.location.is_local() {
+            // Only succeeds once nothing else is left in it.
+            let _ = std::fs::remove_dir(&work_dir);
+        }
         let (delta_commits, files) = delta.take_report();
         let unchanged = delta_commits
             .iter()
@@ -558,6 +609,24 @@ fn discard_staged(staged: StagedPartition) {
     if let Err(error) = staged.abort() {
         tracing::warn!(%error, "could not delete a discarded staging folder");
     }
+}
+
+/// The format the output at `location` records or holds; refused when it holds no output.
+pub(crate) async fn existing_format(
+    location: &OutputLocation,
+) -> Result<OutputFormat, ExportError> {
+    let found = detect_format(location)
+        .await
+        .map_err(|e| ExportError::Output {
+            path: location.to_string(),
+            reason: e.to_string(),
+        })?;
+    found.ok_or_else(|| ExportError::NotThisOutput {
+        path: location.to_string(),
+        reason: "no custlake output is there (no _custlake.json, _current.json or Delta table); \
+                 check the path, or run `custlake export` into it first"
+            .to_owned(),
+    })
 }
 
 /// Creates the folder and probes that it can be written (creating it may succeed on a

@@ -85,6 +85,14 @@ pub enum OutputError {
 }
 
 impl OutputLocation {
+    /// `relative` (a path inside the output) as messages name it.
+    pub fn display_path(&self, relative: &str) -> String {
+        match self {
+            OutputLocation::Local(root) => root.join(relative).display().to_string(),
+            OutputLocation::ObjectStore(store) => store.display(relative),
+        }
+    }
+
     /// Parses a local path or `s3://bucket/prefix`, taking S3 settings from the process
     /// environment.
     pub fn parse(text: &str) -> Result<Self, OutputError> {

@@ -826,6 +826,10 @@ async fn a_failed_delta_commit_rolls_back_the_sources_earlier_commits() {
     let (url, server) = start_stub(breaking).await;
     let first = run_formatted(&url, out.path(), ["", ""], Delta).await;
     assert_eq!(first.status, RunStatus::Succeeded, "{first:#?}");
+    assert!(
+        !out.path().join(".staging").exists(),
+        "a successful Delta run leaves no spool or staging behind"
+    );
     let location = custlake_pipeline::OutputLocation::Local(out.path().to_path_buf());
     let rows_before = delta_customer_ids(&location).await;
     assert_eq!(rows_before.len(), 9);

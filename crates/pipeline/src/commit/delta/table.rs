@@ -119,16 +119,6 @@ impl DeltaTables {
         }
     }
 
-    /// Whether any table of the output exists.
-    pub(crate) async fn exist(&self) -> bool {
-        for dataset in Dataset::ALL {
-            if self.has_log(dataset).await.unwrap_or(false) {
-                return true;
-            }
-        }
-        false
-    }
-
     /// Whether `dataset`'s table has a log with at least one entry.
     async fn has_log(&self, dataset: Dataset) -> Result<bool, DeltaError> {
         let log = self.output.key(&format!("{}/_delta_log", dataset.as_str()));
