@@ -3,6 +3,8 @@
 //!
 //! * The pipeline's layers ([`LAYERS`]): `crates/pipeline/src` imports point down, and its
 //!   top-level modules form no cycle.
+//! * Below the top level, the files of one module (`run/`, `commit/delta/`; a child folder counts
+//!   as one file of its parent) form no import cycle either ([`file_cycle_violations`]).
 //! * Functions in the pipeline and the CLI stay short (at most [`MAX_FN_LINES`] lines) and narrow
 //!   (at most [`MAX_FN_PARAMS`] parameters besides `self`), without `clippy::too_many_arguments`.
 //! * Every `.rs` file under `crates/` (generated code aside) opens with a `//!` module doc line.
@@ -75,16 +77,23 @@ const COMMIT: Layer = Layer {
     modules: &["commit"],
 };
 
-/// Layer 7: what a later run builds on — checkpoints and spools (`resume`), the incremental plan
+/// Layer 7: the table model — `TableFormat`, one folder per output format, the merge and the
+/// upsert both formats share.
+const TABLE: Layer = Layer {
+    rank: 7,
+    modules: &["table"],
+};
+
+/// Layer 8: what a later run builds on — checkpoints and spools (`resume`), the incremental plan
 /// and its marks (`incremental`). The two may not import each other.
 const RECOVERY: Layer = Layer {
-    rank: 7,
+    rank: 8,
     modules: &["resume", "incremental"],
 };
 
-/// Layer 8: the runs — export, per-source and per-entity runs, compact, check and the run errors.
+/// Layer 9: the runs — export, per-source and per-entity runs, compact, check and the run errors.
 const RUN: Layer = Layer {
-    rank: 8,
+    rank: 9,
     modules: &["run"],
 };
 
@@ -94,7 +103,7 @@ const RUN: Layer = Layer {
 /// the same rank (above 0) may not import each other. `lib.rs` is the facade and exempt. A new
 /// top-level module needs a row here before the tidy test passes.
 pub(crate) const LAYERS: &[Layer] = &[
-    VOCABULARY, CONFIG, SOURCES, FETCH, MAP, WRITE, COMMIT, RECOVERY, RUN,
+    VOCABULARY, CONFIG, SOURCES, FETCH, MAP, WRITE, COMMIT, TABLE, RECOVERY, RUN,
 ];
 
 /// The longest a function may be, from its `fn` line to its closing brace.
@@ -142,6 +151,7 @@ fn all_checks(root: &Path) -> Result<CheckResults> {
     Ok(vec![
         ("layers", layer_violations(&pipeline)),
         ("module cycles", cycle_violations(&pipeline)),
+        ("file cycles", file_cycle_violations(&pipeline)),
         ("function length", long_functions(&fn_files)),
         ("function parameters", wide_functions(&fn_files)),
         ("too_many_arguments", too_many_arguments_allows(&fn_files)),
@@ -185,6 +195,11 @@ impl SourceFile {
 
     fn is_generated(&self) -> bool {
         self.in_tree.rsplit('/').next() == Some("generated.rs")
+    }
+
+    /// Whether this is the file of a module with a folder (`mod.rs`, or the crate's `lib.rs`).
+    fn is_mod_file(&self) -> bool {
+        self.in_tree == "lib.rs" || self.in_tree.rsplit('/').next() == Some("mod.rs")
     }
 }
 
@@ -423,41 +438,101 @@ struct CrateRef {
 /// The line is the one naming the first segment. `self::`, `super::` and `$crate::` are not
 /// read.
 fn crate_refs(src: &str) -> Vec<CrateRef> {
-    let tokens = tokenize(&mask(src));
+    path_refs(&tokenize(&mask(src)))
+        .into_iter()
+        .filter(|r| r.path.len() >= 2 && r.path[0].0 == "crate")
+        .map(|r| CrateRef {
+            module: r.path[1].0.clone(),
+            line: r.path[1].1,
+            via: r.via,
+        })
+        .collect()
+}
+
+/// A path a file names: one path of a `use` declaration, or a path of two or more segments
+/// written out in code (`crate::a::f`, `super::X`, `Vec::new`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PathRef {
+    path: UsePath,
+    via: Via,
+    /// The index of the token it starts at: the `use` keyword, or the path's first segment.
+    at: usize,
+    /// Whether it is in a `pub use` / `pub(…) use` declaration: a re-export.
+    reexport: bool,
+}
+
+/// Every path in a file's tokens (see [`PathRef`]), in order. `use ::krate::…` declarations (an
+/// extern crate, never a module of this one) and `$crate::` paths are left out, and a path is
+/// read from its first segment only (`b` in `a::b` starts none).
+fn path_refs(tokens: &[Token]) -> Vec<PathRef> {
     let mut refs = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        let after_path_sep = i > 0 && matches!(tokens[i - 1].tok, Tok::PathSep | Tok::Punct('$'));
+        if i > 0 && matches!(tokens[i - 1].tok, Tok::PathSep | Tok::Punct('$')) {
+            i += 1;
+            continue;
+        }
         if tokens[i].is_ident("use")
-            && !after_path_sep
-            && let Some((paths, end)) = parse_use(&tokens, i + 1)
+            && let Some((paths, end)) = parse_use(tokens, i + 1)
         {
-            let to_crate = paths.iter().filter(|p| p.len() >= 2 && p[0].0 == "crate");
-            refs.extend(to_crate.map(|p| CrateRef {
-                module: p[1].0.clone(),
-                line: p[1].1,
+            let external = tokens[i + 1].tok == Tok::PathSep;
+            let reexport = is_reexport(tokens, i);
+            refs.extend(paths.into_iter().filter(|_| !external).map(|path| PathRef {
+                path,
                 via: Via::Use,
+                at: i,
+                reexport,
             }));
             i = end + 1;
             continue;
         }
-        if tokens[i].is_ident("crate")
-            && !after_path_sep
-            && let (Some(Tok::PathSep), Some(Tok::Ident(module))) = (
-                tokens.get(i + 1).map(|t| &t.tok),
-                tokens.get(i + 2).map(|t| &t.tok),
-            )
-        {
-            let line = tokens[i + 2].line;
-            refs.push(CrateRef {
-                module: module.clone(),
-                line,
+        let (path, end) = code_path(tokens, i);
+        if path.len() >= 2 {
+            refs.push(PathRef {
+                path,
                 via: Via::Path,
+                at: i,
+                reexport: false,
             });
         }
-        i += 1;
+        i = end.max(i + 1);
     }
     refs
+}
+
+/// The path written out in code from `start` (`a::b::c`; stops before `::<` or `::{`), and the
+/// index just after it; empty when no identifier is at `start`.
+fn code_path(tokens: &[Token], start: usize) -> (UsePath, usize) {
+    let ident = |k: usize| match tokens.get(k) {
+        Some(Token {
+            tok: Tok::Ident(name),
+            line,
+        }) => Some((name.clone(), *line)),
+        _ => None,
+    };
+    let Some(first) = ident(start) else {
+        return (Vec::new(), start);
+    };
+    let (mut path, mut k) = (vec![first], start + 1);
+    while tokens.get(k).is_some_and(|t| t.tok == Tok::PathSep)
+        && let Some(segment) = ident(k + 1)
+    {
+        path.push(segment);
+        k += 2;
+    }
+    (path, k)
+}
+
+/// Whether the `use` keyword at `at` follows `pub` or `pub(…)`.
+fn is_reexport(tokens: &[Token], at: usize) -> bool {
+    let mut k = at;
+    if k > 0 && tokens[k - 1].is(')') {
+        match tokens[..k - 1].iter().rposition(|t| t.is('(')) {
+            Some(open) => k = open,
+            None => return false,
+        }
+    }
+    k > 0 && tokens[k - 1].is_ident("pub")
 }
 
 /// One imported path: its segments, each with its line.
@@ -647,36 +722,47 @@ fn cycle_violations(files: &[SourceFile]) -> Vec<Violation> {
             .entry(&edge.to)
             .or_insert(edge);
     }
-    let mut covered = BTreeSet::new();
     let mut violations = Vec::new();
-    for (&from, targets) in &graph {
-        for &to in targets.keys() {
-            if covered.contains(&(from, to)) {
-                continue;
-            }
-            let Some(back) = shortest_path(&graph, to, from) else {
-                continue;
-            };
-            let cycle: Vec<&str> = std::iter::once(from).chain(back).collect();
-            let steps: Vec<&Edge> = cycle.windows(2).map(|w| graph[w[0]][w[1]]).collect();
-            covered.extend(cycle.windows(2).map(|w| (w[0], w[1])));
-            let evidence: Vec<String> = steps
-                .iter()
-                .map(|e| format!("\n    {} -> {}: {}:{}", e.from, e.to, e.file, e.line))
-                .collect();
-            violations.push(Violation {
-                file: steps[0].file.clone(),
-                line: steps[0].line,
-                message: format!("module cycle {}{}", cycle.join(" -> "), evidence.concat()),
-            });
-        }
+    for cycle in covering_cycles(&graph) {
+        let steps: Vec<&Edge> = cycle.windows(2).map(|w| graph[w[0]][w[1]]).collect();
+        let evidence: Vec<String> = steps
+            .iter()
+            .map(|e| format!("\n    {} -> {}: {}:{}", e.from, e.to, e.file, e.line))
+            .collect();
+        violations.push(Violation {
+            file: steps[0].file.clone(),
+            line: steps[0].line,
+            message: format!("module cycle {}{}", cycle.join(" -> "), evidence.concat()),
+        });
     }
     violations
 }
 
-/// The modules from `start` to `goal` along the fewest edges, both ends included.
-fn shortest_path<'a>(
-    graph: &BTreeMap<&'a str, BTreeMap<&'a str, &Edge>>,
+/// Cycles of a graph (node → node → whatever an edge carries), first node repeated at the end,
+/// until every edge of every strongly connected group is in one: for each edge in no cycle yet
+/// that leads back to where it starts, that edge plus the shortest way back.
+fn covering_cycles<'a, V>(graph: &BTreeMap<&'a str, BTreeMap<&'a str, V>>) -> Vec<Vec<&'a str>> {
+    let mut covered = BTreeSet::new();
+    let mut cycles = Vec::new();
+    for (&from, targets) in graph {
+        for &to in targets.keys() {
+            if covered.contains(&(from, to)) {
+                continue;
+            }
+            let Some(back) = shortest_path(graph, to, from) else {
+                continue;
+            };
+            let cycle: Vec<&str> = std::iter::once(from).chain(back).collect();
+            covered.extend(cycle.windows(2).map(|w| (w[0], w[1])));
+            cycles.push(cycle);
+        }
+    }
+    cycles
+}
+
+/// The nodes from `start` to `goal` along the fewest edges, both ends included.
+fn shortest_path<'a, V>(
+    graph: &BTreeMap<&'a str, BTreeMap<&'a str, V>>,
     start: &'a str,
     goal: &'a str,
 ) -> Option<Vec<&'a str>> {
@@ -699,6 +785,294 @@ fn shortest_path<'a>(
         }
     }
     None
+}
+
+// ---------------------------------------------------------------------------------------------
+// File cycles
+
+/// The module path of a file from its path in the tree: `run/compact.rs` → `[run, compact]`,
+/// `commit/delta/mod.rs` → `[commit, delta]`, `lib.rs` → `[]`.
+fn module_path(in_tree: &str) -> Vec<String> {
+    let stem = in_tree.strip_suffix(".rs").unwrap_or(in_tree);
+    let mut path: Vec<String> = stem.split('/').map(str::to_owned).collect();
+    if path.last().is_some_and(|last| last == "mod") || path == ["lib"] {
+        path.pop();
+    }
+    path
+}
+
+/// A path a file names (see [`PathRef`]) with the module it is named in: the file's module plus
+/// the inline modules (`mod tests { … }`) around it.
+#[derive(Debug, Clone)]
+struct ScopedRef {
+    path_ref: PathRef,
+    here: Vec<String>,
+    /// Whether it is outside every brace (a file-level `use`, which names an item of the file's
+    /// module for the files below it).
+    file_level: bool,
+}
+
+/// Every path a file names (see [`path_refs`]), each with the module it is named in.
+fn scoped_refs(file: &SourceFile) -> Vec<ScopedRef> {
+    let tokens = tokenize(&mask(&file.text));
+    let mut depth = vec![0usize; tokens.len() + 1];
+    let mut inline = Vec::new();
+    for (k, token) in tokens.iter().enumerate() {
+        depth[k + 1] = match token.tok {
+            Tok::Punct('{') => depth[k] + 1,
+            Tok::Punct('}') => depth[k].saturating_sub(1),
+            _ => depth[k],
+        };
+        if let (true, Some(Tok::Ident(name)), Some(true)) = (
+            token.is_ident("mod"),
+            tokens.get(k + 1).map(|t| &t.tok),
+            tokens.get(k + 2).map(|t| t.is('{')),
+        ) && let Some(close) = matching_close(&tokens, k + 2)
+        {
+            inline.push((name.clone(), k + 2, close));
+        }
+    }
+    let own = module_path(&file.in_tree);
+    path_refs(&tokens)
+        .into_iter()
+        .map(|r| {
+            let mut here = own.clone();
+            let around = inline
+                .iter()
+                .filter(|(_, open, close)| (*open..*close).contains(&r.at));
+            here.extend(around.map(|(name, _, _)| name.clone()));
+            ScopedRef {
+                file_level: depth[r.at] == 0,
+                here,
+                path_ref: r,
+            }
+        })
+        .collect()
+}
+
+/// The files of a tree by module path, and the names each file's file-level `use` declarations
+/// bring into its module, so that a path can be followed to the file that defines its item.
+struct FileIndex<'a> {
+    /// Every file by its module path joined with `::` (`run::compact`; empty for `lib.rs`).
+    files: BTreeMap<String, &'a SourceFile>,
+    /// Per file (its path in the tree): each name a file-level `use` brings in (`pub` or not,
+    /// globs aside), with the absolute path it stands for.
+    names: BTreeMap<&'a str, BTreeMap<String, Vec<String>>>,
+}
+
+impl<'a> FileIndex<'a> {
+    /// Indexes the files with the paths each one names.
+    fn new(scoped: &[(&'a SourceFile, Vec<ScopedRef>)]) -> Self {
+        let files = scoped
+            .iter()
+            .map(|&(file, _)| (module_path(&file.in_tree).join("::"), file))
+            .collect();
+        let mut index = FileIndex {
+            files,
+            names: BTreeMap::new(),
+        };
+        for (file, refs) in scoped {
+            let file: &'a SourceFile = file;
+            let names: BTreeMap<String, Vec<String>> = refs
+                .iter()
+                .filter(|r| r.path_ref.via == Via::Use && r.file_level)
+                .filter_map(|r| index.absolute(&r.here, &r.path_ref.path))
+                .filter_map(|abs| Some((abs.last()?.clone(), abs)))
+                .filter(|(name, _)| name != "*")
+                .collect();
+            index.names.insert(file.in_tree.as_str(), names);
+        }
+        index
+    }
+
+    /// A path named in module `here` as an absolute path without `crate` (`super::b::X` in
+    /// `m::a` → `[m, b, X]`; a trailing `self` dropped); `None` when it starts in no module of
+    /// this crate (an extern crate, `std`, a type, a local name, or `super` above the root). A
+    /// path not starting with `crate`, `self` or `super` is read as relative to `here` when
+    /// its first segment is a child module of `here` that has a file.
+    fn absolute(&self, here: &[String], path: &UsePath) -> Option<Vec<String>> {
+        let names: Vec<&str> = path.iter().map(|(name, _)| name.as_str()).collect();
+        let (mut out, rest) = match *names.first()? {
+            "crate" => (Vec::new(), &names[1..]),
+            "self" => (here.to_vec(), &names[1..]),
+            "super" => {
+                let ups = names.iter().take_while(|&&n| n == "super").count();
+                let kept = here.len().checked_sub(ups)?;
+                (here[..kept].to_vec(), &names[ups..])
+            }
+            first => {
+                let mut child = here.to_vec();
+                child.push(first.to_owned());
+                self.files.contains_key(&child.join("::")).then_some(())?;
+                (here.to_vec(), &names[..])
+            }
+        };
+        out.extend(rest.iter().map(|&n| n.to_owned()));
+        if out.last().is_some_and(|last| last == "self") {
+            out.pop();
+        }
+        Some(out)
+    }
+
+    /// The file that defines an absolute path and the segments left inside it: the longest
+    /// prefix that is a module with a file (`m::b::X` → `m/b.rs` or `m/b/mod.rs`, `[X]`), then,
+    /// when the next segment is a name that file imports (a re-export of `mod.rs`, or a private
+    /// `use` of a parent module), the file that defines that instead (at most 8 such steps).
+    fn resolve(&self, mut path: Vec<String>) -> Option<(&'a SourceFile, Vec<String>)> {
+        let mut steps = 0;
+        loop {
+            let (len, file) = (0..=path.len())
+                .rev()
+                .find_map(|k| self.files.get(&path[..k].join("::")).map(|&f| (k, f)))?;
+            let rest = path.split_off(len);
+            let imported = rest
+                .first()
+                .and_then(|name| self.names.get(file.in_tree.as_str())?.get(name));
+            match imported {
+                Some(target) if steps < 8 => {
+                    path = target.clone();
+                    path.extend(rest[1..].iter().cloned());
+                    steps += 1;
+                }
+                _ => return Some((file, rest)),
+            }
+        }
+    }
+
+    /// The node of `file` in the file graph of the module `depth` segments deep on its path: the
+    /// file itself when it is that module's own file (`run/mod.rs`), else the child module it is
+    /// in, as that child's file (`run/compact.rs`) or folder (`commit/delta/`).
+    fn node(&self, file: &SourceFile, depth: usize) -> String {
+        let path = module_path(&file.in_tree);
+        if path.len() == depth {
+            return file.in_tree.clone();
+        }
+        match self.files.get(&path[..=depth].join("::")) {
+            Some(child) if !child.is_mod_file() => child.in_tree.clone(),
+            _ => format!("{}/", path[..=depth].join("/")),
+        }
+    }
+}
+
+/// An import of one file of a module from another: the module (`run`, `commit::delta`), the two
+/// nodes (see [`FileIndex::node`]), the place and the name imported.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct FileEdge {
+    module: String,
+    from: String,
+    to: String,
+    file: String,
+    line: usize,
+    name: String,
+}
+
+/// The imports between files of one module, every module below the crate root (the root's
+/// files are the top-level modules, whose cycles [`cycle_violations`] reports). A path is
+/// followed to the file defining it (see [`FileIndex::resolve`]); an import belongs to the
+/// deepest module both files are in. `mod x;` declarations are no import, and neither is a
+/// re-export (`pub use`) in a `mod.rs`.
+fn file_edges(files: &[SourceFile]) -> Vec<FileEdge> {
+    let scoped: Vec<(&SourceFile, Vec<ScopedRef>)> = files
+        .iter()
+        .filter(|f| !f.is_generated())
+        .map(|f| (f, scoped_refs(f)))
+        .collect();
+    let index = FileIndex::new(&scoped);
+    let mut edges = BTreeSet::new();
+    for (file, refs) in &scoped {
+        let own = module_path(&file.in_tree);
+        let mod_file = file.is_mod_file();
+        for r in refs.iter().filter(|r| !(mod_file && r.path_ref.reexport)) {
+            let Some((target, rest)) = index
+                .absolute(&r.here, &r.path_ref.path)
+                .and_then(|abs| index.resolve(abs))
+            else {
+                continue;
+            };
+            let theirs = module_path(&target.in_tree);
+            let depth = own.iter().zip(&theirs).take_while(|(a, b)| a == b).count();
+            let (from, to) = (index.node(file, depth), index.node(target, depth));
+            if depth == 0 || from == to {
+                continue;
+            }
+            edges.insert(FileEdge {
+                module: own[..depth].join("::"),
+                from,
+                to,
+                file: file.path.clone(),
+                line: r.path_ref.path.last().map_or(0, |(_, line)| *line),
+                name: imported_name(&r.path_ref.path, &rest),
+            });
+        }
+    }
+    edges.into_iter().collect()
+}
+
+/// The name an import ties two files with: what is left of the path inside the file defining it
+/// (`X` of `crate::m::b::X`), or the path as written for a module or a glob (`super::b`,
+/// `super::*`).
+fn imported_name(path: &UsePath, rest: &[String]) -> String {
+    if rest.is_empty() || rest.last().is_some_and(|last| last == "*") {
+        let written: Vec<&str> = path.iter().map(|(name, _)| name.as_str()).collect();
+        written.join("::")
+    } else {
+        rest.join("::")
+    }
+}
+
+/// Cycles between the files of one module (see [`file_edges`]): for every strongly connected
+/// group of a module, cycles through it until each of its edges is in one, each cycle naming its
+/// files and, per step, every place and name that ties them.
+fn file_cycle_violations(files: &[SourceFile]) -> Vec<Violation> {
+    let edges = file_edges(files);
+    type Graph<'e> = BTreeMap<&'e str, BTreeMap<&'e str, Vec<&'e FileEdge>>>;
+    let mut graphs: BTreeMap<&str, Graph<'_>> = BTreeMap::new();
+    for edge in &edges {
+        let graph = graphs.entry(&edge.module).or_default();
+        let targets = graph.entry(&edge.from).or_default();
+        targets.entry(&edge.to).or_default().push(edge);
+    }
+    let mut violations = Vec::new();
+    for (module, graph) in &graphs {
+        for cycle in covering_cycles(graph) {
+            let steps: Vec<&[&FileEdge]> =
+                cycle.windows(2).map(|w| &graph[w[0]][w[1]][..]).collect();
+            let evidence: Vec<String> = cycle
+                .windows(2)
+                .zip(&steps)
+                .map(|(w, step)| format!("\n    {} -> {}: {}", w[0], w[1], places(step)))
+                .collect();
+            violations.push(Violation {
+                file: steps[0][0].file.clone(),
+                line: steps[0][0].line,
+                message: format!(
+                    "file cycle in `crate::{module}`: {}{}",
+                    cycle.join(" -> "),
+                    evidence.concat()
+                ),
+            });
+        }
+    }
+    violations.sort();
+    violations
+}
+
+/// The places of some imports, each once with the names imported there:
+/// `a.rs:3 (X, Y), a.rs:9 (Z)`.
+fn places(edges: &[&FileEdge]) -> String {
+    let mut by_place: Vec<(String, Vec<&str>)> = Vec::new();
+    for edge in edges {
+        let place = format!("{}:{}", edge.file, edge.line);
+        match by_place.last_mut() {
+            Some((last, names)) if *last == place => names.push(&edge.name),
+            _ => by_place.push((place, vec![&edge.name])),
+        }
+    }
+    let listed: Vec<String> = by_place
+        .iter()
+        .map(|(place, names)| format!("{place} ({})", names.join(", ")))
+        .collect();
+    listed.join(", ")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -957,6 +1331,12 @@ mod tests {
     }
 
     #[test]
+    fn files_of_a_module_form_no_cycle() {
+        let files = real_tree(&[PIPELINE_SRC]);
+        assert_clean("file cycle(s)", file_cycle_violations(&files));
+    }
+
+    #[test]
     fn functions_are_short() {
         let files = real_tree(&[PIPELINE_SRC, CLI_SRC]);
         assert_clean("long function(s)", long_functions(&files));
@@ -1157,6 +1537,124 @@ macro_rules! m { () => { $crate::hidden::X } }
         ];
         assert!(cycle_violations(&files).is_empty());
         assert!(layer_violations(&files).is_empty());
+    }
+
+    #[test]
+    fn a_cycle_of_two_files_names_both_files_and_the_names_that_tie_them() {
+        let files = [
+            file("m/mod.rs", "//! M.\npub(crate) mod a;\npub(crate) mod b;\n"),
+            file("m/a.rs", "//! A.\nuse crate::m::b::X;\npub struct Y;\n"),
+            file("m/b.rs", "//! B.\n\nuse crate::m::a::Y;\npub struct X;\n"),
+        ];
+        let violations = file_cycle_violations(&files);
+        assert_eq!(violations.len(), 1, "{violations:#?}");
+        assert_eq!(
+            violations[0].to_string(),
+            "crates/pipeline/src/m/a.rs:2: file cycle in `crate::m`: m/a.rs -> m/b.rs -> m/a.rs\n    \
+             m/a.rs -> m/b.rs: crates/pipeline/src/m/a.rs:2 (X)\n    \
+             m/b.rs -> m/a.rs: crates/pipeline/src/m/b.rs:3 (Y)"
+        );
+    }
+
+    #[test]
+    fn one_way_imports_re_exports_tests_and_other_crates_are_no_file_cycle() {
+        let files = [
+            file(
+                "m/mod.rs",
+                "mod a;\nmod b;\npub use a::Y;\npub(crate) use b::{X, self};\npub struct Z;\n",
+            ),
+            file(
+                "m/a.rs",
+                "use crate::m::b::X;\nuse super::Z;\npub struct Y;\n",
+            ),
+            file(
+                "m/b.rs",
+                "pub struct X;\nfn f() { crate::m::Z::new(); }\n\
+                 #[cfg(test)]\nmod tests {\n    use super::*;\n    use super::super::b::X;\n}\n",
+            ),
+            file(
+                "s/mod.rs",
+                "mod krate;\nuse ::krate::Client;\nfn f() { ::krate::g(); }\n",
+            ),
+            file("s/krate.rs", "use super::Z;\n"),
+        ];
+        let violations = file_cycle_violations(&files);
+        assert!(violations.is_empty(), "{violations:#?}");
+        let edges: Vec<(String, String, String)> = file_edges(&files)
+            .into_iter()
+            .map(|e| (e.from, e.to, e.name))
+            .collect();
+        let expected = [
+            ("m/a.rs", "m/b.rs", "X"),
+            ("m/a.rs", "m/mod.rs", "Z"),
+            ("m/b.rs", "m/mod.rs", "Z::new"),
+            ("s/krate.rs", "s/mod.rs", "Z"),
+        ];
+        let expected: Vec<(String, String, String)> = expected
+            .iter()
+            .map(|&(f, t, n)| (f.to_owned(), t.to_owned(), n.to_owned()))
+            .collect();
+        assert_eq!(edges, expected);
+    }
+
+    #[test]
+    fn super_and_self_imports_and_paths_tie_files_into_a_cycle() {
+        let files = [
+            file(
+                "m/mod.rs",
+                "mod a;\nmod b;\nuse self::a::Helper;\npub struct Config;\nfn f() { b::g(); }\n",
+            ),
+            file(
+                "m/a.rs",
+                "use super::{Config, b::{X, W}};\npub struct Helper;\nfn h() {\n    super::b::g();\n}\n",
+            ),
+            file("m/b.rs", "use super::Helper;\npub struct X;\n"),
+        ];
+        let messages: Vec<String> = file_cycle_violations(&files)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        // `b.rs` names `super::Helper`, which `mod.rs` imports from `a.rs`: a tie to `a.rs`.
+        assert_eq!(
+            messages,
+            [
+                "crates/pipeline/src/m/a.rs:1: file cycle in `crate::m`: m/a.rs -> m/b.rs -> m/a.rs\n    \
+                 m/a.rs -> m/b.rs: crates/pipeline/src/m/a.rs:1 (W, X), crates/pipeline/src/m/a.rs:4 (g)\n    \
+                 m/b.rs -> m/a.rs: crates/pipeline/src/m/b.rs:1 (Helper)",
+                "crates/pipeline/src/m/a.rs:1: file cycle in `crate::m`: m/a.rs -> m/mod.rs -> m/a.rs\n    \
+                 m/a.rs -> m/mod.rs: crates/pipeline/src/m/a.rs:1 (Config)\n    \
+                 m/mod.rs -> m/a.rs: crates/pipeline/src/m/mod.rs:3 (Helper)",
+                "crates/pipeline/src/m/mod.rs:5: file cycle in `crate::m`: \
+                 m/mod.rs -> m/b.rs -> m/a.rs -> m/mod.rs\n    \
+                 m/mod.rs -> m/b.rs: crates/pipeline/src/m/mod.rs:5 (g)\n    \
+                 m/b.rs -> m/a.rs: crates/pipeline/src/m/b.rs:1 (Helper)\n    \
+                 m/a.rs -> m/mod.rs: crates/pipeline/src/m/a.rs:1 (Config)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_child_folder_is_one_file_of_its_parent_module() {
+        let files = [
+            file("c/mod.rs", "mod catalog;\nmod delta;\n"),
+            file(
+                "c/catalog.rs",
+                "use crate::c::delta::Table;\npub struct Catalog;\n",
+            ),
+            file("c/delta/mod.rs", "mod table;\npub use table::Table;\n"),
+            file(
+                "c/delta/table.rs",
+                "use crate::c::catalog::Catalog;\npub struct Table;\n",
+            ),
+        ];
+        let violations = file_cycle_violations(&files);
+        assert_eq!(violations.len(), 1, "{violations:#?}");
+        assert_eq!(
+            violations[0].to_string(),
+            "crates/pipeline/src/c/catalog.rs:1: file cycle in `crate::c`: c/catalog.rs -> c/delta/ -> c/catalog.rs\n    \
+             c/catalog.rs -> c/delta/: crates/pipeline/src/c/catalog.rs:1 (Table)\n    \
+             c/delta/ -> c/catalog.rs: crates/pipeline/src/c/delta/table.rs:1 (Catalog)"
+        );
     }
 
     #[test]

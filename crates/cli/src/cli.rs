@@ -52,9 +52,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Authenticate each source and print its page and record counts; writes nothing.
     Check(ConfigArgs),
-    /// Fold incremental deltas into new snapshots (the merged current view).
+    /// Merge small files (delta format) and fold what older versions left beside partitions.
     Compact(CompactArgs),
-    /// Delete files of a delta output that no table version within the retention references.
+    /// Delete files of a Delta Lake output that no table version within the retention references.
     Vacuum(VacuumArgs),
     /// Link customers across sources (customer_links) in an existing output.
     Link(LinkArgs),
@@ -91,8 +91,8 @@ pub struct ExportArgs {
     /// pages it saved are not fetched again. Starts a new run when there is none.
     #[arg(long)]
     pub resume: bool,
-    /// Export full snapshots for `mode = "incremental"` sources too (replaces their snapshot
-    /// and deltas, picks up records deleted at the source, resets the high-water mark).
+    /// Export full snapshots for `mode = "incremental"` sources too (replaces their partitions,
+    /// picks up records deleted at the source, resets the high-water mark).
     #[arg(long)]
     pub full: bool,
     /// Let this run's full snapshots shrink partitions by any amount (lifts
@@ -104,8 +104,8 @@ pub struct ExportArgs {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
     /// Export only the sources whose name hashes to shard K of N (0 <= K < N); `/N` takes K
-    /// from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs). Many shards may write one delta
-    /// output at once.
+    /// from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs). Many shards may write one Delta
+    /// Lake output at once.
     #[arg(long, env = "CUSTLAKE_SHARD", value_name = "K/N")]
     pub shard: Option<String>,
 }

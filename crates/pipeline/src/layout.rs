@@ -1,4 +1,4 @@
-//! Every on-disk name in one place: the Hive-style partition folders, staging, deltas, markers,
+//! Every on-disk name in one place: the Hive-style partition folders, staging, markers,
 //! manifests, the catalog and part file names. Names are checked here once, so no other module
 //! can build a path that escapes the output folder.
 
@@ -31,18 +31,14 @@ pub const OUTPUT_FILE: &str = "_custlake.json";
 /// The lock a Parquet output's writer holds for the whole run: `<out>/.custlake.lock`.
 pub const WRITER_LOCK_FILE: &str = ".custlake.lock";
 
-/// The marker of every committed partition (snapshot or delta), written after its commit and
+/// The marker of every committed partition, written after its commit and
 /// holding the same record the catalog holds for it. It lives under [`MARKERS_DIR`], never in
 /// the partition folder: readers that open `<out>/<dataset>` expect data files only there.
 pub const MARKER_FILE: &str = "_SUCCESS";
 
 /// Folder at the output root mirroring the partition folders, one marker each:
-/// `_markers/<dataset>/source=<s>/tenant=<t>/_SUCCESS` (deltas:
-/// `_markers/_deltas/run_id=<run>/<dataset>/...`).
+/// `_markers/<dataset>/source=<s>/tenant=<t>/_SUCCESS`.
 pub const MARKERS_DIR: &str = "_markers";
-
-/// Folder of the incremental deltas: `_deltas/run_id=<run>/<dataset>/source=<s>/tenant=<t>/`.
-pub const DELTAS_DIR: &str = "_deltas";
 
 /// Folder under the output root that holds one manifest per run. The leading underscore makes
 /// Spark, Hive and DuckDB's hive globbing skip it.
@@ -158,12 +154,6 @@ pub(crate) fn delta_mark_path(source: &str, tenant: &str) -> String {
 /// Whether `name` is a part file this project writes (`part-<run_id>-NNNNN.parquet`).
 pub(crate) fn is_part_file_name(name: &str) -> bool {
     name.starts_with("part-") && name.ends_with(".parquet")
-}
-
-/// The folder of one incremental run's deltas, relative to the output root:
-/// `_deltas/run_id=<run_id>` (Hive-style, so a glob reader sees `run_id` as a column).
-pub(crate) fn delta_run_dir(run_id: &str) -> String {
-    format!("{DELTAS_DIR}/run_id={run_id}")
 }
 
 /// Checks that a run id can name files and folders (uuid v7 text passes).

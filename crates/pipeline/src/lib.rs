@@ -6,7 +6,8 @@
 //! ```text
 //! run          export, per-source and per-entity runs, compact, check
 //! resume  incremental                checkpoints and spools; incremental plans and marks
-//! commit       partition publish, catalog, manifest
+//! table        TableFormat: one table model, one folder per format (parquet, delta)
+//! commit       partition publish, catalog, manifest, Delta commits
 //! write        writers, Parquet and object-store sinks, output location
 //! map          de-duplication and mapping to Arrow
 //! fetch        paging plan, budget, retries, page guard
@@ -27,6 +28,7 @@ mod progress;
 mod resume;
 mod run;
 mod sources;
+mod table;
 mod write;
 
 pub use commit::manifest::{EntityReport, LinkSummary, RunManifest, RunStatus, SourceReport};
@@ -37,14 +39,15 @@ pub use model::{
 };
 pub use progress::{EntityLabel, NoProgress, ProgressObserver};
 pub use run::check::{EntityCheck, check_sources};
-pub use run::compact::{CompactOptions, CompactReport, CompactedPartition, compact, compact_at};
-pub use run::delta_maintenance::{VacuumReport, vacuum};
+pub use run::compact::{CompactOptions, compact, compact_at, vacuum};
+pub use run::context::ExportOptions;
 pub use run::error::ExportError;
-pub use run::export::{ExportOptions, export, export_to};
+pub use run::export::{export, export_to};
 pub use run::link::{LinkOptions, LinkReport, LinkSettings, link, link_at};
 pub use run::options::{RunOverrides, RunSettings, SettingsError, select_sources};
 pub use run::outcome::{FailureKind, RunOutcome};
 pub use sources::build::fetch_one_customer;
+pub use table::{CompactReport, CompactedPartition, TableError, VacuumReport};
 pub use write::location::OutputLocation;
 
 /// Cuts every secret and token this process knows out of `text` (and masks secret URL query

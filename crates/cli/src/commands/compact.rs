@@ -1,4 +1,5 @@
-//! `custlake compact`: fold the incremental deltas of the output into new snapshots.
+//! `custlake compact`: merge small files (Delta Lake) and fold the increments an older custlake
+//! left beside the partitions (Parquet).
 
 use anyhow::Result;
 use custlake_pipeline::{CompactOptions, RunStatus, compact};
@@ -32,7 +33,7 @@ pub async fn run(args: CompactArgs) -> Result<RunStatus> {
     let report = compact(options).await?;
     if report.partitions.is_empty() {
         println!(
-            "nothing to compact in {}: no incremental deltas (parquet) or small files (delta)",
+            "nothing to compact in {}: every partition is current and has no small files to merge",
             out.display()
         );
         return Ok(RunStatus::Succeeded);
@@ -40,12 +41,12 @@ pub async fn run(args: CompactArgs) -> Result<RunStatus> {
     println!("compaction {} into {}:", report.run_id, out.display());
     println!(
         "{:<48} {:>7} {:>10} {:>6} {:>12}",
-        "partition", "deltas", "rows", "files", "bytes"
+        "partition", "folded", "rows", "files", "bytes"
     );
     for p in &report.partitions {
         println!(
             "{:<48} {:>7} {:>10} {:>6} {:>12}",
-            p.partition, p.deltas, p.rows, p.files, p.bytes
+            p.partition, p.increments, p.rows, p.files, p.bytes
         );
     }
     for warning in &report.warnings {

@@ -2,9 +2,10 @@
 //! incremental source has seen so far. Readers of object stores use its file lists; the
 //! pipeline uses it to skip unchanged snapshots and to plan incremental runs.
 //!
-//! * `partitions[]`: one entry per (dataset, source, tenant) with its current snapshot (the
-//!   `run_id` that wrote it, its `content_hash`, its `files`) and, for incremental sources, the
-//!   `deltas` written since, oldest first.
+//! * `partitions[]`: one entry per (dataset, source, tenant) with its current files (the
+//!   `run_id` that last published it, its `content_hash`, its `files`); an output written by an
+//!   older custlake may also list increments written since, which the next run folds in (see
+//!   [`crate::commit::legacy_increments`]).
 //! * `sources[]`: per source, the high-water marks of its incremental entities (see
 //!   [`crate::incremental`]).
 //!
@@ -13,16 +14,18 @@
 //! write is the commit point. In a local folder the partition folders themselves are swapped
 //! atomically first, and each carries a `_SUCCESS` marker naming its run; on load, a folder whose
 //! marker disagrees with the catalog (a crash between the swap and the catalog write) wins, and
-//! the deltas recorded against the replaced snapshot are dropped, so the catalog can lag behind
+//! the increments recorded against the replaced files are dropped, so the catalog can lag behind
 //! the folders but never contradict them.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use custlake_schema::RowVersion;
 use serde::{Deserialize, Serialize};
 
+pub use crate::commit::content::{Content, FileRecord};
+pub use crate::commit::increment::{FetchKind, Increment};
+use crate::commit::legacy_increments::LegacyIncrements;
 use crate::layout::CATALOG_FILE;
 use crate::layout::PartitionTarget;
 use crate::layout::slash;
@@ -54,33 +57,7 @@ pub struct Catalog {
     pub sources: Vec<SourceState>,
 }
 
-/// Files that together hold one version of a partition's rows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Content {
-    /// The run that wrote the files.
-    pub run_id: String,
-    /// [`ContentHasher`](crate::write::content_hash::ContentHasher) hash of the rows; empty when
-    /// unknown (partitions written before custlake recorded hashes).
-    pub content_hash: String,
-    /// Rows across the files.
-    pub rows: u64,
-    /// The files, paths relative to the output root with `/` separators.
-    pub files: Vec<FileRecord>,
-}
-
-/// One Parquet file of the dataset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileRecord {
-    /// Path relative to the output root, e.g.
-    /// `customers/source=yonyou_u8/tenant=east/part-<run_id>-00000.parquet`.
-    pub path: String,
-    /// Rows in the file.
-    pub rows: u64,
-    /// Size in bytes.
-    pub bytes: u64,
-}
-
-/// One (dataset, source, tenant) partition: its snapshot and the deltas written since.
+/// One (dataset, source, tenant) partition: its current files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionRecord {
     /// Dataset (`customers`, `contacts`, `rejects`).
@@ -89,37 +66,13 @@ pub struct PartitionRecord {
     pub source: String,
     /// Configured source name.
     pub tenant: String,
-    /// The current snapshot (a full export or a compaction).
+    /// The partition's current files (one row per key).
     #[serde(flatten)]
     pub snapshot: Content,
-    /// Incremental deltas written after the snapshot, oldest first; `custlake compact` folds
-    /// them into a new snapshot.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub deltas: Vec<DeltaRecord>,
-}
-
-/// One incremental run's rows for a partition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DeltaRecord {
-    /// Commit order of the run that wrote it: every delta of one run has the same number, and
-    /// later runs higher ones (run ids alone do not order runs started within one second).
-    pub sequence: u64,
-    /// How each entity was fetched in that run: rows of a `changes` entity replace the rows with
-    /// the same key; a `full` entity's rows replace all its rows.
-    pub entities: BTreeMap<String, DeltaKind>,
-    /// The delta's files.
+    /// Increments an older custlake wrote beside the files, oldest first; folded in by the next
+    /// run or `custlake compact`.
     #[serde(flatten)]
-    pub content: Content,
-}
-
-/// How an entity was fetched by an incremental run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeltaKind {
-    /// Only records changed since the previous high-water mark (U8 customers).
-    Changes,
-    /// Every record (entities without a change filter, such as U8 contacts).
-    Full,
+    pub legacy: LegacyIncrements,
 }
 
 /// What an incremental source remembers between runs.
@@ -208,8 +161,6 @@ pub struct Marker {
     pub source: String,
     /// Configured source name.
     pub tenant: String,
-    /// `true` for an incremental delta, `false` for a snapshot.
-    pub delta: bool,
     /// The committed files.
     #[serde(flatten)]
     pub content: Content,
@@ -231,16 +182,6 @@ impl PartitionRecord {
     /// The partition this record describes.
     pub fn target(&self) -> PartitionTarget {
         PartitionTarget::new(&self.dataset, &self.source, &self.tenant)
-    }
-
-    /// The newest complete content of the partition's `entity` rows: the last delta that
-    /// fetched the entity in full, else the snapshot. Deltas fetched as changes do not count.
-    pub fn latest_full(&self, entity: &str) -> &Content {
-        self.deltas
-            .iter()
-            .rev()
-            .find(|d| d.entities.get(entity) == Some(&DeltaKind::Full) && d.entities.len() == 1)
-            .map_or(&self.snapshot, |d| &d.content)
     }
 }
 
@@ -292,32 +233,21 @@ impl Catalog {
         })
     }
 
-    /// Makes `content` the snapshot of `target`; its deltas are dropped (they are older).
+    /// Makes `content` the current files of `target`; older increments are dropped (the
+    /// content includes what they held).
     pub fn set_snapshot(&mut self, target: &PartitionTarget, content: Content) {
         let record = PartitionRecord {
             dataset: target.dataset.clone(),
             source: target.source.clone(),
             tenant: target.tenant.clone(),
             snapshot: content,
-            deltas: Vec::new(),
+            legacy: LegacyIncrements::default(),
         };
         match self.partition_mut(target) {
             Some(existing) => *existing = record,
             None => self.partitions.push(record),
         }
         self.sort();
-    }
-
-    /// Appends a delta to `target`, whose snapshot must exist (an incremental run is only
-    /// planned on top of a committed snapshot).
-    pub fn add_delta(&mut self, target: &PartitionTarget, delta: DeltaRecord) -> bool {
-        match self.partition_mut(target) {
-            Some(record) => {
-                record.deltas.push(delta);
-                true
-            }
-            None => false,
-        }
     }
 
     /// The high-water mark of `entity` of a source, if one was recorded.
@@ -354,11 +284,11 @@ impl Catalog {
         self.sort();
     }
 
-    /// The sequence number the next incremental run's deltas get.
-    pub fn next_delta_sequence(&self) -> u64 {
+    /// The sequence an upsert's rows take after every recorded increment.
+    pub fn next_increment_sequence(&self) -> u64 {
         self.partitions
             .iter()
-            .flat_map(|p| &p.deltas)
+            .flat_map(|p| &p.legacy.increments)
             .map(|d| d.sequence)
             .max()
             .unwrap_or(0)
@@ -374,7 +304,7 @@ impl Catalog {
     }
 
     /// Brings the partition records in line with the live folders of a local output: a folder
-    /// whose `_SUCCESS` names another run than the catalog replaces the record (its deltas were
+    /// whose `_SUCCESS` names another run than the catalog replaces the record (its increments were
     /// recorded against the replaced snapshot); a folder without a marker is recorded with an
     /// unknown hash; records without a folder are dropped.
     fn reconcile_with_folders(&mut self, root: &Path) -> Result<(), SinkError> {
@@ -411,14 +341,14 @@ impl Catalog {
                     source: target.source,
                     tenant: target.tenant,
                     snapshot: marker.content,
-                    deltas: Vec::new(),
+                    legacy: LegacyIncrements::default(),
                 },
                 (None, None) => PartitionRecord {
                     snapshot: unmarked_content(&target, &dir)?,
                     dataset: target.dataset,
                     source: target.source,
                     tenant: target.tenant,
-                    deltas: Vec::new(),
+                    legacy: LegacyIncrements::default(),
                 },
             });
         }
@@ -512,7 +442,7 @@ fn subdirs(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
     Ok(out)
 }
 
-/// A dataset folder name: not hidden (`.staging`) and not metadata (`_manifests`, `_deltas`).
+/// A dataset folder name: not hidden (`.staging`) and not metadata (`_manifests`, `_markers`).
 fn plain_name(dir: &Path) -> Option<String> {
     let name = dir.file_name()?.to_str()?;
     (!name.starts_with(['.', '_'])).then(|| name.to_owned())
@@ -548,14 +478,15 @@ mod tests {
         let target = PartitionTarget::new("customers", "yonyou_u8", "t");
         let mut catalog = Catalog::default();
         catalog.set_snapshot(&target, content("r1"));
-        assert!(catalog.add_delta(
-            &target,
-            DeltaRecord {
-                sequence: 1,
-                entities: BTreeMap::from([("customers".to_owned(), DeltaKind::Changes)]),
-                content: content("r2"),
-            }
-        ));
+        // An increment an older custlake recorded on top of r1.
+        catalog.partitions[0].legacy.increments.push(Increment {
+            sequence: 1,
+            entities: std::collections::BTreeMap::from([(
+                "customers".to_owned(),
+                FetchKind::Changes,
+            )]),
+            content: content("r2"),
+        });
         catalog.set_mark(
             "yonyou_u8",
             "t",
@@ -575,7 +506,6 @@ mod tests {
             dataset: "customers".into(),
             source: "yonyou_u8".into(),
             tenant: "t".into(),
-            delta: false,
             content: content("r1"),
         };
         std::fs::write(dir.join(MARKER_FILE), marker_json(&marker))?;
@@ -591,8 +521,8 @@ mod tests {
         let record = loaded.partition(&target).ok_or("partition")?;
         assert_eq!(record.snapshot.run_id, "r3");
         assert!(
-            record.deltas.is_empty(),
-            "deltas of the replaced snapshot are dropped"
+            record.legacy.increments.is_empty(),
+            "increments of the replaced files are dropped"
         );
         assert_eq!(
             loaded
@@ -606,29 +536,6 @@ mod tests {
         std::fs::remove_dir_all(&dir)?;
         assert!(Catalog::load(&location).await?.partitions.is_empty());
         Ok(())
-    }
-
-    #[test]
-    fn latest_full_content_skips_change_deltas() {
-        let mut record = PartitionRecord {
-            dataset: "contacts".into(),
-            source: "yonyou_u8".into(),
-            tenant: "t".into(),
-            snapshot: content("r1"),
-            deltas: Vec::new(),
-        };
-        assert_eq!(record.latest_full("contacts").run_id, "r1");
-        record.deltas.push(DeltaRecord {
-            sequence: 1,
-            entities: BTreeMap::from([("contacts".to_owned(), DeltaKind::Full)]),
-            content: content("r2"),
-        });
-        record.deltas.push(DeltaRecord {
-            sequence: 2,
-            entities: BTreeMap::from([("contacts".to_owned(), DeltaKind::Changes)]),
-            content: content("r3"),
-        });
-        assert_eq!(record.latest_full("contacts").run_id, "r2");
     }
 
     #[test]

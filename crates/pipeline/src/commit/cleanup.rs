@@ -1,16 +1,17 @@
 //! After the catalog commit: what is no longer referenced goes. On an object store the
 //! `_SUCCESS` markers of the published partitions are written, unreferenced files of every
-//! partition the run wrote are deleted, as are consumed deltas and the local work folder;
-//! locally consumed delta folders and the run's staging folders are removed.
+//! partition the run wrote are deleted, as are folded increments of older outputs and the local
+//! work folder; locally folded increment folders and the run's staging folders are removed.
 //!
 //! Nothing here can undo the commit: every failure becomes a warning for the run manifest.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::commit::catalog::{Catalog, Content, DeltaRecord, marker_json};
+use crate::commit::catalog::{Catalog, Content, Increment, marker_json};
+use crate::commit::legacy_increments::remove_local_increment;
 use crate::commit::partition::{CommittedPartition, marker_of};
-use crate::layout::{self, DELTAS_DIR};
+use crate::layout;
 use crate::write::SinkError;
 use crate::write::location::{ObjectStoreOutput, OutputLocation};
 use crate::write::object_store::commit::{delete_all, put_object, remove_unreferenced};
@@ -25,8 +26,8 @@ pub(crate) struct CleanUp<'a> {
     pub(crate) catalog: &'a Catalog,
     /// Partitions whose new content became current.
     pub(crate) published: &'a [&'a CommittedPartition],
-    /// Deltas folded into a new snapshot (compaction) or superseded by one.
-    pub(crate) consumed: &'a [DeltaRecord],
+    /// Increments of an older output folded into the partition's files.
+    pub(crate) consumed: &'a [Increment],
     /// Every partition a writer was created for.
     pub(crate) touched: &'a [PartitionPlace],
 }
@@ -67,12 +68,6 @@ impl CleanUp<'_> {
             }
             let record = self.catalog.partition(&place.target);
             let keep: BTreeSet<String> = match record {
-                Some(r) if place.delta => r
-                    .deltas
-                    .iter()
-                    .filter(|d| d.content.run_id == place.run_id)
-                    .flat_map(|d| d.content.files.iter().map(|f| f.path.clone()))
-                    .collect(),
                 Some(r) => r.snapshot.files.iter().map(|f| f.path.clone()).collect(),
                 None => BTreeSet::new(),
             };
@@ -82,16 +77,16 @@ impl CleanUp<'_> {
         }
     }
 
-    /// Deletes the consumed deltas' files and their markers.
+    /// Deletes the folded increments' files and their markers.
     async fn delete_consumed(&self, store: &ObjectStoreOutput, warnings: &mut Vec<String>) {
         let mut stale: Vec<String> = Vec::new();
-        for delta in self.consumed {
-            stale.extend(delta.content.files.iter().map(|f| f.path.clone()));
-            let dirs = folders_of(&delta.content);
+        for increment in self.consumed {
+            stale.extend(increment.content.files.iter().map(|f| f.path.clone()));
+            let dirs = folders_of(&increment.content);
             stale.extend(dirs.into_iter().map(layout::marker_path));
         }
         if let Err(e) = delete_all(store, &stale).await {
-            warnings.push(format!("compacted deltas were not all deleted: {e}"));
+            warnings.push(format!("folded increments were not all deleted: {e}"));
         }
     }
 
@@ -107,24 +102,17 @@ impl CleanUp<'_> {
         }
     }
 
-    /// Locally: the consumed delta folders and the run's staging folders.
+    /// Locally: the folded increment folders and the run's staging folders.
     fn clean_local(&self, dir: &Path, warnings: &mut Vec<String>) {
-        for delta in self.consumed {
-            for relative in folders_of(&delta.content) {
-                if let Err(e) = remove_local_delta(dir, relative) {
-                    warnings.push(format!("a compacted delta was not deleted: {e}"));
+        for increment in self.consumed {
+            for relative in folders_of(&increment.content) {
+                if let Err(e) = remove_local_increment(dir, relative) {
+                    warnings.push(format!("a folded increment was not deleted: {e}"));
                 }
             }
         }
         if let Err(e) = remove_run_staging(dir, self.run_id) {
             warnings.push(format!("staging folder not cleaned up: {e}"));
-        }
-        let delta_root = dir.join(DELTAS_DIR).join(format!("run_id={}", self.run_id));
-        if delta_root.exists() {
-            if let Err(e) = remove_run_staging(&delta_root, self.run_id) {
-                warnings.push(format!("staging folder not cleaned up: {e}"));
-            }
-            remove_empty_ancestors(&delta_root, dir);
         }
     }
 }
@@ -145,33 +133,4 @@ async fn put_marker(
     let marker = marker_of(&committed.place, &committed.content);
     let relative = layout::marker_path(&committed.place.relative_dir());
     put_object(store, &relative, marker_json(&marker)).await
-}
-
-/// Deletes one compacted delta partition folder (`_deltas/run_id=<r>/<dataset>/source=/tenant=`)
-/// and the folders above it that became empty, up to `_deltas`.
-fn remove_local_delta(root: &Path, relative: &str) -> Result<(), SinkError> {
-    if !relative.starts_with(&format!("{DELTAS_DIR}/")) || relative.contains("..") {
-        return Ok(());
-    }
-    let dir = root.join(relative);
-    match std::fs::remove_dir_all(&dir) {
-        Ok(()) => {}
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => return Err(SinkError::io("remove folder", dir, error)),
-    }
-    remove_empty_ancestors(&dir, root);
-    Ok(())
-}
-
-/// Removes `dir`'s empty ancestors (and `dir`), stopping below `root`.
-fn remove_empty_ancestors(dir: &Path, root: &Path) {
-    for ancestor in dir.ancestors() {
-        if ancestor == root || !ancestor.starts_with(root) {
-            break;
-        }
-        // Fails (and stops) at the first folder that still holds something.
-        if std::fs::remove_dir(ancestor).is_err() && ancestor.exists() {
-            break;
-        }
-    }
 }

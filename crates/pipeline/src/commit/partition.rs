@@ -5,7 +5,7 @@
 use crate::commit::catalog::{Content, FileRecord, Marker, marker_json};
 use std::path::Path;
 
-use crate::layout::{self, DELTAS_DIR, MARKER_FILE, slash};
+use crate::layout::{self, MARKER_FILE, slash};
 use crate::write::SinkError;
 use crate::write::durable::write_file_atomically;
 use crate::write::object_store::UploadedSnapshot;
@@ -73,10 +73,9 @@ impl StagedPartition {
         };
         let (content, out, swapped) = match inner {
             StagedInner::Local { staged, out } => {
-                let prefix = local_prefix(&place);
                 let swapped = staged.swap_in()?;
                 let files = swapped.committed().files.iter().map(|file| FileRecord {
-                    path: format!("{prefix}{}", slash(&file.path)),
+                    path: slash(&file.path),
                     rows: file.rows,
                     bytes: file.bytes,
                 });
@@ -115,6 +114,16 @@ impl PublishedPartition {
             out: None,
             swapped: None,
         }
+    }
+
+    /// Adds files that stay in place (already current, or uploaded beside this partition's)
+    /// to what is published: an upsert on an object store. The content hash becomes unknown.
+    pub fn with_more_files(mut self, files: Vec<FileRecord>) -> Self {
+        let content = &mut self.committed.content;
+        content.rows += files.iter().map(|f| f.rows).sum::<u64>();
+        content.files.extend(files);
+        content.content_hash = String::new();
+        self
     }
 
     /// What was published.
@@ -161,7 +170,7 @@ fn write_local_marker(
         std::fs::create_dir_all(dir).map_err(|e| SinkError::io("create folder", dir, e))?;
     }
     write_file_atomically(&path, &marker_json(&marker_of(place, content)))?;
-    remove_legacy_marker(&place.local_root(out).join(place.target.relative_dir()));
+    remove_legacy_marker(&out.join(place.target.relative_dir()));
     Ok(())
 }
 
@@ -183,18 +192,7 @@ pub(crate) fn marker_of(place: &PartitionPlace, content: &Content) -> Marker {
         dataset: place.target.dataset.clone(),
         source: place.target.source.clone(),
         tenant: place.target.tenant.clone(),
-        delta: place.delta,
         content: content.clone(),
-    }
-}
-
-/// Where a local partition's file paths start, relative to the output: deltas live under
-/// their run's `_deltas/run_id=<run>/` folder.
-fn local_prefix(place: &PartitionPlace) -> String {
-    if place.delta {
-        format!("{DELTAS_DIR}/run_id={}/", place.run_id)
-    } else {
-        String::new()
     }
 }
 
@@ -284,13 +282,6 @@ mod tests {
                 .is_file()
         );
 
-        let delta = write(&output, PartitionPlace::delta(target.clone(), "r3"), &["d"])?
-            .commit(Some(&first.content))?;
-        assert_eq!(
-            delta.content.files[0].path,
-            "_deltas/run_id=r3/customers/source=yonyou_u8/tenant=t/part-r3-00000.parquet"
-        );
-        assert!(out.path().join(&delta.content.files[0].path).is_file());
         Ok(())
     }
 

@@ -2,7 +2,9 @@
 //! number outside a range that keeps a run finite and panic-free, a name too long to become a
 //! file name, and names that two sources would share as a folder or an environment variable.
 
-use super::{ConfigError, ExportConfig, SourceConfig, env_name};
+use super::error::ConfigError;
+use super::secrets::{env_name, secret_env_var};
+use super::toml_model::{ExportConfig, SourceConfig};
 use crate::model::VendorKind;
 
 /// The longest source name: it becomes the `tenant=` folder and part of file names, which
@@ -228,7 +230,7 @@ impl SourceConfig {
             ));
         }
         if env_name(&self.name) == env_name(&earlier.name) {
-            let variable = super::secrets::secret_env_var(&self.name, self.secret_setting());
+            let variable = secret_env_var(&self.name, self.secret_setting());
             return Err(self.problem(
                 "name",
                 format!(

@@ -1,8 +1,12 @@
 //! Secrets a configuration file leaves out: each source's `app_secret` (U8) or `client_secret`
 //! (YCM) may come from the environment variable `CUSTLAKE_<NAME>_APP_SECRET` /
 //! `CUSTLAKE_<NAME>_CLIENT_SECRET` instead, so a file can be shared without credentials in it.
+//! A secret found in neither place is refused with a message naming both.
 
-use crate::config::{ExportConfig, SourceConfig, env_name};
+use custlake_client_kit::Secret;
+
+use super::error::ConfigError;
+use super::toml_model::{ExportConfig, SourceConfig};
 use crate::model::VendorKind;
 
 impl ExportConfig {
@@ -17,6 +21,23 @@ impl ExportConfig {
 }
 
 impl SourceConfig {
+    /// `value` when it is set and not empty; else an error naming the environment variable
+    /// that would have set it.
+    pub(super) fn secret(
+        &self,
+        setting: &str,
+        value: &Option<Secret>,
+    ) -> Result<Secret, ConfigError> {
+        let env = secret_env_var(&self.name, setting);
+        match value {
+            Some(secret) if !secret.expose().is_empty() => Ok(secret.clone()),
+            _ => Err(self.problem(
+                setting,
+                format!("is missing; set {setting} = \"${{YOUR_ENV_VAR}}\" in the config or export {env}"),
+            )),
+        }
+    }
+
     fn secret_from_env(&mut self, env: &dyn Fn(&str) -> Option<String>) {
         let (setting, slot) = match self.kind {
             VendorKind::YonyouU8 => ("app_secret", &mut self.app_secret),
@@ -36,6 +57,20 @@ pub(crate) fn secret_env_var(source_name: &str, setting: &str) -> String {
         env_name(source_name),
         setting.to_ascii_uppercase()
     )
+}
+
+/// `acme-prod` → `ACME_PROD`, for environment variable names.
+pub fn env_name(source_name: &str) -> String {
+    source_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

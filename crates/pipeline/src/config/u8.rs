@@ -1,6 +1,10 @@
 //! Validation of the Yonyou U8 settings of a `[[sources]]` table.
 
-use super::{ConfigError, SourceConfig, VendorSettings, add_codes, bounds};
+use super::bounds;
+use super::codes::add_codes;
+use super::error::ConfigError;
+use super::toml_model::SourceConfig;
+use super::validated::VendorSettings;
 
 impl SourceConfig {
     /// The U8 half of a `[[sources]]` table: account, error codes and time zone.

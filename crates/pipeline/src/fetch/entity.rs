@@ -18,7 +18,11 @@ use crate::fetch::page_guard::RepeatedPageGuard;
 use crate::fetch::page_set::PageSet;
 use crate::fetch::retry::fetch_page_with_retries;
 use crate::progress::{EntityLabel, ProgressObserver};
-use crate::sources::{FetchError, FetchedPage, PageSource};
+use crate::sources::{FetchedPage, PageSource};
+
+// Defined in `failure` (which `page_guard` imports too); kept nameable here for callers that
+// import it from this module.
+use crate::fetch::failure::FetchFailure;
 
 /// What fetching an entity observed.
 #[derive(Debug, Default, Clone)]
@@ -33,44 +37,6 @@ pub struct FetchSummary {
     pub announced_pages: u64,
     /// Retries made.
     pub retries: u64,
-}
-
-/// Why fetching an entity stopped.
-#[derive(Debug, thiserror::Error)]
-pub enum FetchFailure {
-    /// A page failed for good (permanent error or retries exhausted).
-    #[error("page {page}: {error}")]
-    Page {
-        /// The page number.
-        page: u64,
-        /// The last error.
-        error: FetchError,
-    },
-    /// The vendor announced more pages than the configured limit.
-    #[error(
-        "the vendor announced {announced} pages, more than max_pages = {limit}; raise max_pages if this is real"
-    )]
-    TooManyPages {
-        /// Pages announced.
-        announced: u64,
-        /// The configured limit.
-        limit: u64,
-    },
-    /// The consumer of the pages went away (its own error is reported instead).
-    #[error("the mapping stage stopped")]
-    ConsumerGone,
-    /// The vendor keeps answering with pages it already sent (see `page_guard`).
-    #[error(
-        "{repeats} pages were byte-for-byte copies of earlier pages (the latest: page {page}); \
-         the vendor seems to ignore the page number, so paging would never end; check base_url \
-         and the API version, or report it to the vendor"
-    )]
-    RepeatedPages {
-        /// Pages that repeated an earlier one.
-        repeats: u64,
-        /// The last page that did.
-        page: u64,
-    },
 }
 
 /// Logs in once for a whole source, before any of its entities fetches: every entity's page

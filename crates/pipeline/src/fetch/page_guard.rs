@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use xxhash_rust::xxh3::Xxh3;
 
-use crate::fetch::FetchFailure;
+use crate::fetch::failure::FetchFailure;
 use crate::sources::FetchedPage;
 use crate::sources::raw_texts;
 

@@ -308,7 +308,7 @@ fn parse_local_time(text: &str) -> Option<NaiveDateTime> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commit::catalog::{Catalog, DeltaKind};
+    use crate::commit::catalog::{Catalog, FetchKind};
     use crate::config::ValidatedSource;
     use crate::incremental::plan::plan_source;
     use crate::layout::PartitionTarget;
@@ -368,11 +368,7 @@ mod tests {
     fn plans_use_the_timestamp_mark_else_the_modify_date() -> Result<(), crate::config::ConfigError>
     {
         let u8 = source("yonyou_u8", "incremental")?;
-        assert!(
-            plan_source(&u8, &Catalog::default(), "r1")
-                .incremental
-                .is_none()
-        );
+        assert!(plan_source(&u8, &Catalog::default()).incremental.is_none());
 
         let mark = EntityMark {
             entity: "customers".into(),
@@ -380,22 +376,19 @@ mod tests {
             max_modify_date: Some("2024-05-06 07:08:09".into()),
             run_id: "r0".into(),
         };
-        let plan = plan_source(&u8, &catalog_with(mark.clone()), "r1");
+        let plan = plan_source(&u8, &catalog_with(mark.clone()));
         let run = plan.incremental.as_ref().expect("incremental");
         assert_eq!(run.filter.timestamp_begin.as_deref(), Some("1000007"));
         assert_eq!(run.filter.modify_date_begin, None);
-        assert_eq!(run.entities.get("contacts"), Some(&DeltaKind::Full));
-        assert!(
-            plan.place(PartitionTarget::new("customers", "yonyou_u8", "east"))
-                .delta
-        );
-        assert_eq!(plan.delta_entities("rejects").len(), 2);
+        assert_eq!(run.entities.get("contacts"), Some(&FetchKind::Full));
+        assert_eq!(plan.fetched("customers").len(), 1);
+        assert_eq!(plan.fetched("rejects").len(), 2);
 
         let hex = EntityMark {
             max_timestamp: RowVersion::from_text("0x00000000000f4247").ok(),
             ..mark.clone()
         };
-        let plan = plan_source(&u8, &catalog_with(hex), "r1");
+        let plan = plan_source(&u8, &catalog_with(hex));
         let run = plan.incremental.as_ref().expect("incremental");
         assert_eq!(
             run.filter.timestamp_begin.as_deref(),
@@ -407,13 +400,13 @@ mod tests {
             max_timestamp: None,
             ..mark
         };
-        let plan = plan_source(&u8, &catalog_with(dated), "r1");
+        let plan = plan_source(&u8, &catalog_with(dated));
         let run = plan.incremental.expect("incremental");
         assert_eq!(run.filter.modify_date_begin.as_deref(), Some("2024-05-06"));
         assert_eq!(run.filter.timestamp_begin, None);
 
         let full = source("yonyou_u8", "full")?;
-        let plan = plan_source(&full, &catalog_with(run.since), "r1");
+        let plan = plan_source(&full, &catalog_with(run.since));
         assert!(plan.incremental.is_none() && plan.watch_marks);
         Ok(())
     }
@@ -506,11 +499,7 @@ mod tests {
         ]));
         assert_eq!(watcher.mark(None, "r1"), None);
 
-        let incremental = plan_source(
-            &source("yonyou_u8", "incremental")?,
-            &Catalog::default(),
-            "r1",
-        );
+        let incremental = plan_source(&source("yonyou_u8", "incremental")?, &Catalog::default());
         let warning = missing_mark_warning(&incremental, &watcher).expect("a warning");
         for part in [
             "yonyou_u8 east",
@@ -524,7 +513,7 @@ mod tests {
         ] {
             assert!(warning.contains(part), "{part:?} in {warning}");
         }
-        let full = plan_source(&source("yonyou_u8", "full")?, &Catalog::default(), "r1");
+        let full = plan_source(&source("yonyou_u8", "full")?, &Catalog::default());
         assert_eq!(
             missing_mark_warning(&full, &watcher),
             None,

@@ -1,17 +1,16 @@
 //! What one source does in a run: a full snapshot, or (U8 `mode = "incremental"` with a mark
-//! in the catalog) only the customers changed since, written as a delta.
+//! in the catalog) only the customers changed since, upserted into the current partitions.
 
 use std::collections::BTreeMap;
 
 use ::yonyou_u8::U8CustomerFilter;
 
-use crate::commit::catalog::{Catalog, DeltaKind, EntityMark};
+use crate::commit::catalog::{Catalog, EntityMark, FetchKind};
 use crate::config::ValidatedSource;
 use crate::layout::PartitionTarget;
 use crate::model::Entity;
 use crate::model::ExportMode;
 use crate::model::VendorKind;
-use crate::write::partition::PartitionPlace;
 
 /// What one source does in this run.
 #[derive(Debug, Clone)]
@@ -20,11 +19,9 @@ pub struct SourcePlan {
     pub source: &'static str,
     /// Configured source name.
     pub tenant: String,
-    /// The run.
-    pub run_id: String,
     /// The source's configured mode.
     pub mode: ExportMode,
-    /// `Some` when this run fetches changes only and writes deltas.
+    /// `Some` when this run fetches changes only and upserts them.
     pub incremental: Option<IncrementalRun>,
     /// Whether the run watches U8 customers for a new high-water mark.
     pub watch_marks: bool,
@@ -38,19 +35,10 @@ pub struct IncrementalRun {
     /// customer/batch_get's filter.
     pub filter: U8CustomerFilter,
     /// How each entity is fetched (`customers`: changes, `contacts`: full).
-    pub entities: BTreeMap<String, DeltaKind>,
+    pub entities: BTreeMap<String, FetchKind>,
 }
 
 impl SourcePlan {
-    /// Where this run writes `target`: a delta when incremental, else a new snapshot.
-    pub fn place(&self, target: PartitionTarget) -> PartitionPlace {
-        if self.incremental.is_some() {
-            PartitionPlace::delta(target, &self.run_id)
-        } else {
-            PartitionPlace::snapshot(target, &self.run_id)
-        }
-    }
-
     /// The customer/batch_get filter (no filter for a full run).
     pub fn customer_filter(&self) -> U8CustomerFilter {
         self.incremental
@@ -59,9 +47,9 @@ impl SourcePlan {
             .unwrap_or_default()
     }
 
-    /// How each entity governing `dataset`'s rows was fetched, for the delta's catalog record
-    /// (`rejects` rows belong to every entity).
-    pub fn delta_entities(&self, dataset: &str) -> BTreeMap<String, DeltaKind> {
+    /// How each entity governing `dataset`'s rows was fetched this run (`rejects` rows belong
+    /// to every entity); empty for a full run, whose rows replace the partition.
+    pub fn fetched(&self, dataset: &str) -> BTreeMap<String, FetchKind> {
         let Some(run) = &self.incremental else {
             return BTreeMap::new();
         };
@@ -74,13 +62,12 @@ impl SourcePlan {
 }
 
 /// Decides how `source` runs this time, from its mode and what the catalog remembers.
-pub fn plan_source(source: &ValidatedSource, catalog: &Catalog, run_id: &str) -> SourcePlan {
+pub fn plan_source(source: &ValidatedSource, catalog: &Catalog) -> SourcePlan {
     let kind = source.vendor.kind();
     let tracks = kind == VendorKind::YonyouU8 && source.entities.contains(&Entity::Customers);
     let mut plan = SourcePlan {
         source: kind.as_str(),
         tenant: source.name.clone(),
-        run_id: run_id.to_owned(),
         mode: source.mode,
         incremental: None,
         watch_marks: tracks,
@@ -101,7 +88,7 @@ pub fn plan_source(source: &ValidatedSource, catalog: &Catalog, run_id: &str) ->
         .map(|dataset| PartitionTarget::new(dataset, kind.as_str(), &source.name))
         .find(|target| catalog.partition(target).is_none());
     if let Some(target) = missing {
-        tracing::info!(tenant = %source.name, partition = %target, "no committed snapshot to add changes to: this run exports a full snapshot");
+        tracing::info!(tenant = %source.name, partition = %target, "no current partition to upsert changes into: this run exports a full snapshot");
         return plan;
     }
     let mut filter = U8CustomerFilter::default();
@@ -115,8 +102,8 @@ pub fn plan_source(source: &ValidatedSource, catalog: &Catalog, run_id: &str) ->
     let mut entities = BTreeMap::new();
     for entity in &source.entities {
         let how = match entity {
-            Entity::Customers => DeltaKind::Changes,
-            Entity::Contacts => DeltaKind::Full,
+            Entity::Customers => FetchKind::Changes,
+            Entity::Contacts => FetchKind::Full,
         };
         entities.insert(entity.as_str().to_owned(), how);
     }

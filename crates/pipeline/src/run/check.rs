@@ -1,8 +1,8 @@
 //! `check`: authenticate each source and read its first page, writing nothing.
 
 use crate::config::ValidatedSource;
+use crate::fetch::FetchFailure;
 use crate::fetch::budget::RequestBudget;
-use crate::fetch::entity::FetchFailure;
 use crate::fetch::retry::fetch_page_with_retries;
 use crate::sources::build::build_page_sources;
 

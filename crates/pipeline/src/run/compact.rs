@@ -1,92 +1,36 @@
-//! `custlake compact`: folds each incremental source's deltas into new snapshots, the merged
-//! current view that equals a fresh full export.
-//!
-//! For every partition of a source with deltas, rows are taken from the snapshot and the deltas
-//! in commit order (each delta records its run's `sequence`):
-//!
-//! * an entity fetched **in full** by a delta (U8 contacts) replaces that entity's earlier rows;
-//! * an entity fetched **as changes** (U8 customers) replaces, per key, the rows of the records
-//!   it fetched again: a customer re-fetched by a later run keeps only its latest row — in
-//!   `customers` and in `rejects` alike (a record fixed at the source loses its old rejects; a
-//!   record that became unmappable loses its old customer row). Rejects without a key (records
-//!   sent without their code) cannot be matched and are all kept.
-//!
-//! Rows are copied as they were written (their `run_id` and `extracted_at` say which run fetched
-//! them). The new snapshots are written and committed exactly like an export's (staging and swap
-//! locally, run-unique keys and the catalog commit on object stores); the consumed deltas are
-//! deleted after the catalog points at the new snapshots. Memory holds the keys of the deltas
-//! only, never the snapshot.
+//! `custlake compact` and `custlake vacuum`: housekeeping of an existing output, whatever its
+//! format ([`crate::table::TableFormat::compact`], [`crate::table::TableFormat::vacuum`]).
+//! Parquet: folds the increments an older custlake wrote beside the partitions (every
+//! partition already holds one row per key); Delta Lake: merges each partition's small files
+//! and vacuums files no table version within the retention references.
 
-use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use arrow::array::{Array, AsArray, BooleanArray};
-use arrow::compute::{cast, filter_record_batch};
-use arrow::datatypes::DataType;
-use arrow::record_batch::RecordBatch;
 use chrono::Utc;
-use custlake_schema::{Dataset, dataset_batch_from_file};
-use futures::StreamExt;
-use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::arrow::async_reader::ParquetRecordBatchStreamBuilder;
-use tokio::sync::mpsc;
 
-use crate::commit::catalog::{DeltaKind, PartitionRecord};
+use crate::commit::manifest::RunManifest;
 use crate::config::ParquetSinkConfig;
 use crate::model::{OutputFormat, new_run_id};
-use crate::run::delta_maintenance::compact_delta;
 use crate::run::error::ExportError;
-use crate::run::output::{RunOutput, existing_format};
-use crate::run::writing::{close_writer, file_metadata, output_location};
-use crate::write::SinkError;
+use crate::run::writing::output_location;
+use crate::table::{CompactReport, RunIdentity, TableFormat, VacuumReport};
 use crate::write::location::OutputLocation;
-use crate::write::object_store::ObjectFileReader;
-use crate::write::partition::{PartitionWriter, StagedPartition};
-use crate::write::writers::spawn_writer;
 
 /// What `compact` is asked to do.
 #[derive(Debug, Clone)]
 pub struct CompactOptions {
     /// The output, as for export: a folder or `s3://bucket/prefix`.
     pub out: PathBuf,
-    /// Parquet file settings of the new snapshots.
+    /// Parquet file settings of the files written.
     pub parquet: ParquetSinkConfig,
-    /// Only these tenants (configured source names); every source with deltas when empty.
+    /// Only these tenants (configured source names); every source when empty.
     pub only: Vec<String>,
-    /// Parquet folders (fold deltas into snapshots) or Delta tables (merge small files); the
-    /// format the output records wins.
+    /// The format the caller expects; the format the output records wins.
     pub format: OutputFormat,
 }
 
-/// What a compaction did.
-#[derive(Debug, Clone, Default)]
-pub struct CompactReport {
-    /// The compaction's run id (in the new files' names and metadata).
-    pub run_id: String,
-    /// One entry per new snapshot.
-    pub partitions: Vec<CompactedPartition>,
-    /// Housekeeping that did not succeed after the commit.
-    pub warnings: Vec<String>,
-}
-
-/// One partition's new snapshot.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompactedPartition {
-    /// `dataset/source=../tenant=..`.
-    pub partition: String,
-    /// Deltas folded in.
-    pub deltas: usize,
-    /// Rows of the new snapshot.
-    pub rows: u64,
-    /// Files of the new snapshot.
-    pub files: usize,
-    /// Bytes of the new snapshot.
-    pub bytes: u64,
-}
-
-/// Compacts every source with deltas (or the `only` ones) and commits the new snapshots.
-/// `options.out` is a folder or `s3://bucket/prefix` configured from the AWS environment.
+/// Compacts every source (or the `only` ones) of the output `options.out` (a folder or
+/// `s3://bucket/prefix` configured from the AWS environment).
 pub async fn compact(options: CompactOptions) -> Result<CompactReport, ExportError> {
     let location = output_location(&options.out)?;
     compact_at(location, options).await
@@ -98,471 +42,37 @@ pub async fn compact_at(
     options: CompactOptions,
 ) -> Result<CompactReport, ExportError> {
     let started_at = Utc::now();
-    let run_id = new_run_id(started_at);
-    // The output's recorded format decides; a folder that is no output is refused.
-    let format = existing_format(&location).await?;
-    let mut output = RunOutput::open_as(location, format).await?;
-    output.set_run_id(&run_id);
-    output.set_started_at(started_at);
-    output.set_operation("compact");
-    if format == OutputFormat::Delta {
-        let mut report = compact_delta(&output, &options.parquet, &options.only).await?;
-        let mut manifest = crate::commit::manifest::RunManifest::empty(&run_id, started_at);
-        output.commit_catalog().await?.record_in(&mut manifest);
-        report.warnings.extend(manifest.warnings.iter().cloned());
+    let identity = RunIdentity {
+        run_id: new_run_id(started_at),
+        started_at,
+        operation: "compact",
+    };
+    let output = TableFormat::open_existing(location, identity).await?;
+    let mut report = output.compact(&options.parquet, &options.only).await?;
+    let mut manifest = RunManifest::empty(&report.run_id, started_at);
+    output.finish().await?.record_in(&mut manifest);
+    report.warnings.extend(manifest.warnings.iter().cloned());
+    if !report.partitions.is_empty() {
         manifest.finished_at = Utc::now();
         manifest.compute_totals();
         output.write_manifest(&manifest).await?;
-        return Ok(report);
-    }
-    let mut groups: BTreeMap<(String, String), Vec<PartitionRecord>> = BTreeMap::new();
-    // customer_links are derived from the current customers (snapshot and deltas alike), which
-    // a compaction does not change: they are left as they are.
-    let folded = output
-        .catalog()
-        .partitions
-        .iter()
-        .filter(|record| record.dataset != Dataset::CustomerLinks.as_str());
-    for record in folded {
-        if options.only.is_empty() || options.only.contains(&record.tenant) {
-            groups
-                .entry((record.source.clone(), record.tenant.clone()))
-                .or_default()
-                .push(record.clone());
-        }
-    }
-    groups.retain(|_, records| records.iter().any(|r| !r.deltas.is_empty()));
-
-    let mut report = CompactReport {
-        run_id: run_id.clone(),
-        ..CompactReport::default()
-    };
-    for records in groups.values() {
-        let fail = |partition: &PartitionRecord, error: SinkError| ExportError::Compaction {
-            partition: partition.target().to_string(),
-            error,
-        };
-        let changed = changed_keys(output.location(), records).await?;
-        // Stage every partition of the source before committing any, so a failure leaves the
-        // source as it was.
-        let mut staged = Vec::new();
-        for record in records {
-            let partition = merge_partition(&output, record, &changed, &options.parquet, &run_id)
-                .await
-                .map_err(|e| fail(record, e))?;
-            staged.push((record, partition));
-        }
-        for (record, partition) in staged {
-            let committed = output
-                .commit_compacted(partition, record.deltas.clone())
-                .map_err(|e| fail(record, e))?;
-            report.partitions.push(CompactedPartition {
-                partition: record.target().to_string(),
-                deltas: record.deltas.len(),
-                rows: committed.content.rows,
-                files: committed.content.files.len(),
-                bytes: committed.content.files.iter().map(|f| f.bytes).sum(),
-            });
-        }
-    }
-    if !report.partitions.is_empty() {
-        report.warnings = output.commit_catalog().await?.warnings;
     }
     Ok(report)
 }
 
-/// Per entity fetched as changes: each key's latest delta `sequence`.
-pub(crate) type ChangedKeys = HashMap<String, HashMap<String, u64>>;
-
-/// Reads the keys of every record the source's change deltas fetched again.
-pub(crate) async fn changed_keys(
-    location: &OutputLocation,
-    records: &[PartitionRecord],
-) -> Result<ChangedKeys, ExportError> {
-    let mut changed = ChangedKeys::new();
-    for record in records {
-        let fail = |error| ExportError::Compaction {
-            partition: record.target().to_string(),
-            error,
-        };
-        let Some(key_column) = key_column(&record.dataset) else {
-            continue;
-        };
-        let rejects = record.dataset == Dataset::Rejects.as_str();
-        for delta in &record.deltas {
-            let changes_of = |entity: &str| delta.entities.get(entity) == Some(&DeltaKind::Changes);
-            if !delta.entities.values().any(|k| *k == DeltaKind::Changes) {
-                continue;
-            }
-            let columns: Vec<&str> = if rejects {
-                vec!["entity", key_column]
-            } else {
-                vec![key_column]
-            };
-            for file in &delta.content.files {
-                let mut batches = read_file(location, &file.path, Some(&columns))
-                    .await
-                    .map_err(fail)?;
-                while let Some(batch) = batches.recv().await {
-                    let batch = batch.map_err(fail)?;
-                    let keys = text_column(&batch, key_column, &file.path).map_err(fail)?;
-                    let entities = if rejects {
-                        Some(text_column(&batch, "entity", &file.path).map_err(fail)?)
-                    } else {
-                        None
-                    };
-                    for row in 0..batch.num_rows() {
-                        let entity = match &entities {
-                            Some(e) => e.get(row).cloned().flatten(),
-                            None => Some(record.dataset.clone()),
-                        };
-                        let (Some(entity), Some(Some(key))) = (entity, keys.get(row)) else {
-                            continue;
-                        };
-                        if !changes_of(&entity) {
-                            continue;
-                        }
-                        let latest = changed
-                            .entry(entity)
-                            .or_default()
-                            .entry(key.clone())
-                            .or_insert(0);
-                        *latest = (*latest).max(delta.sequence);
-                    }
-                }
-            }
-        }
-    }
-    Ok(changed)
-}
-
-/// Writes the merged rows of one partition into a staged snapshot.
-async fn merge_partition(
-    output: &RunOutput,
-    record: &PartitionRecord,
-    changed: &ChangedKeys,
-    parquet: &ParquetSinkConfig,
-    run_id: &str,
-) -> Result<StagedPartition, SinkError> {
-    let dataset = Dataset::from_name(&record.dataset).ok_or_else(|| SinkError::Catalog {
-        location: record.target().to_string(),
-        detail: format!("unknown dataset {:?}", record.dataset),
-    })?;
-    let merge = PartitionMerge::new(record, changed, dataset);
-    let mut metadata = file_metadata(run_id, &record.target());
-    metadata.push(("custlake.compacted_from".to_owned(), merge.compacted_from()));
-    let writer = output.snapshot_writer(record.target(), dataset.schema(), metadata, parquet)?;
-    merge.write_into(output.location(), writer).await
-}
-
-/// Which rows of one partition's snapshot and deltas survive its compaction.
-pub(crate) struct PartitionMerge<'a> {
-    record: &'a PartitionRecord,
-    dataset: Dataset,
-    changed: &'a ChangedKeys,
-    key_column: &'static str,
-    /// The last delta that fetched an entity in full: earlier rows of that entity are replaced.
-    full_at: HashMap<&'a str, u64>,
-}
-
-impl<'a> PartitionMerge<'a> {
-    pub(crate) fn new(
-        record: &'a PartitionRecord,
-        changed: &'a ChangedKeys,
-        dataset: Dataset,
-    ) -> Self {
-        let mut full_at: HashMap<&str, u64> = HashMap::new();
-        for delta in &record.deltas {
-            for (entity, kind) in &delta.entities {
-                if *kind == DeltaKind::Full {
-                    let at = full_at.entry(entity.as_str()).or_insert(0);
-                    *at = (*at).max(delta.sequence);
-                }
-            }
-        }
-        Self {
-            record,
-            dataset,
-            changed,
-            key_column: key_column(&record.dataset).unwrap_or("record_key"),
-            full_at,
-        }
-    }
-
-    /// The runs whose rows the new snapshot holds (the `custlake.compacted_from` metadata).
-    fn compacted_from(&self) -> String {
-        let mut compacted_from = vec![self.record.snapshot.run_id.clone()];
-        compacted_from.extend(self.record.deltas.iter().map(|d| d.content.run_id.clone()));
-        compacted_from.join(",")
-    }
-
-    /// Sends the surviving rows of the snapshot, then of each delta in commit order, to
-    /// `writer`. A writer that stopped ends the copy without an error here (its own error is
-    /// the one to report).
-    pub(crate) async fn copy_rows(
-        &self,
-        location: &OutputLocation,
-        writer: &mpsc::Sender<RecordBatch>,
-    ) -> Result<(), SinkError> {
-        self.copy_columns(location, None, writer).await
-    }
-
-    /// Copies the surviving rows into `writer` on its own thread and hands over the staged
-    /// partition; on a failure the staged files are dropped and the error returned.
-    pub(crate) async fn write_into(
-        &self,
-        location: &OutputLocation,
-        writer: PartitionWriter,
-    ) -> Result<StagedPartition, SinkError> {
-        let target = writer.place().target.to_string();
-        let writer = spawn_writer(writer);
-        let failure = self.copy_rows(location, &writer.batches).await.err();
-        let staged = match close_writer(writer).await {
-            Ok(result) => result,
-            Err(join_error) => Err(SinkError::Catalog {
-                location: target,
-                detail: format!("the writer thread ended abnormally: {join_error}"),
-            }),
-        };
-        match (failure, staged) {
-            (None, staged) => staged,
-            (Some(error), Ok(staged)) => {
-                staged.abort()?;
-                Err(error)
-            }
-            (Some(error), Err(_)) => Err(error),
-        }
-    }
-
-    /// [`Self::copy_rows`] of only `columns` (those a file has; the key column among them),
-    /// as the files hold them, or, without `columns`, every column as today's batches.
-    pub(crate) async fn copy_columns(
-        &self,
-        location: &OutputLocation,
-        columns: Option<&[&str]>,
-        writer: &mpsc::Sender<RecordBatch>,
-    ) -> Result<(), SinkError> {
-        let mut sources = vec![(0u64, &self.record.snapshot)];
-        sources.extend(self.record.deltas.iter().map(|d| (d.sequence, &d.content)));
-        for (sequence, content) in sources {
-            for file in &content.files {
-                let mut batches = read_file(location, &file.path, columns).await?;
-                while let Some(batch) = batches.recv().await {
-                    let kept = batch
-                        .and_then(|batch| match columns {
-                            Some(_) => Ok(batch),
-                            None => self.dataset_batch(&batch, &file.path),
-                        })
-                        .and_then(|batch| self.kept_rows(&batch, sequence, &file.path))?;
-                    if kept.num_rows() == 0 {
-                        continue;
-                    }
-                    if writer.send(kept).await.is_err() {
-                        return Ok(());
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// `batch`, read from file `path` of any schema version, as a batch of today's schema (the
-    /// files leave out the partition columns; version 1 files hold them).
-    fn dataset_batch(&self, batch: &RecordBatch, path: &str) -> Result<RecordBatch, SinkError> {
-        dataset_batch_from_file(
-            self.dataset,
-            batch,
-            &self.record.source,
-            &self.record.tenant,
-        )
-        .map_err(|error| SinkError::Catalog {
-            location: path.to_owned(),
-            detail: error.to_string(),
-        })
-    }
-
-    /// The rows of `batch`, read from the source at `sequence` (file `path`), that survive.
-    fn kept_rows(
-        &self,
-        batch: &RecordBatch,
-        sequence: u64,
-        path: &str,
-    ) -> Result<RecordBatch, SinkError> {
-        let keys = text_column(batch, self.key_column, path)?;
-        let entities = if self.dataset == Dataset::Rejects {
-            Some(text_column(batch, "entity", path)?)
-        } else {
-            None
-        };
-        let keep: BooleanArray = (0..batch.num_rows())
-            .map(|row| {
-                let entity = match &entities {
-                    Some(e) => e.get(row).cloned().flatten().unwrap_or_default(),
-                    None => self.record.dataset.clone(),
-                };
-                let key = keys.get(row).and_then(|k| k.as_deref());
-                let full = self.full_at.get(entity.as_str()).copied().unwrap_or(0);
-                Some(keep_row(sequence, full, key, self.changed.get(&entity)))
-            })
-            .collect();
-        filter_record_batch(batch, &keep).map_err(|error| SinkError::Parquet {
-            path: path.to_owned().into(),
-            error: error.into(),
-        })
-    }
-}
-
-/// Whether a row read from the snapshot (`sequence` 0) or a delta survives: rows older than the
-/// entity's last full fetch (`full`) go; a keyed row stays only in the latest source that
-/// fetched its key.
-fn keep_row(
-    sequence: u64,
-    full: u64,
-    key: Option<&str>,
-    changed: Option<&HashMap<String, u64>>,
-) -> bool {
-    if sequence < full {
-        return false;
-    }
-    let Some(key) = key else {
-        return true;
+/// Deletes the files of every table of the output at `location` that no version of the last
+/// `retain_hours` hours references (a Delta Lake output; a Parquet output deletes replaced
+/// files itself and has nothing to vacuum). A path that holds no output is refused.
+pub async fn vacuum(
+    location: OutputLocation,
+    retain_hours: u64,
+) -> Result<VacuumReport, ExportError> {
+    let started_at = Utc::now();
+    let identity = RunIdentity {
+        run_id: new_run_id(started_at),
+        started_at,
+        operation: "vacuum",
     };
-    let latest = changed
-        .and_then(|keys| keys.get(key))
-        .copied()
-        .filter(|latest| *latest > full);
-    match latest {
-        Some(latest) => latest == sequence,
-        None => sequence == full,
-    }
-}
-
-/// The column that identifies a row's record.
-pub(crate) fn key_column(dataset: &str) -> Option<&'static str> {
-    match Dataset::from_name(dataset)? {
-        Dataset::Customers => Some("customer_id"),
-        Dataset::Contacts => Some("contact_id"),
-        Dataset::Rejects => Some("record_key"),
-        Dataset::CustomerLinks => None,
-    }
-}
-
-/// A text column's values (null as `None`), whatever string type it is stored as.
-fn text_column(
-    batch: &RecordBatch,
-    name: &str,
-    path: &str,
-) -> Result<Vec<Option<String>>, SinkError> {
-    let parquet_error = |detail: String| SinkError::Catalog {
-        location: path.to_owned(),
-        detail,
-    };
-    let column = batch
-        .column_by_name(name)
-        .ok_or_else(|| parquet_error(format!("column {name} is missing")))?;
-    let text = cast(column, &DataType::Utf8).map_err(|e| parquet_error(e.to_string()))?;
-    let text = text.as_string::<i32>();
-    Ok((0..text.len())
-        .map(|i| (!text.is_null(i)).then(|| text.value(i).to_owned()))
-        .collect())
-}
-
-/// Streams the batches of one dataset file (only `columns`, when given), from a local folder or
-/// an object store, through a small channel.
-async fn read_file(
-    location: &OutputLocation,
-    path: &str,
-    columns: Option<&[&str]>,
-) -> Result<mpsc::Receiver<Result<RecordBatch, SinkError>>, SinkError> {
-    let (tx, rx) = mpsc::channel(2);
-    let columns: Option<Vec<String>> = columns.map(|c| c.iter().map(|s| (*s).to_owned()).collect());
-    let parquet_error = |path: &str, error| SinkError::Parquet {
-        path: path.into(),
-        error,
-    };
-    match location {
-        OutputLocation::Local(root) => {
-            let full = root.join(path);
-            let file =
-                std::fs::File::open(&full).map_err(|e| SinkError::io("open", full.clone(), e))?;
-            let mut builder = ParquetRecordBatchReaderBuilder::try_new(file)
-                .map_err(|e| parquet_error(path, e))?;
-            if let Some(columns) = &columns {
-                let roots = root_indices(builder.schema(), columns);
-                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-                builder = builder.with_projection(mask);
-            }
-            let reader = builder.build().map_err(|e| parquet_error(path, e))?;
-            let path = path.to_owned();
-            tokio::task::spawn_blocking(move || {
-                for batch in reader {
-                    let batch = batch.map_err(|e| SinkError::Parquet {
-                        path: path.clone().into(),
-                        error: e.into(),
-                    });
-                    if tx.blocking_send(batch).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        OutputLocation::ObjectStore(store) => {
-            let reader = ObjectFileReader::new(store.store.clone(), store.key(path));
-            let mut builder = ParquetRecordBatchStreamBuilder::new(reader)
-                .await
-                .map_err(|e| parquet_error(path, e))?;
-            if let Some(columns) = &columns {
-                let roots = root_indices(builder.schema(), columns);
-                let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
-                builder = builder.with_projection(mask);
-            }
-            let mut stream = builder.build().map_err(|e| parquet_error(path, e))?;
-            let path = path.to_owned();
-            tokio::spawn(async move {
-                while let Some(batch) = stream.next().await {
-                    let batch = batch.map_err(|e| SinkError::Parquet {
-                        path: path.clone().into(),
-                        error: e,
-                    });
-                    if tx.send(batch).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    }
-    Ok(rx)
-}
-
-fn root_indices(schema: &arrow::datatypes::SchemaRef, columns: &[String]) -> Vec<usize> {
-    schema
-        .fields()
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| columns.contains(f.name()))
-        .map(|(i, _)| i)
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rows_survive_only_in_their_latest_source() {
-        let changed = HashMap::from([("k1".to_owned(), 2u64), ("k2".to_owned(), 1)]);
-        // Snapshot rows: replaced when a delta fetched the key again.
-        assert!(!keep_row(0, 0, Some("k1"), Some(&changed)));
-        assert!(keep_row(0, 0, Some("k9"), Some(&changed)));
-        assert!(keep_row(0, 0, None, Some(&changed)));
-        // Delta rows: only the latest fetch of a key stays.
-        assert!(!keep_row(1, 0, Some("k1"), Some(&changed)));
-        assert!(keep_row(2, 0, Some("k1"), Some(&changed)));
-        assert!(keep_row(1, 0, Some("k2"), Some(&changed)));
-        // A full fetch at 2 replaces everything older, keeps its own rows unless changed later.
-        assert!(!keep_row(0, 2, Some("k9"), None));
-        assert!(!keep_row(1, 2, Some("k2"), Some(&changed)));
-        assert!(keep_row(2, 2, Some("k9"), None));
-        assert!(keep_row(2, 2, Some("k2"), Some(&changed)));
-    }
+    let output = TableFormat::open_existing(location, identity).await?;
+    Ok(output.vacuum(retain_hours).await?)
 }

@@ -1,63 +1,28 @@
-//! `export`: runs every configured source and commits each source's snapshots when it finished.
+//! `export`: runs every configured source and publishes each source's partitions when it
+//! finished.
 //!
 //! Per source ([`crate::run::source`]): one HTTP client and one request budget; per entity
 //! ([`crate::run::entity`]): a fetch task (async), a mapping thread and, per dataset, a writer
-//! thread, joined by bounded channels. A source's snapshots are committed only when all its
-//! entities and writers succeeded; otherwise they are discarded and the previous snapshots stay
-//! in place. Other sources carry on either way.
+//! thread, joined by bounded channels. A source's partitions are published only when all its
+//! entities and writers succeeded, and then all together; otherwise they are discarded and the
+//! previous state stays in place. Other sources carry on either way.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 
 use crate::commit::manifest::{RunManifest, RunStatus};
-use crate::config::ParquetSinkConfig;
 use crate::config::ValidatedSource;
-use crate::model::OutputFormat;
 use crate::progress::ProgressObserver;
 use crate::resume::RunRecovery;
+use crate::run::context::{ExportOptions, RunContext};
 use crate::run::error::ExportError;
 use crate::run::link::{LinkSettings, link_output};
-use crate::run::output::RunOutput;
 use crate::run::source::run_source;
 use crate::run::writing::output_location;
+use crate::table::{RunIdentity, TableFormat};
 use crate::write::location::OutputLocation;
-
-/// How a run writes its output.
-#[derive(Debug, Clone)]
-pub struct ExportOptions {
-    /// Local output folder, or an object store URL (`s3://bucket/prefix`; see
-    /// [`crate::write::location`]).
-    pub out: PathBuf,
-    /// Parquet folders with custlake's catalog, or Delta Lake tables.
-    pub format: OutputFormat,
-    /// Keep raw vendor JSON in the `raw` column.
-    pub include_raw: bool,
-    /// Parquet file settings.
-    pub parquet: ParquetSinkConfig,
-    /// Spool every fetched page and checkpoint it, so an interrupted run can be resumed
-    /// (`[output] checkpoints`, default true).
-    pub checkpoints: bool,
-    /// Continue the newest interrupted run in `out` instead of starting a new one (a new run
-    /// starts when there is none).
-    pub resume: bool,
-    /// Write `customer_links` after every source finished (`None`: do not).
-    pub links: Option<LinkSettings>,
-}
-
-/// The run's identity, shared by every source.
-pub(crate) struct RunContext {
-    pub(crate) run_id: String,
-    pub(crate) started_at: DateTime<Utc>,
-    pub(crate) options: ExportOptions,
-    pub(crate) progress: Arc<dyn ProgressObserver>,
-    /// The run's claim on its checkpoints; released when the run ends.
-    pub(crate) recovery: RunRecovery,
-    /// Where partitions are written and committed, and the catalog.
-    pub(crate) output: RunOutput,
-}
 
 /// Exports every source in `sources`, commits each finished source's snapshots, and writes
 /// the run manifest. Source failures are reported in the manifest (status `partial` or
@@ -86,13 +51,17 @@ pub async fn export_to(
     if let OutputLocation::Local(dir) = &location {
         options.out = dir.clone();
     }
-    let mut output = RunOutput::open_as(location, options.format).await?;
+    let claim = TableFormat::claim(location, options.format).await?;
     // Checkpoints live in a local staging folder, so object-store outputs run without them.
-    let checkpoints = options.checkpoints && output.location().is_local();
+    let checkpoints = options.checkpoints && claim.is_local();
     // A resumed run keeps its id and start time, so its rows read as one uninterrupted run.
-    let recovery = RunRecovery::begin(&output.work_dir(), options.resume, checkpoints)?;
-    output.set_run_id(&recovery.run_id);
-    output.set_started_at(recovery.started_at);
+    let recovery = RunRecovery::begin(&claim.work_dir(), options.resume, checkpoints)?;
+    let identity = RunIdentity {
+        run_id: recovery.run_id.clone(),
+        started_at: recovery.started_at,
+        operation: "export",
+    };
+    let output = TableFormat::open(claim, identity).await?;
     let started_at = recovery.started_at;
     let run = Arc::new(RunContext {
         run_id: recovery.run_id.clone(),
@@ -124,7 +93,7 @@ pub async fn export_to(
         manifest.sources.push(outcome.report);
     }
     // The commit point on object stores; also removes the run's staging folders.
-    run.output.commit_catalog().await?.record_in(&mut manifest);
+    run.output.finish().await?.record_in(&mut manifest);
     if let Some(settings) = &run.options.links {
         link_after_export(&run, settings, &mut manifest).await?;
     }
@@ -153,13 +122,16 @@ async fn link_after_export(
     settings: &LinkSettings,
     manifest: &mut RunManifest,
 ) -> Result<(), ExportError> {
-    let mut output = RunOutput::open_as(run.output.location().clone(), run.options.format).await?;
-    output.set_run_id(&run.run_id);
-    output.set_started_at(run.started_at);
-    output.set_operation("link");
-    match link_output(&output, run.started_at, &run.options.parquet, settings).await {
+    let location = run.output.location().clone();
+    let identity = RunIdentity {
+        operation: "link",
+        ..run.output.identity().clone()
+    };
+    let claim = TableFormat::claim(location, run.options.format).await?;
+    let output = TableFormat::open(claim, identity).await?;
+    match link_output(&output, &run.options.parquet, settings).await {
         Ok(summary) => {
-            output.commit_catalog().await?.record_in(manifest);
+            output.finish().await?.record_in(manifest);
             manifest.links = Some(summary);
         }
         Err(error) => manifest.warnings.push(error.to_string()),

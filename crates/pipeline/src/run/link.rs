@@ -21,14 +21,15 @@ use crate::link::pairs::group_links;
 use crate::link::rows::{LinkRows, Side};
 use crate::link::sorted_keys::{KeySorter, remove_runs};
 use crate::model::new_run_id;
-use crate::run::compact::{PartitionMerge, changed_keys};
 use crate::run::error::ExportError;
-use crate::run::output::RunOutput;
-use crate::run::writing::{close_writer, file_metadata, output_location};
+use crate::run::writing::output_location;
+use crate::table::merge::{PartitionMerge, changed_keys};
+use crate::table::{RunIdentity, TableFormat};
 use crate::write::SinkError;
+use crate::write::file_metadata::file_metadata;
 use crate::write::location::OutputLocation;
 use crate::write::partition::StagedPartition;
-use crate::write::writers::{DatasetWriter, spawn_writer};
+use crate::write::writers::{DatasetWriter, close_writer, spawn_writer};
 
 /// The `customers` columns the step reads: the key, the name and the match keys, with the text
 /// columns older files derive their match keys from (never `raw`, so memory stays small).
@@ -103,13 +104,15 @@ pub async fn link_at(
 ) -> Result<LinkReport, ExportError> {
     let started_at = Utc::now();
     let run_id = new_run_id(started_at);
-    let mut output = RunOutput::open_existing(location).await?;
-    output.set_run_id(&run_id);
-    output.set_started_at(started_at);
-    output.set_operation("link");
-    let summary = link_output(&output, started_at, &options.parquet, &options.settings).await?;
+    let identity = RunIdentity {
+        run_id: run_id.clone(),
+        started_at,
+        operation: "link",
+    };
+    let output = TableFormat::open_existing(location, identity).await?;
+    let summary = link_output(&output, &options.parquet, &options.settings).await?;
     let mut manifest = RunManifest::empty(&run_id, started_at);
-    output.commit_catalog().await?.record_in(&mut manifest);
+    output.finish().await?.record_in(&mut manifest);
     manifest.links = Some(summary.clone());
     manifest.finished_at = Utc::now();
     manifest.elapsed_ms = summary.elapsed_ms;
@@ -122,16 +125,16 @@ pub async fn link_at(
     })
 }
 
-/// Writes and stages the links of `output`'s current customers as the run of `output`'s run id
-/// (rows carry `extracted_at`); the caller commits the catalog.
+/// Writes and publishes the links of `output`'s current customers as the run of `output`'s
+/// identity (rows carry its start as `extracted_at`); the caller finishes the output.
 pub(crate) async fn link_output(
-    output: &RunOutput,
-    extracted_at: DateTime<Utc>,
+    output: &TableFormat,
     parquet: &ParquetSinkConfig,
     settings: &LinkSettings,
 ) -> Result<LinkSummary, ExportError> {
     let clock = Instant::now();
-    let run_id = output.run_id().to_owned();
+    let run_id = output.identity().run_id.clone();
+    let extracted_at = output.identity().started_at;
     let spill_dir = std::env::temp_dir().join(format!("custlake-links-{run_id}"));
     let result = LinkRun::new(output, &run_id, spill_dir.clone(), settings)
         .run(extracted_at, parquet)
@@ -144,7 +147,7 @@ pub(crate) async fn link_output(
 
 /// One link step: the sides, the sorter and the counts.
 struct LinkRun<'a> {
-    output: &'a RunOutput,
+    output: &'a TableFormat,
     run_id: &'a str,
     settings: &'a LinkSettings,
     /// The customers partitions, one per side, in side order (U8 first, then by tenant).
@@ -156,13 +159,13 @@ struct LinkRun<'a> {
 
 impl<'a> LinkRun<'a> {
     fn new(
-        output: &'a RunOutput,
+        output: &'a TableFormat,
         run_id: &'a str,
         spill_dir: PathBuf,
         settings: &'a LinkSettings,
     ) -> Self {
         let mut customers: Vec<&PartitionRecord> = output
-            .catalog()
+            .current()
             .partitions
             .iter()
             .filter(|p| p.dataset == Dataset::Customers.as_str())
@@ -203,7 +206,7 @@ impl<'a> LinkRun<'a> {
         let staged = self.close_writers(writers, linked.err()).await?;
         for (target, partition) in staged {
             self.output
-                .commit_derived(partition)
+                .publish_derived(partition)
                 .await
                 .map_err(|error| ExportError::Links {
                     partition: target.to_string(),
@@ -218,8 +221,8 @@ impl<'a> LinkRun<'a> {
         PartitionTarget::new(Dataset::CustomerLinks.as_str(), &side.source, &side.tenant)
     }
 
-    /// Adds the match keys of the current customers of `side` (snapshot and deltas, the latest
-    /// row per key, as a compaction would keep them) to the sorter.
+    /// Adds the match keys of the current customers of `side` (with any increments an older
+    /// output holds, the latest row per key) to the sorter.
     async fn read_keys(&mut self, side: usize) -> Result<(), ExportError> {
         let record = self.customers[side];
         let fail = |error| ExportError::Links {
@@ -228,7 +231,7 @@ impl<'a> LinkRun<'a> {
         };
         let same_source: Vec<PartitionRecord> = self
             .output
-            .catalog()
+            .current()
             .partitions
             .iter()
             .filter(|p| p.source == record.source && p.tenant == record.tenant)
@@ -281,7 +284,7 @@ impl<'a> LinkRun<'a> {
             let metadata = file_metadata(self.run_id, &target);
             let writer = self
                 .output
-                .snapshot_writer(
+                .writer(
                     target.clone(),
                     Dataset::CustomerLinks.schema(),
                     metadata,

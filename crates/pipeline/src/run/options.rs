@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::config::{ConfigError, ExportConfig, ParquetSinkConfig, ValidatedSource};
 use crate::model::{ExportMode, OutputFormat, Shard};
 use crate::run::compact::CompactOptions;
-use crate::run::export::ExportOptions;
+use crate::run::context::ExportOptions;
 use crate::run::link::{LinkOptions, LinkSettings};
 
 /// What the caller changes for one run of the configuration (`custlake export` flags).
@@ -22,8 +22,8 @@ pub struct RunOverrides {
     pub no_raw: bool,
     /// Continue the newest interrupted run (see [`ExportOptions::resume`]).
     pub resume: bool,
-    /// Export full snapshots for `mode = "incremental"` sources too: their snapshot and deltas
-    /// are replaced, deletions at the source are picked up, the high-water mark restarts.
+    /// Export full snapshots for `mode = "incremental"` sources too: their partitions are
+    /// replaced, deletions at the source are picked up, the high-water mark restarts.
     pub full: bool,
     /// Write this format instead of `[output] format`.
     pub format: Option<OutputFormat>,

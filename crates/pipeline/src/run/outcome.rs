@@ -12,7 +12,7 @@ use crate::progress::ProgressObserver;
 use crate::run::error::ExportError;
 use crate::run::export::export_to;
 use crate::run::options::{RunSettings, SettingsError};
-use crate::run::writing::{output_location, unusable_output};
+use crate::run::writing::output_location;
 use crate::write::location::OutputLocation;
 
 /// Who can fix what stopped a command.
@@ -30,15 +30,11 @@ impl ExportError {
     /// Whether the request or the run is at fault.
     pub fn kind(&self) -> FailureKind {
         match self {
-            ExportError::Config(_)
-            | ExportError::Output { .. }
-            | ExportError::NotThisOutput { .. } => FailureKind::Usage,
-            ExportError::Busy(_)
-            | ExportError::Checkpoint(_)
-            | ExportError::Catalog(_)
-            | ExportError::Compaction { .. }
-            | ExportError::Links { .. }
-            | ExportError::Manifest(_) => FailureKind::Run,
+            ExportError::Config(_) => FailureKind::Usage,
+            ExportError::Table(e) if e.is_usage() => FailureKind::Usage,
+            ExportError::Table(_) | ExportError::Checkpoint(_) | ExportError::Links { .. } => {
+                FailureKind::Run
+            }
         }
     }
 }
@@ -97,7 +93,7 @@ impl RunSettings {
         progress: Arc<dyn ProgressObserver>,
     ) -> Result<RunOutcome, ExportError> {
         let out = &self.options.out;
-        let location = output_location(out).map_err(|e| unusable_output(out, e))?;
+        let location = output_location(out)?;
         let manifest = export_to(self.sources, self.options, location.clone(), progress).await?;
         Ok(RunOutcome::new(manifest, &location))
     }
@@ -160,20 +156,29 @@ mod tests {
 
     #[test]
     fn the_request_is_at_fault_for_configuration_and_output_only() {
-        let output = ExportError::Output {
+        let output = ExportError::Table(crate::table::TableError::Output {
             path: "/nope".into(),
             reason: "denied".into(),
-        };
+        });
         assert_eq!(output.kind(), FailureKind::Usage);
+        let other = ExportError::Table(crate::table::TableError::NotThisOutput {
+            path: "/lake".into(),
+            reason: "it holds a delta output".into(),
+        });
+        assert_eq!(other.kind(), FailureKind::Usage);
+        let busy = ExportError::Table(crate::table::TableError::Busy("another writer".into()));
+        assert_eq!(busy.kind(), FailureKind::Run);
         let config = ExportError::Config(crate::config::ConfigError {
             location: "[output] path".into(),
             problem: "is empty".into(),
         });
         assert_eq!(config.kind(), FailureKind::Usage);
-        let manifest = ExportError::Manifest(crate::write::SinkError::io(
-            "write",
-            Path::new("m.json"),
-            std::io::Error::other("disk full"),
+        let manifest = ExportError::Table(crate::table::TableError::Manifest(
+            crate::write::SinkError::io(
+                "write",
+                Path::new("m.json"),
+                std::io::Error::other("disk full"),
+            ),
         ));
         assert_eq!(manifest.kind(), FailureKind::Run);
     }

@@ -1,6 +1,6 @@
 //! One source's run: builds its page sources, prepares its spools, opens a writer per dataset,
-//! runs its entities and commits its snapshots only when all of them and every writer
-//! succeeded; otherwise the snapshots are discarded and the previous ones stay in place.
+//! runs its entities and publishes its partitions (all together) only when all of them and
+//! every writer succeeded; otherwise the new rows are discarded and the previous state stays.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,19 +11,21 @@ use crate::commit::manifest::{RunStatus, SourceReport};
 use crate::config::{ValidatedSource, VendorSettings};
 use crate::fetch::authenticate_source;
 use crate::fetch::budget::RequestBudget;
-use crate::incremental::{MarkWatcher, SourcePlan, watch_customers};
+use crate::incremental::{
+    MarkWatcher, SourcePlan, missing_mark_warning, next_mark, plan_source, watch_customers,
+};
 use crate::layout::PartitionTarget;
 use crate::map::mapper::DatasetSenders;
 use crate::model::{Entity, VendorKind};
 use crate::resume::{SourceSpools, prepare_source};
+use crate::run::context::RunContext;
 use crate::run::entity::{EntityResult, EntityRun};
-use crate::run::export::RunContext;
 use crate::run::guard::{Replacement, unproven_shrink};
-use crate::run::writing::{close_writer, file_metadata};
 use crate::sources::PageSource;
 use crate::sources::build::build_filtered_page_sources;
+use crate::write::file_metadata::file_metadata;
 use crate::write::partition::StagedPartition;
-use crate::write::writers::{DatasetWriter, spawn_writer};
+use crate::write::writers::{DatasetWriter, close_writer, spawn_writer};
 
 /// What one source produced.
 pub(crate) struct SourceOutcome {
@@ -44,7 +46,7 @@ struct SourceRun {
     source: ValidatedSource,
     kind: VendorKind,
     run: Arc<RunContext>,
-    /// Full snapshot or incremental delta.
+    /// Full snapshot or incremental upsert.
     plan: SourcePlan,
     report: SourceReport,
     warnings: Vec<String>,
@@ -78,7 +80,7 @@ impl SourceRun {
             error: None,
             entities: Vec::new(),
         };
-        let plan = run.output.plan(&source);
+        let plan = plan_source(&source, run.output.current());
         Self {
             source,
             kind,
@@ -162,7 +164,6 @@ impl SourceRun {
             );
             let metadata = file_metadata(&self.run.run_id, &target);
             let writer = self.run.output.writer(
-                &self.plan,
                 target,
                 dataset.schema(),
                 metadata,
@@ -271,28 +272,50 @@ impl SourceRun {
             discard(snapshots.into_iter().map(Ok).collect());
             return Err(refusals.join("; "));
         }
-        let output = &self.run.output;
-        let errors = output
-            .commit_source(&self.plan, snapshots, watcher, &self.run.options.parquet)
-            .await;
-        if !errors.is_empty() {
-            return Err(errors.join("; "));
-        }
-        self.warnings
-            .extend(output.advance_mark(&self.plan, watcher, &self.report));
+        let nothing_new =
+            self.plan.incremental.is_some() && watcher.is_some_and(|w| w.newer() == 0);
+        let partitions = snapshots
+            .into_iter()
+            .map(|staged| {
+                let fetched = self.plan.fetched(&staged.place().target.dataset);
+                (staged, fetched)
+            })
+            .collect();
+        self.run
+            .output
+            .publish_source(partitions, nothing_new, &self.run.options.parquet)
+            .await?;
+        self.warnings.extend(self.advance_mark(watcher));
         Ok(())
     }
 
+    /// After the source published: records the new high-water mark `watcher` saw, or returns
+    /// the warning explaining why the mark stays (or why an incremental source has none).
+    fn advance_mark(&self, watcher: Option<&MarkWatcher>) -> Option<String> {
+        let watcher = watcher?;
+        let (source, tenant) = (self.plan.source, &self.plan.tenant);
+        let previous = self.run.output.current().mark(source, tenant, "customers");
+        match next_mark(watcher, &self.report, previous, &self.run.run_id) {
+            Ok(Some(mark)) => {
+                self.run.output.record_mark(source, tenant, mark);
+                None
+            }
+            Ok(None) => missing_mark_warning(&self.plan, watcher),
+            Err(warning) => Some(warning),
+        }
+    }
+
     /// Why `snapshot` may not replace its partition (see [`unproven_shrink`]): only full
-    /// snapshots of customers and contacts are checked; increments never remove rows, and
+    /// snapshots of customers and contacts are checked; upserts never remove rows, and
     /// rejects shrink whenever the data gets cleaner.
     fn unproven_shrink(&self, snapshot: &StagedPartition) -> Option<String> {
         let place = snapshot.place();
         let dataset = place.target.dataset.as_str();
-        if place.delta || !matches!(dataset, "customers" | "contacts") {
+        let upsert = !self.plan.fetched(dataset).is_empty();
+        if upsert || !matches!(dataset, "customers" | "contacts") {
             return None;
         }
-        let current = self.run.output.catalog().partition(&place.target)?;
+        let current = self.run.output.current().partition(&place.target)?;
         let entity = match (self.kind, dataset) {
             (VendorKind::YonyouU8, "contacts") => "contacts",
             _ => "customers",

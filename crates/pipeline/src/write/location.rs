@@ -85,6 +85,15 @@ pub enum OutputError {
 }
 
 impl OutputLocation {
+    /// The local folder for a run's staging and checkpoints: the output folder itself, or for
+    /// an object store a folder in the system's temporary directory named after its URL.
+    pub fn work_dir(&self) -> PathBuf {
+        match self {
+            OutputLocation::Local(dir) => dir.clone(),
+            OutputLocation::ObjectStore(store) => store.local_work_dir(),
+        }
+    }
+
     /// `relative` (a path inside the output) as messages name it.
     pub fn display_path(&self, relative: &str) -> String {
         match self {

@@ -1,4 +1,4 @@
-//! Layer 4, write: where mapped Arrow batches end up — local Parquet snapshots ([`parquet`]) or
+//! Layer 5, write: where mapped Arrow batches end up — local Parquet snapshots ([`parquet`]) or
 //! an S3-compatible object store ([`object_store`]) at an [`location::OutputLocation`], behind
 //! one per-partition writer ([`partition`]) that hashes the rows ([`content_hash`]) so unchanged
 //! snapshots are kept, and the writer threads of a run ([`writers`]).
@@ -6,6 +6,7 @@
 pub(crate) mod content_hash;
 pub(crate) mod durable;
 pub(crate) mod error;
+pub(crate) mod file_metadata;
 pub(crate) mod file_stats;
 pub(crate) mod location;
 pub(crate) mod object_store;

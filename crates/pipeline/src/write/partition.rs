@@ -2,11 +2,10 @@
 //! `RENAME_EXCHANGE`) or the object-store sink (run-unique keys, catalog commit). Both hash the
 //! rows they write, so a commit can keep the current files when nothing changed.
 //!
-//! A partition is written either as a snapshot (`<dataset>/source=<s>/tenant=<t>/`, replacing the
-//! current one) or as an incremental delta
-//! (`_deltas/run_id=<run>/<dataset>/source=<s>/tenant=<t>/`, added beside it).
+//! A partition is written into `<dataset>/source=<s>/tenant=<t>/`; the table format decides
+//! whether the new files replace the partition's or are merged into it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use arrow::datatypes::SchemaRef;
 use arrow::record_batch::RecordBatch;
@@ -25,49 +24,22 @@ use crate::write::rotating::PartFile;
 pub struct PartitionPlace {
     /// The (dataset, source, tenant) partition.
     pub target: PartitionTarget,
-    /// The run writing it (in file names and, for deltas, in the folder).
+    /// The run writing it (in file names).
     pub run_id: String,
-    /// `true`: an incremental delta beside the snapshot; `false`: a new snapshot.
-    pub delta: bool,
 }
 
 impl PartitionPlace {
-    /// A new snapshot of `target`.
+    /// New files of `target` written by `run_id`.
     pub fn snapshot(target: PartitionTarget, run_id: &str) -> Self {
         Self {
             target,
             run_id: run_id.to_owned(),
-            delta: false,
-        }
-    }
-
-    /// An incremental delta of `target`.
-    pub fn delta(target: PartitionTarget, run_id: &str) -> Self {
-        Self {
-            target,
-            run_id: run_id.to_owned(),
-            delta: true,
         }
     }
 
     /// The partition's folder relative to the output root, with `/` separators.
     pub fn relative_dir(&self) -> String {
-        let partition = slash(&self.target.relative_dir());
-        if self.delta {
-            format!("{}/{partition}", layout::delta_run_dir(&self.run_id))
-        } else {
-            partition
-        }
-    }
-
-    /// The root a local snapshot writer works in: the output folder, or for a delta
-    /// `<out>/_deltas/run_id=<run>` (so its staging and commit happen inside that folder).
-    pub(crate) fn local_root(&self, out: &Path) -> PathBuf {
-        if self.delta {
-            out.join(layout::delta_run_dir(&self.run_id))
-        } else {
-            out.to_path_buf()
-        }
+        slash(&self.target.relative_dir())
     }
 }
 
@@ -103,7 +75,7 @@ impl PartitionWriter {
         let inner = match output {
             OutputLocation::Local(out) => WriterInner::Local {
                 writer: Box::new(SnapshotWriter::create(
-                    &place.local_root(out),
+                    out,
                     place.target.clone(),
                     &place.run_id,
                     schema,
@@ -130,10 +102,43 @@ impl PartitionWriter {
         })
     }
 
+    /// Prepares a writer for the rows an upsert keeps of the partition's current files, beside
+    /// the run's new rows of `target`: its files are named `part-<run>-r-NNNNN` so they never
+    /// collide with the run's own, and locally it stages inside the run's staging folder (its
+    /// files then join the new rows' folder, see [`StagedPartition::merge_local`]).
+    pub fn create_rewrite(
+        output: &OutputLocation,
+        target: PartitionTarget,
+        run_id: &str,
+        schema: SchemaRef,
+        metadata: Vec<(String, String)>,
+        config: &ParquetSinkConfig,
+    ) -> Result<Self, SinkError> {
+        let writer_id = format!("{run_id}-r");
+        let place = PartitionPlace::snapshot(target, &writer_id);
+        match output {
+            OutputLocation::Local(out) => {
+                let root = layout::run_staging_dir(out, run_id).join("rewrite");
+                let mut writer = Self::create(
+                    &OutputLocation::Local(root),
+                    place,
+                    schema,
+                    metadata,
+                    config,
+                )?;
+                if let WriterInner::Local { out: root, .. } = &mut writer.inner {
+                    *root = out.clone();
+                }
+                Ok(writer)
+            }
+            OutputLocation::ObjectStore(_) => Self::create(output, place, schema, metadata, config),
+        }
+    }
+
     /// Prepares a writer of `place`'s rows into its Delta Lake table (`output` holds the
     /// tables): files go straight into the table's partition folder under run-unique names,
-    /// with the statistics their `add` actions carry, whether the place is a snapshot or a
-    /// delta (a delta's rows are merged into the partition by its commit).
+    /// with the statistics their `add` actions carry (an upsert's rows are merged into the
+    /// partition by its commit).
     pub fn create_in_table(
         output: &ObjectStoreOutput,
         place: PartitionPlace,
@@ -234,6 +239,63 @@ impl StagedPartition {
             StagedInner::Local { .. } => None,
             StagedInner::Object(uploaded) => Some(uploaded.files()),
         }
+    }
+
+    /// Its files where they wait now, as (path relative to the output root, rows, bytes): in
+    /// the run's staging folder locally, in the partition's folder on an object store.
+    pub(crate) fn staged_files(&self) -> Vec<(String, u64, u64)> {
+        match &self.inner {
+            StagedInner::Local { staged, out } => {
+                let dir = staged.staging_dir();
+                let dir = slash(dir.strip_prefix(out).unwrap_or(dir));
+                staged
+                    .files()
+                    .iter()
+                    .map(|f| (format!("{dir}/{}", f.file_name), f.rows, f.bytes))
+                    .collect()
+            }
+            StagedInner::Object(uploaded) => uploaded
+                .files()
+                .iter()
+                .map(|f| {
+                    (
+                        format!("{}/{}", uploaded.relative_dir(), f.file_name),
+                        f.rows,
+                        f.bytes,
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Makes this local partition hold, besides its own rows, `rewritten`'s files and the live
+    /// files `kept` (file name, rows, bytes): an upsert published as one folder swap. The
+    /// content hash becomes unknown (it covered this run's rows only).
+    pub(crate) fn merge_local(
+        &mut self,
+        rewritten: Option<StagedPartition>,
+        kept: &[(String, u64, u64)],
+    ) -> Result<(), SinkError> {
+        let StagedInner::Local { staged, .. } = &mut self.inner else {
+            return Err(SinkError::Catalog {
+                location: self.place.relative_dir(),
+                detail: "internal error: a local merge of object-store files".to_owned(),
+            });
+        };
+        if let Some(rewritten) = rewritten {
+            match rewritten.inner {
+                StagedInner::Local { staged: other, .. } => staged.absorb(other)?,
+                StagedInner::Object(_) => {
+                    return Err(SinkError::Catalog {
+                        location: self.place.relative_dir(),
+                        detail: "internal error: a local merge of object-store files".to_owned(),
+                    });
+                }
+            }
+        }
+        staged.keep_live_files(kept)?;
+        self.content_hash = String::new();
+        Ok(())
     }
 
     /// Rows across its files.

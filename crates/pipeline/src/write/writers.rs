@@ -33,3 +33,12 @@ pub fn spawn_writer(mut writer: PartitionWriter) -> DatasetWriter {
     });
     DatasetWriter { batches, done }
 }
+
+/// Ends `writer`'s input and waits for its staged partition: the writer's own result, or the
+/// reason its thread ended abnormally.
+pub(crate) async fn close_writer(
+    writer: DatasetWriter,
+) -> Result<Result<StagedPartition, SinkError>, tokio::task::JoinError> {
+    drop(writer.batches);
+    writer.done.await
+}

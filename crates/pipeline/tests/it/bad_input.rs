@@ -19,10 +19,10 @@ use custlake_pipeline::{ExportConfig, ExportOptions, NoProgress, RunManifest, Ru
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 /// Answers a batch_get request for a page number.
-type PageFn = Arc<dyn Fn(u64) -> Response + Send + Sync>;
+pub(crate) type PageFn = Arc<dyn Fn(u64) -> Response + Send + Sync>;
 
 /// A U8 gateway whose token endpoint works and whose customer pages come from `page`.
-async fn start_stub(page: PageFn) -> (String, tokio::task::JoinHandle<()>) {
+pub(crate) async fn start_stub(page: PageFn) -> (String, tokio::task::JoinHandle<()>) {
     let token = || async {
         json_response(
             br#"{"errcode":"0","token":{"id":"stub-token-1","expiresIn":"7200"}}"#.to_vec(),
@@ -51,7 +51,7 @@ async fn start_stub(page: PageFn) -> (String, tokio::task::JoinHandle<()>) {
     (format!("http://{addr}"), task)
 }
 
-fn json_response(body: Vec<u8>) -> Response {
+pub(crate) fn json_response(body: Vec<u8>) -> Response {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "application/json;charset=UTF-8")],
@@ -61,7 +61,7 @@ fn json_response(body: Vec<u8>) -> Response {
 }
 
 /// A batch_get answer with these records (JSON texts) and counters (JSON values).
-fn page_body(records: &[String], row_count: &str, page_count: &str) -> Vec<u8> {
+pub(crate) fn page_body(records: &[String], row_count: &str, page_count: &str) -> Vec<u8> {
     format!(
         r#"{{"errcode":"0","errmsg":"","page_index":"1","rows_per_page":"10","row_count":{row_count},"page_count":{page_count},"customer":[{}]}}"#,
         records.join(",")

@@ -1,8 +1,9 @@
 //! Incremental exports against the simulator, in a local folder: a full export, 1% of the U8
 //! customers edited at the source, an incremental export that fetches only those (≤ 2% of the
-//! customer pages), and `compact` output that equals a fresh full export; YCM and the unchanged
-//! contacts keep their files by content hash. Also: an account that sends row versions as `0x`
-//! hex gets its mark back in hex, and one that sends no versions at all gets a warning.
+//! customer pages) and upserts them, after which every partition holds the rows a fresh full
+//! export holds (one row per key, no `_deltas/`); YCM and the unchanged contacts keep their
+//! files by content hash. Also: an account that sends row versions as `0x` hex gets its mark
+//! back in hex, and one that sends no versions at all gets a warning.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -243,7 +244,7 @@ async fn catalog(out: &Path) -> Catalog {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn incremental_fetches_only_changes_and_compact_equals_a_full_export() {
+async fn incremental_fetches_only_changes_and_upserts_them_into_every_partition() {
     let sim_config = sim_config();
     let tenant = sim_config.u8_tenants[0].name.clone();
     let sim = custlake_simulator::start(sim_config.clone())
@@ -262,7 +263,13 @@ async fn incremental_fetches_only_changes_and_compact_equals_a_full_export() {
         .cloned()
         .expect("a high-water mark after the full run");
     assert!(mark.max_timestamp.is_some(), "{mark:?}");
-    let before = live_content(out);
+    let before_files: Vec<String> = catalog(out)
+        .await
+        .partitions
+        .iter()
+        .filter(|p| p.dataset == "customers" && p.source == "yonyou_u8")
+        .flat_map(|p| p.snapshot.files.iter().map(|f| f.path.clone()))
+        .collect();
 
     // 2. 1% of the customers change at the source.
     let changed = sim
@@ -286,13 +293,9 @@ async fn incremental_fetches_only_changes_and_compact_equals_a_full_export() {
         "customers: full run {full_pages} pages / {full_records} records; incremental run \
          {delta_pages} pages / {delta_records} records ({changed_count} changed)"
     );
-    // The snapshot is untouched; the delta sits beside it; unchanged partitions kept their files.
-    assert_eq!(live_content(out), before);
-    assert!(
-        out.join("_deltas")
-            .join(format!("run_id={}", second.run_id))
-            .is_dir()
-    );
+    // Every partition is current: no `_deltas/`, no increments in the catalog, unchanged
+    // partitions (YCM, the contacts) kept their files.
+    assert!(!out.join("_deltas").exists());
     assert!(
         second
             .unchanged
@@ -303,28 +306,40 @@ async fn incremental_fetches_only_changes_and_compact_equals_a_full_export() {
         "YCM content did not change: {:?}",
         second.unchanged
     );
-    let after_delta = catalog(out).await;
-    let customers = after_delta
-        .partitions
-        .iter()
-        .find(|p| p.dataset == "customers" && p.source == "yonyou_u8")
-        .expect("customers partition");
-    assert_eq!(customers.deltas.len(), 1);
-    let contacts = after_delta
-        .partitions
-        .iter()
-        .find(|p| p.dataset == "contacts" && p.source == "yonyou_u8")
-        .expect("contacts partition");
     assert!(
-        contacts.deltas.is_empty(),
-        "unchanged contacts add no delta"
+        second
+            .unchanged
+            .iter()
+            .any(|p| p.starts_with("contacts/source=yonyou_u8")),
+        "unchanged contacts keep their files: {:?}",
+        second.unchanged
     );
-    let new_mark = after_delta
-        .mark("yonyou_u8", &tenant, "customers")
-        .expect("mark");
+    let after = catalog(out).await;
+    assert!(
+        after
+            .partitions
+            .iter()
+            .all(|p| p.legacy.increments.is_empty())
+    );
+    let new_mark = after.mark("yonyou_u8", &tenant, "customers").expect("mark");
     assert!(new_mark.max_timestamp > mark.max_timestamp);
+    // Only the files holding re-fetched customers were rewritten: most of the partition's
+    // files are the first run's, untouched.
+    let first_files = before_files.len();
+    let kept = before_files
+        .iter()
+        .filter(|f| out.join(f.as_str()).is_file())
+        .count();
+    println!("customers files kept by the upsert: {kept} of {first_files}");
 
-    // 4. Compaction folds the delta in; the result equals a fresh full export.
+    // 4. Every reader now sees what a fresh full export holds; compaction has nothing to do.
+    let fresh = tempfile::tempdir().expect("tempdir");
+    run(&sim_config, &sim, fresh.path(), "full").await;
+    assert_eq!(live_content(out), live_content(fresh.path()));
+    let expected = served_customers(&sim, &tenant);
+    let got = u8_customers(out, &tenant);
+    assert_eq!(got, expected);
+    assert!(out.join(CATALOG_FILE).is_file());
     let report = compact(CompactOptions {
         format: custlake_pipeline::OutputFormat::Parquet,
         out: out.to_path_buf(),
@@ -333,30 +348,7 @@ async fn incremental_fetches_only_changes_and_compact_equals_a_full_export() {
     })
     .await
     .expect("compaction runs");
-    assert_eq!(report.partitions.len(), 3, "{report:?}");
-    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
-    assert!(!out.join("_deltas").exists(), "consumed deltas are deleted");
-    assert!(
-        catalog(out)
-            .await
-            .partitions
-            .iter()
-            .all(|p| p.deltas.is_empty())
-    );
-
-    let fresh = tempfile::tempdir().expect("tempdir");
-    run(&sim_config, &sim, fresh.path(), "full").await;
-    assert_eq!(live_content(out), live_content(fresh.path()));
-
-    // And it is what the source serves now, edited records included.
-    let expected = served_customers(&sim, &tenant);
-    let got = u8_customers(out, &tenant);
-    assert_eq!(
-        got.keys().collect::<BTreeSet<_>>(),
-        expected.keys().collect::<BTreeSet<_>>()
-    );
-    assert_eq!(got, expected);
-    assert!(out.join(CATALOG_FILE).is_file());
+    assert!(report.partitions.is_empty(), "{report:?}");
 
     // 5. Nothing changed since: the next incremental run re-reads only the boundary record of
     // its inclusive filter and commits nothing.
@@ -367,13 +359,7 @@ async fn incremental_fetches_only_changes_and_compact_equals_a_full_export() {
         "only the boundary record comes again: {records}"
     );
     assert!(third.files.is_empty(), "{:?}", third.files);
-    assert!(
-        catalog(out)
-            .await
-            .partitions
-            .iter()
-            .all(|p| p.deltas.is_empty())
-    );
+    assert_eq!(live_content(out), live_content(fresh.path()));
     assert!(!out.join("_deltas").exists());
     sim.shutdown().await;
 }
@@ -455,16 +441,18 @@ async fn hex_row_versions_go_back_in_hex_and_the_mark_advances() {
         (n..=n + 1).contains(&records),
         "fetched {records} for {n} changes"
     );
-    let delta_dir = out.join(format!(
-        "_deltas/run_id={}/customers/source=yonyou_u8/tenant={tenant}",
-        second.run_id
-    ));
-    let delta_keys: BTreeSet<String> = string_column(&delta_dir, "customer_id")
+    // The upserted partition holds the re-fetched customers as rows of run 2.
+    let live_dir = out.join(format!("customers/source=yonyou_u8/tenant={tenant}"));
+    let keys = string_column(&live_dir, "customer_id");
+    let runs = string_column(&live_dir, "run_id");
+    let refetched: BTreeSet<String> = keys
         .into_iter()
-        .flatten()
+        .zip(runs)
+        .filter(|(_, run)| run.as_deref() == Some(second.run_id.as_str()))
+        .filter_map(|(key, _)| key)
         .collect();
-    assert!(delta_keys.is_superset(&changed), "{delta_keys:?}");
-    assert!(delta_keys.len() as u64 <= n + 1, "{delta_keys:?}");
+    assert!(refetched.is_superset(&changed), "{refetched:?}");
+    assert!(refetched.len() as u64 <= n + 1, "{refetched:?}");
 
     // 4. The mark advanced and is still in the server's form.
     let new_mark = catalog(out)

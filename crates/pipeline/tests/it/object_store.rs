@@ -1,7 +1,7 @@
 //! Object-store output against a real S3 API (moto on 127.0.0.1, see `moto/mod.rs`): the export
 //! read back through the catalog equals the simulator's ground truth, an unchanged run uploads
 //! nothing, a failed source never changes what the catalog points to, large files stream as
-//! multipart uploads, and incremental deltas compact to what a full export writes. The moto
+//! multipart uploads, and incremental runs upsert to what a full export writes. The moto
 //! tests are ignored where moto is not installed (failed under CI); the export → commit path
 //! also runs against object_store's in-memory store, which needs nothing installed.
 
@@ -510,8 +510,8 @@ async fn large_files_stream_as_multipart_uploads() {
     moto_missing,
     ignore = "moto not found: set MOTO_SERVER or VENV (see README, CI)"
 )]
-async fn s3_incremental_deltas_compact_to_a_full_export() {
-    let moto = Moto::start("s3_incremental_deltas_compact_to_a_full_export");
+async fn s3_incremental_runs_upsert_to_what_a_full_export_holds() {
+    let moto = Moto::start("s3_incremental_runs_upsert_to_what_a_full_export_holds");
     moto.create_bucket("inc");
     let incremental = location(&moto, "s3://inc/incremental");
     let fresh = location(&moto, "s3://inc/full");
@@ -540,9 +540,17 @@ async fn s3_incremental_deltas_compact_to_a_full_export() {
     // 20 changes per edited tenant plus the boundary record of each tenant's inclusive filter.
     let bound = 2 * 20 + sim_config.u8_tenants.len() as u64;
     assert!(customers_fetched <= bound, "{customers_fetched} > {bound}");
-    let with_deltas = catalog(&incremental).await;
-    assert!(with_deltas.partitions.iter().any(|p| !p.deltas.is_empty()));
-
+    // The changed customers were upserted: every partition holds its current state, with no
+    // increments beside it, and compaction has nothing left to do.
+    let upserted = catalog(&incremental).await;
+    assert!(
+        upserted
+            .partitions
+            .iter()
+            .all(|p| p.legacy.increments.is_empty())
+    );
+    let keys = all_keys(&store(&incremental)).await;
+    assert!(!keys.iter().any(|k| k.contains("_deltas/")), "{keys:?}");
     let options = CompactOptions {
         format: custlake_pipeline::OutputFormat::Parquet,
         out: "unused".into(),
@@ -552,14 +560,7 @@ async fn s3_incremental_deltas_compact_to_a_full_export() {
     let report = compact_at(incremental.clone(), options)
         .await
         .expect("compaction runs");
-    assert_eq!(report.partitions.len(), 6, "{report:?}");
-    let compacted = catalog(&incremental).await;
-    assert!(compacted.partitions.iter().all(|p| p.deltas.is_empty()));
-    let keys = all_keys(&store(&incremental)).await;
-    assert!(
-        !keys.iter().any(|k| k.contains("_deltas/")),
-        "deltas deleted: {keys:?}"
-    );
+    assert!(report.partitions.is_empty(), "{report:?}");
 
     let full = run(&sim_config, &sim, &fresh, "full", false).await;
     assert_eq!(full.status, RunStatus::Succeeded);

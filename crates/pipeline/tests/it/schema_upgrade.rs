@@ -1,12 +1,19 @@
-//! Outputs written by schema version 1 (files that hold `source` and `tenant`) keep working:
-//! `custlake compact` folds a version-1 delta into a version-1 snapshot and writes today's
-//! layout, with the same rows a fresh full export had. The fixture is old code's output, see
-//! `tests/fixtures/schema-v1/README.md`.
+//! Outputs written by older custlake versions keep working:
+//!
+//! * schema version 1 (files that hold `source` and `tenant`): `custlake compact` folds a
+//!   version-1 increment into a version-1 snapshot and writes today's layout, with the same rows
+//!   a fresh full export had (`tests/fixtures/schema-v1/README.md`);
+//! * an output whose incremental runs wrote increments beside the partitions (`_deltas/`, before
+//!   every partition was kept current): `compact`, or simply the next incremental run, folds
+//!   them in, after which the partitions hold what a full export holds and the increments are
+//!   gone (`tests/fixtures/schema-v3-increments/README.md`).
 //!
 //! `--resume` never reads Parquet parts (it re-maps the raw pages it spooled), so what it reads
 //! of an older output is the catalog, which compaction reads here too.
 
 use std::collections::BTreeMap;
+
+use arrow::array::AsArray;
 use std::path::{Path, PathBuf};
 
 use custlake_pipeline::internals::ContentHasher;
@@ -17,6 +24,10 @@ use parquet::file::reader::FileReader;
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v1")
+}
+
+fn increments_fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/schema-v3-increments")
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -147,12 +158,6 @@ async fn compact_folds_a_version_1_output_into_todays_layout_with_the_same_rows(
 
     let after = logical_content(&out);
     let fresh = logical_content(&fixture().join("fresh"));
-    let hashes = |content: &BTreeMap<String, (String, Vec<String>)>| -> BTreeMap<String, String> {
-        content
-            .iter()
-            .map(|(k, (hash, _))| (k.clone(), hash.clone()))
-            .collect()
-    };
     assert_eq!(
         hashes(&after),
         hashes(&fresh),
@@ -232,4 +237,124 @@ async fn link_reads_the_customers_of_a_version_1_output() {
     );
     assert_eq!(links_of(logical_content(&out)), links_before);
     assert_eq!(links_before.len(), 2);
+}
+
+/// The content hashes of `content`'s partitions.
+fn hashes(content: &BTreeMap<String, (String, Vec<String>)>) -> BTreeMap<String, String> {
+    content
+        .iter()
+        .map(|(k, (hash, _))| (k.clone(), hash.clone()))
+        .collect()
+}
+
+/// Whether `out` still holds increments: a `_deltas` folder or catalog entries listing them.
+fn holds_increments(out: &Path) -> bool {
+    let catalog = std::fs::read_to_string(out.join("_current.json")).expect("catalog");
+    out.join("_deltas").exists() || catalog.contains("\"deltas\"")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compact_folds_the_increments_an_older_output_holds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("output");
+    copy_dir(&increments_fixture().join("output"), &out);
+    assert!(holds_increments(&out), "the fixture holds an increment");
+
+    let report = compact(CompactOptions {
+        format: custlake_pipeline::OutputFormat::Parquet,
+        out: out.clone(),
+        parquet: Default::default(),
+        only: Vec::new(),
+    })
+    .await
+    .expect("compaction runs");
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert_eq!(
+        report
+            .partitions
+            .iter()
+            .map(|p| p.increments)
+            .sum::<usize>(),
+        2,
+        "customers and rejects each had one: {report:?}"
+    );
+    assert!(!holds_increments(&out));
+    let fresh = logical_content(&increments_fixture().join("fresh"));
+    assert_eq!(hashes(&logical_content(&out)), hashes(&fresh));
+}
+
+/// The next incremental run after an upgrade folds the older output's increments into the
+/// partitions it publishes: a vendor that now serves one more changed customer leaves the
+/// customers partition holding the full export's rows with that one replaced, and nothing
+/// under `_deltas/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_incremental_run_folds_the_increments_an_older_output_holds() {
+    use crate::bad_input::{json_response, page_body, start_stub};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("output");
+    copy_dir(&increments_fixture().join("output"), &out);
+    let changed = r#"{"code":"00000001","name":"改名后的客户","timestamp":"99999999","ModifyDate":"2030-01-01 00:00:00"}"#;
+    let page: crate::bad_input::PageFn = std::sync::Arc::new(move |_| {
+        json_response(page_body(&[changed.to_owned()], "\"1\"", "\"1\""))
+    });
+    let (url, server) = start_stub(page).await;
+    let text = format!(
+        "[output]\npath = {out:?}\n[[sources]]\nname = \"u8_demo_a\"\nkind = \"yonyou_u8\"\n\
+         mode = \"incremental\"\nbase_url = {url:?}\nfrom_account = \"f\"\nto_account = \"t\"\n\
+         app_key = \"k\"\napp_secret = \"stub-secret-value\"\nentities = [\"customers\"]\n",
+        out = out.display().to_string()
+    );
+    let config: custlake_pipeline::ExportConfig = toml::from_str(&text).expect("config");
+    let options = custlake_pipeline::ExportOptions {
+        out: out.clone(),
+        format: custlake_pipeline::OutputFormat::Parquet,
+        include_raw: true,
+        parquet: Default::default(),
+        checkpoints: true,
+        resume: false,
+        links: None,
+    };
+    let sources = config.validate().expect("valid");
+    let manifest = custlake_pipeline::export(
+        sources,
+        options,
+        std::sync::Arc::new(custlake_pipeline::NoProgress),
+    )
+    .await
+    .expect("the run runs");
+    server.abort();
+    assert_eq!(
+        manifest.status,
+        custlake_pipeline::RunStatus::Succeeded,
+        "{manifest:#?}"
+    );
+    assert!(!holds_increments(&out));
+
+    let customers = |root: &Path| -> BTreeMap<String, String> {
+        let dir = root.join("customers/source=yonyou_u8/tenant=u8_demo_a");
+        let mut rows = BTreeMap::new();
+        for file in std::fs::read_dir(&dir).expect("partition") {
+            let path = file.expect("file").path();
+            let reader =
+                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).expect("open"))
+                    .expect("parquet")
+                    .build()
+                    .expect("reader");
+            for batch in reader {
+                let batch = batch.expect("batch");
+                let keys = batch.column_by_name("customer_id").expect("key");
+                let raw = batch.column_by_name("raw").expect("raw");
+                let (keys, raw) = (keys.as_string::<i32>(), raw.as_string::<i32>());
+                for i in 0..batch.num_rows() {
+                    let previous = rows.insert(keys.value(i).to_owned(), raw.value(i).to_owned());
+                    assert!(previous.is_none(), "duplicate key {}", keys.value(i));
+                }
+            }
+        }
+        rows
+    };
+    let mut expected = customers(&increments_fixture().join("fresh"));
+    assert!(expected.contains_key("00000001"));
+    expected.insert("00000001".to_owned(), changed.to_owned());
+    assert_eq!(customers(&out), expected);
 }

@@ -1,5 +1,5 @@
 //! A Delta output read back as a [`Catalog`]: every partition of every table with its current
-//! files (its one snapshot: a Delta partition never has deltas on top), and the sources'
+//! files (a Delta partition always holds its current state), and the sources'
 //! marks. Planning (full or incremental), linking and compaction then read a Delta output the
 //! way they read a Parquet one.
 
@@ -67,7 +67,7 @@ fn partitions_of(
                     rows: records.iter().map(|f| f.rows).sum(),
                     files: records,
                 },
-                deltas: Vec::new(),
+                legacy: Default::default(),
             }
         })
         .collect())

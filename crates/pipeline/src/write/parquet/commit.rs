@@ -57,6 +57,11 @@ impl StagedSnapshot {
         self.files.iter().map(|file| file.rows).sum()
     }
 
+    /// The staged files, in write order.
+    pub fn files(&self) -> &[PartFile] {
+        &self.files
+    }
+
     /// Where the files wait until commit.
     pub fn staging_dir(&self) -> &Path {
         &self.staging_dir
@@ -138,6 +143,38 @@ impl StagedSnapshot {
             previous,
             rollback_aside: aside.with_extension("rollback"),
         })
+    }
+
+    /// Moves `other`'s files (staged by the same run for the same partition under another
+    /// writer id) into this snapshot, so both are published as one.
+    pub fn absorb(&mut self, mut other: StagedSnapshot) -> Result<(), SinkError> {
+        for file in std::mem::take(&mut other.files) {
+            let from = other.staging_dir.join(&file.file_name);
+            let to = self.staging_dir.join(&file.file_name);
+            fs::rename(&from, &to).map_err(|error| SinkError::io("move", &from, error))?;
+            self.files.push(file);
+        }
+        other.abort()
+    }
+
+    /// Adds files of the live partition to this snapshot unchanged: hard links where the file
+    /// system has them (no bytes copied), copies otherwise. `files` are (file name, rows,
+    /// bytes) of files in the live partition folder.
+    pub fn keep_live_files(&mut self, files: &[(String, u64, u64)]) -> Result<(), SinkError> {
+        let live = self.target.live_dir(&self.out_root);
+        for (name, rows, bytes) in files {
+            let (from, to) = (live.join(name), self.staging_dir.join(name));
+            if fs::hard_link(&from, &to).is_err() {
+                fs::copy(&from, &to).map_err(|error| SinkError::io("copy", &from, error))?;
+            }
+            self.files.push(PartFile {
+                file_name: name.clone(),
+                rows: *rows,
+                bytes: *bytes,
+                stats: None,
+            });
+        }
+        sync_dir(&self.staging_dir)
     }
 
     /// Deletes the staged files; the live partition is not touched.

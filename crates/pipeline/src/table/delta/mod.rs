@@ -1,25 +1,25 @@
-//! The Delta side of a run's output (`format = "delta"`): where partition writers put their
-//! files (straight into the tables, under run-unique names) and how a finished source's
-//! partitions become table commits.
+//! The Delta Lake format (`format = "delta"`): where partition writers put their files
+//! (straight into the tables, under run-unique names) and how a finished source's partitions
+//! become table commits.
 //!
 //! A source's partitions are committed one table at a time (no multi-table transaction exists
 //! in Delta): `contacts`, `customers`, `rejects`. A full snapshot replaces its partition. An
 //! incremental U8 run upserts: the current files holding rows of re-fetched records are
-//! rewritten without them (copy-on-write) in the commit that adds the new rows, so the partition
-//! holds one row per key after every commit. A change planned against files another writer
-//! replaced meanwhile is planned again.
+//! rewritten without them (copy-on-write, [`crate::table::upsert`]) in the commit that adds the
+//! new rows, so the partition holds one row per key after every commit. A change planned
+//! against files another writer replaced meanwhile is planned again. If a later table's commit
+//! fails, the source's earlier commits are taken back by roll-back commits. [`maintenance`]
+//! holds compaction and vacuum.
 
-use std::collections::BTreeSet;
+pub(crate) mod maintenance;
+
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, MutexGuard};
 
 use arrow::datatypes::SchemaRef;
-use chrono::{DateTime, Utc};
-use custlake_schema::Dataset;
 use deltalake::DeltaTable;
-use tokio::sync::mpsc;
 
-use crate::commit::catalog::SourceState;
-use crate::commit::catalog::{Catalog, Content, DeltaKind, DeltaRecord, PartitionRecord};
+use crate::commit::catalog::{Catalog, EntityMark, FetchKind, FileRecord, PartitionRecord};
 use crate::commit::delta::DeltaError;
 use crate::commit::delta::marks::store_mark;
 use crate::commit::delta::partition_commit::{
@@ -30,103 +30,176 @@ use crate::commit::delta::table::DeltaTables;
 use crate::commit::delta::view::load_view;
 use crate::commit::manifest::{DeltaCommitRecord, ManifestFile};
 use crate::config::ParquetSinkConfig;
-use crate::incremental::SourcePlan;
 use crate::layout::PartitionTarget;
-use crate::run::compact::{ChangedKeys, PartitionMerge, changed_keys, key_column};
-use crate::run::writing::file_metadata;
+use crate::table::error::TableError;
+use crate::table::inputs::{RunIdentity, SourcePartitions};
+use crate::table::merge::{ChangedKeys, changed_keys};
+use crate::table::report::Published;
+use crate::table::upsert::{UpsertScope, merge_record, new_rows_record, rewrite, split_current};
 use crate::write::SinkError;
+use crate::write::file_metadata::file_metadata;
 use crate::write::location::OutputLocation;
+use crate::write::parquet::remove_run_staging;
 use crate::write::partition::{PartitionPlace, PartitionWriter, StagedPartition};
 use crate::write::rotating::PartFile;
 
 /// How often an upsert is planned again after other writers replaced its files.
 const MAX_REPLANS: u32 = 8;
 
-/// A run's Delta output.
-pub(crate) struct DeltaRun {
+/// A Delta Lake output opened for one run.
+pub(crate) struct DeltaLakeTables {
     tables: DeltaTables,
     /// The output as the run reads files back.
     location: OutputLocation,
-    identity: CommitIdentity,
+    identity: RunIdentity,
+    /// The identity commits are made under (the run's, its start time as `txn` version).
+    commit_identity: CommitIdentity,
+    /// The tables' partitions and the sources' marks as the run opened the output.
+    current: Catalog,
     pending: Mutex<Vec<DeltaCommitRecord>>,
     files: Mutex<Vec<ManifestFile>>,
+    marks: Mutex<Catalog>,
 }
 
-impl DeltaRun {
-    /// Opens the Delta output at `location` and reads its partitions and marks as a catalog.
-    pub(crate) async fn open(location: &OutputLocation) -> Result<(Self, Catalog), DeltaError> {
-        let tables = DeltaTables::at(location)?;
-        let catalog = load_view(&tables).await?;
-        let run = Self {
+impl DeltaLakeTables {
+    /// Opens the Delta output at `location` and reads its partitions and marks back.
+    pub(crate) async fn open(
+        location: OutputLocation,
+        identity: RunIdentity,
+    ) -> Result<Self, TableError> {
+        let unusable = |e: DeltaError| TableError::Output {
+            path: location.to_string(),
+            reason: e.to_string(),
+        };
+        let tables = DeltaTables::at(&location).map_err(unusable)?;
+        let current = load_view(&tables).await.map_err(unusable)?;
+        let commit_identity = CommitIdentity {
+            run_id: identity.run_id.clone(),
+            txn_version: identity.started_at.timestamp_micros(),
+            operation: identity.operation,
+        };
+        Ok(Self {
             tables,
-            location: location.clone(),
-            identity: CommitIdentity {
-                run_id: String::new(),
-                txn_version: 0,
-                operation: "export",
-            },
+            location,
+            identity,
+            commit_identity,
+            current,
             pending: Mutex::new(Vec::new()),
             files: Mutex::new(Vec::new()),
-        };
-        Ok((run, catalog))
+            marks: Mutex::new(Catalog::default()),
+        })
     }
 
-    /// Sets the run the commits belong to; `started_at` orders runs (a resumed run keeps it).
-    pub(crate) fn set_run(&mut self, run_id: &str, started_at: DateTime<Utc>) {
-        self.identity.run_id = run_id.to_owned();
-        self.identity.txn_version = started_at.timestamp_micros();
+    /// Where the output is.
+    pub(crate) fn location(&self) -> &OutputLocation {
+        &self.location
     }
 
-    /// Names what this run's commits are (`export`, `compact`, `link`).
-    pub(crate) fn set_operation(&mut self, operation: &'static str) {
-        self.identity.operation = operation;
+    /// The run writing.
+    pub(crate) fn identity(&self) -> &RunIdentity {
+        &self.identity
     }
 
-    /// A writer of `place`'s rows into its table.
+    /// The tables' partitions and marks as the run opened the output.
+    pub(crate) fn current(&self) -> &Catalog {
+        &self.current
+    }
+
+    /// A writer of the run's new rows of `target`, straight into its table.
     pub(crate) fn writer(
         &self,
-        place: PartitionPlace,
+        target: PartitionTarget,
         schema: SchemaRef,
         metadata: Vec<(String, String)>,
         config: &ParquetSinkConfig,
     ) -> Result<PartitionWriter, SinkError> {
+        let place = PartitionPlace::snapshot(target, &self.identity.run_id);
         PartitionWriter::create_in_table(self.tables.output(), place, schema, metadata, config)
     }
 
-    /// Commits a finished source's partitions, one table at a time; returns the errors of those
-    /// that could not be committed. `nothing_new`: the change fetch found no record newer than
-    /// the previous mark, so its customers need no commit.
-    pub(crate) async fn commit_source(
+    /// Records a source's new high-water mark; stored when the run ends.
+    pub(crate) fn record_mark(&self, source: &str, tenant: &str, mark: EntityMark) {
+        lock(&self.marks).set_mark(source, tenant, mark);
+    }
+
+    /// The end of a run: every partition was committed as its source finished; what is left
+    /// is each committed source's mark, the report, and the run's spools and checkpoints.
+    pub(crate) async fn finish(&self) -> Published {
+        let marks = std::mem::take(&mut *lock(&self.marks));
+        let mut warnings = Vec::new();
+        for state in &marks.sources {
+            if let Err(error) = store_mark(self.tables.output(), state).await {
+                warnings.push(error.to_string());
+            }
+        }
+        let work_dir = self.location.work_dir();
+        if let Err(e) = remove_run_staging(&work_dir, &self.identity.run_id) {
+            warnings.push(format!("staging folder not cleaned up: {e}"));
+        }
+        if !self.location.is_local() {
+            // Only succeeds once nothing else is left in it.
+            let _ = std::fs::remove_dir(&work_dir);
+        }
+        let delta_commits = std::mem::take(&mut *lock(&self.pending));
+        let files = std::mem::take(&mut *lock(&self.files));
+        let unchanged = delta_commits
+            .iter()
+            .filter(|c| c.outcome == "unchanged")
+            .map(|c| PartitionTarget::new(&c.table, &c.source, &c.tenant).to_string())
+            .collect();
+        Published {
+            files,
+            unchanged,
+            warnings,
+            delta_commits,
+        }
+    }
+
+    /// Publishes a derived partition (`customer_links`) as its partition's whole content.
+    pub(crate) async fn publish_derived(&self, staged: StagedPartition) -> Result<(), SinkError> {
+        let target = staged.place().target.to_string();
+        self.replace(staged)
+            .await
+            .map(|_| ())
+            .map_err(|error| SinkError::Catalog {
+                location: target,
+                detail: error.to_string(),
+            })
+    }
+
+    /// Commits a finished source's partitions, one table at a time, all or nothing: a failure
+    /// takes back the source's earlier commits. `nothing_new`: the change fetch found no record
+    /// newer than the previous mark, so its customers need no commit.
+    pub(crate) async fn publish_source(
         &self,
-        plan: &SourcePlan,
-        staged: Vec<StagedPartition>,
+        partitions: SourcePartitions,
         nothing_new: bool,
         parquet: &ParquetSinkConfig,
-    ) -> Vec<String> {
-        let records: Vec<PartitionRecord> = staged
+    ) -> Result<(), String> {
+        let records: Vec<PartitionRecord> = partitions
             .iter()
-            .map(|partition| delta_record(plan, partition))
+            .filter(|(_, fetched)| !fetched.is_empty())
+            .map(|(staged, fetched)| new_rows_record(staged, fetched, 1))
             .collect();
         let changed = match changed_keys(&self.location, &records).await {
             Ok(changed) => changed,
             Err(error) => {
-                discard(staged);
-                return vec![error.to_string()];
+                discard(partitions.into_iter().map(|(staged, _)| staged).collect());
+                return Err(error.to_string());
             }
         };
         let mut committed = Vec::new();
-        let mut staged = staged.into_iter();
-        while let Some(partition) = staged.next() {
+        let mut partitions = partitions.into_iter();
+        while let Some((partition, fetched)) = partitions.next() {
             let target = partition.place().target.clone();
-            let entities = plan.delta_entities(&target.dataset);
-            let upsert = entities.values().any(|kind| *kind == DeltaKind::Changes);
+            let upsert = fetched.values().any(|kind| *kind == FetchKind::Changes);
             let result = if !upsert {
                 self.commit_replacement(partition).await
-            } else if nothing_new && entities.len() == 1 {
+            } else if nothing_new && fetched.len() == 1 {
                 discard(vec![partition]);
                 self.record_skipped(&target).await.map(|()| None)
             } else {
-                self.upsert(partition, &entities, &changed, parquet).await
+                self.upsert(partition, &fetched, &changed, parquet).await
             };
             match result {
                 Ok(Some(undo)) => committed.push((target, undo)),
@@ -135,16 +208,16 @@ impl DeltaRun {
                     // A later run of this source commits every partition after this one: its
                     // commits replace this run's, so taking them back could only undo what the
                     // later run found already in place.
-                    discard(staged.collect());
-                    return vec![superseded_message(&error, &committed)];
+                    discard(partitions.map(|(staged, _)| staged).collect());
+                    return Err(superseded_message(&error, &committed));
                 }
                 Err(error) => {
-                    discard(staged.collect());
-                    return vec![self.roll_back(error, committed).await];
+                    discard(partitions.map(|(staged, _)| staged).collect());
+                    return Err(self.roll_back(error, committed).await);
                 }
             }
         }
-        Vec::new()
+        Ok(())
     }
 
     /// Takes back the commits a failed source made (newest first) and says what the tables
@@ -160,7 +233,14 @@ impl DeltaRun {
         for (target, undo) in committed.into_iter().rev() {
             let reverted = match self.open_table(&target).await {
                 Ok(mut table) => {
-                    revert_partition(&self.tables, &mut table, &target, &undo, &self.identity).await
+                    revert_partition(
+                        &self.tables,
+                        &mut table,
+                        &target,
+                        &undo,
+                        &self.commit_identity,
+                    )
+                    .await
                 }
                 Err(error) => Err(error),
             };
@@ -227,8 +307,14 @@ impl DeltaRun {
             data_change: true,
         };
         let mut table = self.open_table(&target).await?;
-        let outcome =
-            commit_partition(&self.tables, &mut table, &target, &change, &self.identity).await;
+        let outcome = commit_partition(
+            &self.tables,
+            &mut table,
+            &target,
+            &change,
+            &self.commit_identity,
+        )
+        .await;
         self.settle(staged, &target, outcome)
     }
 
@@ -237,12 +323,20 @@ impl DeltaRun {
     async fn upsert(
         &self,
         staged: StagedPartition,
-        entities: &std::collections::BTreeMap<String, DeltaKind>,
+        fetched: &BTreeMap<String, FetchKind>,
         changed: &ChangedKeys,
         parquet: &ParquetSinkConfig,
     ) -> Result<Option<CommitUndo>, DeltaError> {
         let target = staged.place().target.clone();
         let mut table = self.open_table(&target).await?;
+        let scope = UpsertScope {
+            location: &self.location,
+            target: &target,
+            dataset: dataset_of(&target)?,
+            fetched,
+            sequence: 1,
+            changed,
+        };
         for attempt in 0..MAX_REPLANS {
             if attempt > 0 {
                 table
@@ -250,12 +344,6 @@ impl DeltaRun {
                     .await
                     .map_err(|e| self.table_error(&target, e))?;
             }
-            let scope = UpsertScope {
-                target: &target,
-                dataset: dataset_of(&target)?,
-                entities,
-                changed,
-            };
             let plan = self.plan_upsert(&table, &scope, attempt, parquet).await;
             let (change, rewritten) = match plan {
                 Ok(Some(rewrite)) => rewrite.into_change(staged_files(&staged)),
@@ -269,8 +357,14 @@ impl DeltaRun {
                     return Err(error);
                 }
             };
-            let outcome =
-                commit_partition(&self.tables, &mut table, &target, &change, &self.identity).await;
+            let outcome = commit_partition(
+                &self.tables,
+                &mut table,
+                &target,
+                &change,
+                &self.commit_identity,
+            )
+            .await;
             match outcome {
                 Ok(CommitOutcome::Stale { .. }) => {
                     discard(rewritten);
@@ -303,87 +397,53 @@ impl DeltaRun {
     ) -> Result<Option<UpsertPlan>, DeltaError> {
         let target = scope.target;
         let files = partition_files(table, target).map_err(|e| self.table_error(target, e))?;
-        let mut plan = UpsertPlan::default();
-        let mut touched = Vec::new();
-        for file in &files {
-            let relative = file.object_store_path().to_string();
-            let record = FileRecordRef {
-                path: format!("{}/{relative}", target.dataset),
+        let records: Vec<FileRecord> = files
+            .iter()
+            .map(|file| FileRecord {
+                path: format!("{}/{}", target.dataset, file.object_store_path()),
                 rows: file.num_records().unwrap_or(0) as u64,
                 bytes: u64::try_from(file.size()).unwrap_or(0),
-            };
-            let survivors = self
-                .surviving_rows(scope, &record)
-                .await
-                .map_err(|e| sink_error(target, e))?;
-            if survivors == record.rows {
-                plan.kept.insert(relative);
-            } else {
-                plan.removed.insert(relative);
-                touched.push(record);
-            }
-        }
-        if touched.is_empty() {
-            return Ok(None);
-        }
-        let rewrite = self
-            .rewrite(scope, touched, attempt, parquet)
+            })
+            .collect();
+        let split = split_current(scope, &records)
             .await
             .map_err(|e| sink_error(target, e))?;
-        plan.rewritten = Some(rewrite);
-        Ok(Some(plan))
-    }
-
-    /// Rows of `file` that the upsert keeps (its key columns only are read).
-    async fn surviving_rows(
-        &self,
-        scope: &UpsertScope<'_>,
-        file: &FileRecordRef,
-    ) -> Result<u64, SinkError> {
-        let record = merge_record(scope.target, scope.entities, vec![file.clone()]);
-        let merge = PartitionMerge::new(&record, scope.changed, scope.dataset);
-        let key = key_column(&scope.target.dataset).unwrap_or("record_key");
-        let columns: Vec<&str> = if scope.dataset == Dataset::Rejects {
-            vec!["entity", key]
-        } else {
-            vec![key]
+        if split.touched.is_empty() {
+            return Ok(None);
+        }
+        let table_path = |f: &FileRecord| {
+            let prefix = format!("{}/", target.dataset);
+            f.path.strip_prefix(&prefix).unwrap_or(&f.path).to_owned()
         };
-        let (tx, mut rx) = mpsc::channel(2);
-        let counter = tokio::spawn(async move {
-            let mut rows = 0u64;
-            while let Some(batch) = rx.recv().await {
-                let batch: arrow::record_batch::RecordBatch = batch;
-                rows += batch.num_rows() as u64;
-            }
-            rows
-        });
-        merge
-            .copy_columns(&self.location, Some(&columns), &tx)
-            .await?;
-        drop(tx);
-        counter.await.map_err(|e| SinkError::Catalog {
-            location: file.path.clone(),
-            detail: format!("counting rows ended abnormally: {e}"),
-        })
-    }
-
-    /// Writes the surviving rows of `touched` into new files of the partition.
-    async fn rewrite(
-        &self,
-        scope: &UpsertScope<'_>,
-        touched: Vec<FileRecordRef>,
-        attempt: u32,
-        parquet: &ParquetSinkConfig,
-    ) -> Result<StagedPartition, SinkError> {
-        let (target, dataset) = (scope.target, scope.dataset);
-        let record = merge_record(target, scope.entities, touched);
-        let merge = PartitionMerge::new(&record, scope.changed, dataset);
         // The rewritten files get names of their own beside the run's new rows.
         let writer_id = format!("{}-u{attempt}", self.identity.run_id);
         let place = PartitionPlace::snapshot(target.clone(), &writer_id);
         let metadata = file_metadata(&self.identity.run_id, target);
-        let writer = self.writer(place, dataset.schema(), metadata, parquet)?;
-        merge.write_into(&self.location, writer).await
+        let writer = self
+            .writer_at(place, scope.dataset.schema(), metadata, parquet)
+            .map_err(|e| sink_error(target, e))?;
+        let touched = merge_record(target, split.touched.clone(), scope.fetched, scope.sequence);
+        let mut current = touched;
+        current.legacy.increments.clear();
+        let rewritten = rewrite(scope, current, writer)
+            .await
+            .map_err(|e| sink_error(target, e))?;
+        Ok(Some(UpsertPlan {
+            removed: split.touched.iter().map(table_path).collect(),
+            kept: split.kept.iter().map(table_path).collect(),
+            rewritten: Some(rewritten),
+        }))
+    }
+
+    /// A writer of `place`'s rows into its table (the rewrite of an upsert).
+    pub(super) fn writer_at(
+        &self,
+        place: PartitionPlace,
+        schema: SchemaRef,
+        metadata: Vec<(String, String)>,
+        config: &ParquetSinkConfig,
+    ) -> Result<PartitionWriter, SinkError> {
+        PartitionWriter::create_in_table(self.tables.output(), place, schema, metadata, config)
     }
 
     /// Records `outcome` of `staged`'s commit (dropping its files when they were not added).
@@ -431,32 +491,14 @@ impl DeltaRun {
         }
     }
 
-    /// Writes the marks of sources that committed, one object each.
-    pub(crate) async fn store_marks(&self, states: &[SourceState]) -> Vec<String> {
-        let mut warnings = Vec::new();
-        for state in states {
-            if let Err(error) = store_mark(self.tables.output(), state).await {
-                warnings.push(error.to_string());
-            }
-        }
-        warnings
-    }
-
-    /// The run's commits and the files they added, for the manifest.
-    pub(crate) fn take_report(&self) -> (Vec<DeltaCommitRecord>, Vec<ManifestFile>) {
-        let commits = std::mem::take(&mut *lock(&self.pending));
-        let files = std::mem::take(&mut *lock(&self.files));
-        (commits, files)
-    }
-
     /// The tables (compaction, vacuum).
     pub(crate) fn tables(&self) -> &DeltaTables {
         &self.tables
     }
 
     /// The identity commits are made under.
-    pub(crate) fn identity(&self) -> &CommitIdentity {
-        &self.identity
+    pub(crate) fn commit_identity(&self) -> &CommitIdentity {
+        &self.commit_identity
     }
 
     async fn open_table(&self, target: &PartitionTarget) -> Result<DeltaTable, DeltaError> {
@@ -530,18 +572,6 @@ fn superseded_message(error: &DeltaError, committed: &[(PartitionTarget, CommitU
     )
 }
 
-/// What one partition's upsert merges against: the partition, how this run fetched each
-/// entity, and the keys it re-fetched.
-struct UpsertScope<'a> {
-    target: &'a PartitionTarget,
-    dataset: Dataset,
-    entities: &'a std::collections::BTreeMap<String, DeltaKind>,
-    changed: &'a ChangedKeys,
-}
-
-/// A file of a partition as the merge reads it.
-type FileRecordRef = crate::commit::catalog::FileRecord;
-
 /// What an upsert replaces: files removed (their survivors rewritten) and files kept.
 #[derive(Default)]
 struct UpsertPlan {
@@ -573,55 +603,6 @@ impl UpsertPlan {
         };
         (change, rewritten)
     }
-}
-
-/// The merge of `files` (as the snapshot) against this run's delta of `entities`: rows of
-/// records re-fetched as changes, and every row of entities re-fetched in full, do not survive.
-fn merge_record(
-    target: &PartitionTarget,
-    entities: &std::collections::BTreeMap<String, DeltaKind>,
-    files: Vec<FileRecordRef>,
-) -> PartitionRecord {
-    PartitionRecord {
-        dataset: target.dataset.clone(),
-        source: target.source.clone(),
-        tenant: target.tenant.clone(),
-        snapshot: Content {
-            run_id: String::new(),
-            content_hash: String::new(),
-            rows: files.iter().map(|f| f.rows).sum(),
-            files,
-        },
-        deltas: vec![DeltaRecord {
-            sequence: 1,
-            entities: entities.clone(),
-            content: Content {
-                run_id: String::new(),
-                content_hash: String::new(),
-                rows: 0,
-                files: Vec::new(),
-            },
-        }],
-    }
-}
-
-/// `staged`'s rows as a delta of sequence 1, for reading the keys it re-fetched.
-fn delta_record(plan: &SourcePlan, staged: &StagedPartition) -> PartitionRecord {
-    let target = &staged.place().target;
-    let dir = slash_dir(target);
-    let files = staged_files(staged)
-        .iter()
-        .map(|file| FileRecordRef {
-            path: format!("{dir}/{}", file.file_name),
-            rows: file.rows,
-            bytes: file.bytes,
-        })
-        .collect();
-    let mut record = merge_record(target, &plan.delta_entities(&target.dataset), Vec::new());
-    if let Some(delta) = record.deltas.first_mut() {
-        delta.content.files = files;
-    }
-    record
 }
 
 fn slash_dir(target: &PartitionTarget) -> String {

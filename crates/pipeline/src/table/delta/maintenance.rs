@@ -12,37 +12,52 @@ use crate::commit::catalog::{Content, PartitionRecord};
 use crate::commit::delta::partition_commit::{
     CommitOutcome, PartitionChange, Removal, commit_partition,
 };
-use crate::commit::delta::table::DeltaTables;
+use crate::commit::legacy_increments::LegacyIncrements;
 use crate::config::ParquetSinkConfig;
-use crate::run::compact::{ChangedKeys, CompactReport, CompactedPartition, PartitionMerge};
-use crate::run::error::ExportError;
-use crate::run::output::{RunOutput, existing_format};
-use crate::run::writing::file_metadata;
+use crate::table::error::TableError;
+use crate::table::merge::{ChangedKeys, PartitionMerge};
+use crate::table::report::{CompactReport, CompactedPartition, VacuumReport};
 use crate::write::SinkError;
-use crate::write::location::OutputLocation;
+use crate::write::file_metadata::file_metadata;
+use crate::write::partition::PartitionPlace;
+
+use super::DeltaLakeTables;
 
 /// A file below this share of `max_bytes_per_file` is small: compaction merges it.
 const SMALL_FILE_SHARE: u64 = 4;
 
-/// Rewrites the small files of every partition (of the `only` tenants, when given) of the Delta
-/// output `output` into fewer files.
-pub(crate) async fn compact_delta(
-    output: &RunOutput,
+impl DeltaLakeTables {
+    /// Rewrites the small files of every partition (of the `only` tenants, when given) into
+    /// fewer files.
+    pub(crate) async fn compact(
+        &self,
+        parquet: &ParquetSinkConfig,
+        only: &[String],
+    ) -> Result<CompactReport, TableError> {
+        compact_tables(self, parquet, only).await
+    }
+
+    /// Deletes the files of every table that no version of the last `retain_hours` hours
+    /// references.
+    pub(crate) async fn vacuum(&self, retain_hours: u64) -> Result<VacuumReport, TableError> {
+        vacuum_tables(self, retain_hours).await
+    }
+}
+
+async fn compact_tables(
+    output: &DeltaLakeTables,
     parquet: &ParquetSinkConfig,
     only: &[String],
-) -> Result<CompactReport, ExportError> {
-    if output.delta().is_none() {
-        return Ok(CompactReport::default());
-    }
+) -> Result<CompactReport, TableError> {
     let mut report = CompactReport {
-        run_id: output.run_id().to_owned(),
+        run_id: output.identity().run_id.clone(),
         ..CompactReport::default()
     };
     let small = parquet.max_bytes_per_file / SMALL_FILE_SHARE;
     // customer_links are replaced whole by every link step (as in a Parquet compaction, they
     // are left alone).
     let compacted = output
-        .catalog()
+        .current()
         .partitions
         .iter()
         .filter(|record| record.dataset != Dataset::CustomerLinks.as_str());
@@ -78,15 +93,12 @@ pub(crate) async fn compact_delta(
 /// Merges `small_files` of `record`'s partition into new files and commits the swap with
 /// `dataChange = false`; `Ok(Err(warning))` when another writer changed the partition first.
 async fn compact_partition(
-    output: &RunOutput,
+    delta: &DeltaLakeTables,
     record: &PartitionRecord,
     small_files: Vec<crate::commit::catalog::FileRecord>,
     parquet: &ParquetSinkConfig,
-) -> Result<Result<CompactedPartition, String>, ExportError> {
-    let Some(delta) = output.delta() else {
-        return Ok(Err(format!("{}: not a Delta output", record.target())));
-    };
-    let fail = |error: String| ExportError::Compaction {
+) -> Result<Result<CompactedPartition, String>, TableError> {
+    let fail = |error: String| TableError::Merge {
         partition: record.target().to_string(),
         error: SinkError::Catalog {
             location: record.target().to_string(),
@@ -98,10 +110,10 @@ async fn compact_partition(
             files: small_files.clone(),
             ..record.snapshot.clone()
         },
-        deltas: Vec::new(),
+        legacy: LegacyIncrements::default(),
         ..record.clone()
     };
-    let staged = rewrite(output, &merged, parquet)
+    let staged = rewrite(delta, &merged, parquet)
         .await
         .map_err(|e| fail(e.to_string()))?;
     let added = staged.uploaded_files().unwrap_or(&[]).to_vec();
@@ -118,7 +130,7 @@ async fn compact_partition(
         &mut table,
         &target,
         &change,
-        delta.identity(),
+        delta.commit_identity(),
     )
     .await
     .map_err(|e| fail(e.to_string()))?;
@@ -128,7 +140,7 @@ async fn compact_partition(
             drop(staged);
             Ok(Ok(CompactedPartition {
                 partition: target.to_string(),
-                deltas: small_files.len(),
+                increments: 0,
                 rows,
                 files: added.len(),
                 bytes: added.iter().map(|f| f.bytes).sum(),
@@ -175,16 +187,18 @@ fn swap_change(
 
 /// Writes every row of `record`'s files into new files of its partition.
 async fn rewrite(
-    output: &RunOutput,
+    delta: &DeltaLakeTables,
     record: &PartitionRecord,
     parquet: &ParquetSinkConfig,
 ) -> Result<crate::write::partition::StagedPartition, SinkError> {
     let dataset = dataset_named(&record.dataset)?;
     let unchanged = ChangedKeys::new();
     let merge = PartitionMerge::new(record, &unchanged, dataset);
-    let metadata = file_metadata(output.run_id(), &record.target());
-    let writer = output.snapshot_writer(record.target(), dataset.schema(), metadata, parquet)?;
-    merge.write_into(output.location(), writer).await
+    let run_id = &delta.identity().run_id;
+    let metadata = file_metadata(run_id, &record.target());
+    let place = PartitionPlace::snapshot(record.target(), run_id);
+    let writer = delta.writer_at(place, dataset.schema(), metadata, parquet)?;
+    merge.write_into(delta.location(), writer).await
 }
 
 fn dataset_named(name: &str) -> Result<Dataset, SinkError> {
@@ -194,34 +208,21 @@ fn dataset_named(name: &str) -> Result<Dataset, SinkError> {
     })
 }
 
-/// What `custlake vacuum` deleted.
-#[derive(Debug, Clone, Default)]
-pub struct VacuumReport {
-    /// Per table: the files deleted.
-    pub tables: Vec<(String, usize)>,
-}
-
-/// Deletes the files of every table of the Delta output at `location` that no version of the
-/// last `retain_hours` hours references.
-pub async fn vacuum(
-    location: OutputLocation,
+/// Vacuums every table: deletes the files no version of the last `retain_hours` hours
+/// references (replaced files, and files of commits that never landed).
+async fn vacuum_tables(
+    delta: &DeltaLakeTables,
     retain_hours: u64,
-) -> Result<VacuumReport, ExportError> {
-    // A folder that is no output is refused; a Parquet output deletes replaced files itself.
-    if existing_format(&location).await? == crate::model::OutputFormat::Parquet {
-        return Ok(VacuumReport::default());
-    }
-    let tables = DeltaTables::at(&location).map_err(|e| ExportError::Output {
+) -> Result<VacuumReport, TableError> {
+    let location = delta.location();
+    let unusable = |reason: String| TableError::Output {
         path: location.to_string(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    let tables = delta.tables();
     let hours = i64::try_from(retain_hours).unwrap_or(i64::MAX / 3_600_000);
     let mut report = VacuumReport::default();
     for dataset in Dataset::ALL {
-        let unusable = |reason: String| ExportError::Output {
-            path: location.to_string(),
-            reason,
-        };
         let Some(table) = tables
             .open(dataset)
             .await
