@@ -2,11 +2,12 @@
 
 Usage: check.py OUT INC_OUT SCHEMA_JSON TRUTH_DIR INC_TRUTH_DIR
 
-OUT is a full export (TRUTH_DIR: what the simulator served it); INC_OUT an incremental output
-holding a snapshot and a delta of U8 customers (INC_TRUTH_DIR: the simulator's state after it).
+OUT is a full export (TRUTH_DIR: what the simulator served it); INC_OUT an incremental output:
+a full first run, then U8 customers changed at the source and a second run that upserted them
+(INC_TRUTH_DIR: the simulator's state after it).
 
-* Every reader's everyday one-liner opens every dataset folder, the snapshots and the delta
-  folders alike, and gives the manifests' row count per (source, tenant):
+* Every reader's everyday one-liner opens every dataset folder and gives the catalog's
+  (`_current.json`) row count per (source, tenant):
   DuckDB `read_parquet('<dir>/**/*.parquet', hive_partitioning = true)`, Spark
   `spark.read.parquet(dir)`, pandas `pd.read_parquet(dir)`, pyarrow `pq.read_table(dir)`,
   `ds.dataset(dir)` and `ds.dataset(dir, partitioning="hive")`, Polars `pl.read_parquet(dir)`,
@@ -18,8 +19,10 @@ holding a snapshot and a delta of U8 customers (INC_TRUTH_DIR: the simulator's s
 * Every file's schema equals `custlake schema --format json` (names, order, types, nullability,
   column descriptions in field metadata), without the partition columns.
 * DuckDB: contacts joined to customers on (source, tenant, customer_id) give exactly the
-  simulator's contact -> customer relationships; the README's latest-state query over snapshot
-  plus deltas gives one row per key, equal to the simulator's current customers.
+  simulator's contact -> customer relationships.
+* The incremental output is a table like any other: no `_deltas/` folder, and DuckDB's and
+  Polars' one-liners over `<out>/customers` give one row per key, equal to the simulator's
+  current customers, the changed ones as the second run fetched them.
 * Polars: the raw JSON of every record equals what the simulator served, byte for byte, and
   mapped text (Chinese, emoji, long strings) round-trips exactly.
 """
@@ -99,17 +102,16 @@ def check_file_schemas(schema, folder, dataset):
     return len(paths)
 
 
-def manifest_counts(out):
-    """Rows per (folder relative to OUT, source, tenant) of every file that is still there."""
+def current_counts(out):
+    """Rows per (dataset, source, tenant) as the catalog `_current.json` records them."""
+    with open(os.path.join(out, "_current.json"), encoding="utf-8") as f:
+        catalog = json.load(f)
     counts = {}
-    for path in glob.glob(os.path.join(out, "_manifests", "*.json")):
-        with open(path, encoding="utf-8") as f:
-            for entry in json.load(f)["files"]:
-                if not os.path.exists(os.path.join(out, entry["path"])):
-                    continue
-                folder = entry["path"].split("/source=")[0]
-                key = (folder, entry["source"], entry["tenant"])
-                counts[key] = counts.get(key, 0) + entry["rows"]
+    for partition in catalog["partitions"]:
+        if partition.get("deltas"):
+            fail(f"{out}: {partition['dataset']}/{partition['tenant']} still lists increments")
+        key = (partition["dataset"], partition["source"], partition["tenant"])
+        counts[key] = partition["rows"]
     return counts
 
 
@@ -259,7 +261,7 @@ STRING_TYPES = {
 
 
 def check_readers(out, folders):
-    counts = manifest_counts(out)
+    counts = current_counts(out)
     for folder in folders:
         want = {(s, t): n for (f, s, t), n in counts.items() if f == folder and n > 0}
         path = os.path.join(out, folder)
@@ -272,7 +274,7 @@ def check_readers(out, folders):
                 continue
             got = {k: v for k, v in got.items() if v > 0}
             if got != want:
-                fail(f"{name} {folder}: counts {got} != manifest {want}")
+                fail(f"{name} {folder}: counts {got} != catalog {want}")
             if has_columns:
                 if set(types) != {"source", "tenant"}:
                     fail(f"{name} {folder}: no source/tenant columns ({types})")
@@ -285,7 +287,7 @@ def check_readers(out, folders):
                   f"{types or 'no partition columns'} ({time.monotonic() - started:.2f} s)")
 
 
-# --- joins, the delta query, raw text ---------------------------------------------------------
+# --- joins, the current state, raw text ---------------------------------------------------------
 
 
 def contact_relationships(truth):
@@ -321,45 +323,50 @@ def check_duckdb_join(truth):
         print(f"duckdb: contacts -> customers join matches the simulator's {len(want)} relationships")
 
 
-# The README's latest-state query, word for word but for the folder.
-LATEST_STATE = """
-SELECT * EXCLUDE (rn) FROM (
-  SELECT *, row_number() OVER (PARTITION BY source, tenant, customer_id
-                               ORDER BY source_version DESC NULLS LAST, run_id DESC) AS rn
-  FROM (SELECT * FROM read_parquet('<out>/customers/**/*.parquet', hive_partitioning = true)
-        UNION ALL BY NAME
-        SELECT * FROM read_parquet('<out>/_deltas/*/customers/**/*.parquet', hive_partitioning = true)))
-WHERE rn = 1
-"""
-
-
-def check_latest_state(truth):
-    rel = duckdb.sql(LATEST_STATE.replace("<out>", INC_OUT))
-    rows = rel.filter("source = 'yonyou_u8'").select("tenant, customer_id, name").fetchall()
-    keys = [(t, k) for t, k, _ in rows]
-    if len(keys) != len(set(keys)):
-        fail("delta query: a key appears twice")
-    got = {(t, k): n for t, k, n in rows}
-    tenants = {t for t, _ in keys}
+def current_u8_names(truth, tenants):
+    """(tenant, customer_id) -> name of the simulator's current U8 customers of `tenants`."""
     want = {}
     for (tenant, entity), records in truth.items():
         if entity == "u8_customers" and tenant in tenants:
             for key, record in records:
                 name = record.get("name")
                 want[(tenant, key)] = name.strip() if isinstance(name, str) and name.strip() else None
+    return want
+
+
+def compare_current_state(reader, rows, truth):
+    keys = [(t, k) for t, k, _, _ in rows]
+    if len(keys) != len(set(keys)):
+        fail(f"{reader}: a key appears twice in the incremental output")
+    got = {(t, k): n for t, k, n, _ in rows}
+    want = current_u8_names(truth, {t for t, _ in keys})
     if set(got) != set(want):
-        fail(f"delta query: {len(got)} keys, simulator {len(want)}")
+        fail(f"{reader}: {len(got)} keys, simulator {len(want)}")
     wrong = [k for k in want if k in got and want[k] is not None and got[k] != want[k]]
     if wrong:
-        fail(f"delta query: {len(wrong)} names differ from the simulator's current ones, e.g. {wrong[:3]}")
-    deltas = duckdb.sql(
-        f"SELECT count(DISTINCT run_id) FROM read_parquet('{INC_OUT}/_deltas/*/customers/**/*.parquet', "
-        "hive_partitioning = true)"
-    ).fetchall()[0][0]
-    if deltas < 1:
-        fail("the incremental output has no delta")
-    print(f"duckdb: latest state over snapshot + {deltas} delta(s): {len(got)} customers, "
-          "one row per key, equal to the simulator's current names")
+        fail(f"{reader}: {len(wrong)} names differ from the simulator's current ones, e.g. {wrong[:3]}")
+    runs = {r for _, _, _, r in rows}
+    if len(runs) < 2:
+        fail(f"{reader}: the incremental output holds rows of {len(runs)} run(s), not the upsert's")
+    print(f"{reader}: the incremental output's one-liner gives {len(got)} U8 customers, one row "
+          f"per key, equal to the simulator's current names, from {len(runs)} runs")
+
+
+def check_current_state(truth):
+    if os.path.exists(os.path.join(INC_OUT, "_deltas")):
+        fail(f"{INC_OUT}: a _deltas folder was written")
+    rows = duckdb.sql(
+        f"SELECT tenant, customer_id, name, run_id FROM read_parquet('{INC_OUT}/customers/**/*.parquet', "
+        "hive_partitioning = true) WHERE source = 'yonyou_u8'"
+    ).fetchall()
+    compare_current_state("duckdb", rows, truth)
+    frame = (
+        pl.scan_parquet(INC_OUT + "/customers/", hive_partitioning=True)
+        .filter(pl.col("source") == "yonyou_u8")
+        .select("tenant", "customer_id", "name", "run_id")
+        .collect()
+    )
+    compare_current_state("polars", [tuple(r) for r in frame.iter_rows()], truth)
 
 
 def check_polars_raw(truth):
@@ -509,14 +516,6 @@ def load_truth(folder):
     return truth
 
 
-def delta_folders(out):
-    return sorted(
-        os.path.relpath(d, out)
-        for d in glob.glob(os.path.join(out, "_deltas", "run_id=*", "*"))
-        if os.path.isdir(d)
-    )
-
-
 def main():
     global SPARK
     with open(SCHEMA_JSON, encoding="utf-8") as f:
@@ -528,21 +527,18 @@ def main():
         for dataset in DATASETS:
             checked = check_file_schemas(schema, os.path.join(out, dataset), dataset)
             print(f"schema: {out}/{dataset}: {checked} files match `custlake schema`")
-    deltas = delta_folders(INC_OUT)
-    if not deltas:
-        fail(f"{INC_OUT}: no delta folders")
     started = time.monotonic()
     SPARK = spark_session()
     print(f"spark: session up in {time.monotonic() - started:.1f} s ({SPARK.version})")
     try:
         check_readers(OUT, DATASETS)
-        check_readers(INC_OUT, DATASETS + deltas)
+        check_readers(INC_OUT, DATASETS)
     finally:
         SPARK.stop()
     check_duckdb_join(truth)
     check_links(OUT)
     check_links(INC_OUT)
-    check_latest_state(inc_truth)
+    check_current_state(inc_truth)
     check_polars_raw(truth)
     if failures:
         print(f"{len(failures)} interop failures")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Interop: export from a separately started custlake-sim, then let DuckDB, Spark, pandas,
 # pyarrow and Polars read the output with their everyday one-liners (tests/interop/check.py):
-# a full export, and an incremental output with a snapshot and a delta. Then the same as Delta
+# a full export, and an incremental output whose second run upserted the changed customers. Then the same as Delta
 # Lake tables (`format = "delta"`), read by DuckDB's delta extension, Polars and the deltalake
 # package (tests/interop/check_delta.py): a full export and an incremental upsert. Run by
 # .ci/run; runnable alone.
@@ -89,7 +89,7 @@ fetch_truth() {
 fetch_truth "$WORK/truth"
 
 # An incremental output: a first (full) run, 2% of u8_demo_a's customers edited at the source,
-# a second run that writes them as a delta beside the snapshot.
+# a second run that upserts them into the partitions (no `_deltas/`).
 sed -e "s|path = \"$WORK/out\"|path = \"$WORK/inc\"|" \
     -e 's|^kind = "yonyou_u8"$|kind = "yonyou_u8"\nmode = "incremental"|' \
     "$WORK/custlake.toml" >"$WORK/incremental.toml"
