@@ -207,13 +207,19 @@ impl Catalog {
         }
     }
 
-    /// Writes the catalog atomically: readers see the previous version or this one.
-    pub async fn store(&self, output: &OutputLocation) -> Result<(), SinkError> {
+    /// The catalog as `_current.json` holds it.
+    pub(crate) fn to_json(&self) -> Result<Vec<u8>, SinkError> {
         let mut json = serde_json::to_vec_pretty(self).map_err(|error| SinkError::Catalog {
             location: CATALOG_FILE.to_owned(),
             detail: error.to_string(),
         })?;
         json.push(b'\n');
+        Ok(json)
+    }
+
+    /// Writes the catalog atomically: readers see the previous version or this one.
+    pub async fn store(&self, output: &OutputLocation) -> Result<(), SinkError> {
+        let json = self.to_json()?;
         match output {
             OutputLocation::Local(root) => write_file_atomically(&root.join(CATALOG_FILE), &json),
             OutputLocation::ObjectStore(store) => put_object(store, CATALOG_FILE, json).await,

@@ -81,6 +81,19 @@ async fn run(
     mode: &str,
     bad_u8_secret: bool,
 ) -> RunManifest {
+    try_run(sim_config, sim, location, mode, bad_u8_secret)
+        .await
+        .expect("export runs")
+}
+
+/// [`run`], returning the run's error instead of failing the test.
+async fn try_run(
+    sim_config: &SimConfig,
+    sim: &SimHandle,
+    location: &OutputLocation,
+    mode: &str,
+    bad_u8_secret: bool,
+) -> Result<RunManifest, custlake_pipeline::ExportError> {
     let text = config_toml(sim_config, &sim.base_url(), mode, bad_u8_secret);
     let config: ExportConfig = toml::from_str(&text).expect("test config parses");
     let sources = config.validate().expect("test config is valid");
@@ -93,9 +106,7 @@ async fn run(
         resume: false,
         links: None,
     };
-    export_to(sources, options, location.clone(), Arc::new(NoProgress))
-        .await
-        .expect("export runs")
+    export_to(sources, options, location.clone(), Arc::new(NoProgress)).await
 }
 
 async fn catalog(location: &OutputLocation) -> Catalog {
@@ -235,6 +246,57 @@ fn in_memory_location(prefix: &str) -> OutputLocation {
 /// The commit protocol of object stores without moto: export from the simulator into an
 /// in-memory store, then check `_current.json` and every file it names against the ground
 /// truth; a second, unchanged run commits nothing new.
+/// Two exports into one Parquet output on an object store at once: the catalog is only
+/// written over the version a run read (a conditional PUT), so one run commits and the other
+/// fails naming the reason (or, had they not overlapped, both land). Either way no manifest
+/// lists a file that is gone, and every file the catalog lists exists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_exports_into_one_object_store_output_never_leave_a_listed_file_missing() {
+    let location = in_memory_location("lake");
+    let output = store(&location);
+    let sim_config = SimConfig::demo(300);
+    let sim = custlake_simulator::start(sim_config.clone())
+        .await
+        .expect("simulator starts");
+    let (a, b) = tokio::join!(
+        try_run(&sim_config, &sim, &location, "full", false),
+        try_run(&sim_config, &sim, &location, "full", false),
+    );
+    let results = [a, b];
+    let landed: Vec<bool> = results.iter().map(Result::is_ok).collect();
+    println!("runs that landed: {landed:?}");
+    assert!(landed.contains(&true), "{results:?}");
+    for result in &results {
+        if let Err(error) = result {
+            let message = error.to_string();
+            assert!(
+                message.contains("another custlake run committed this output"),
+                "{message}"
+            );
+        }
+    }
+    let keys = all_keys(&output).await;
+    for manifest in results.iter().flatten() {
+        for file in &manifest.files {
+            assert!(
+                keys.contains(&format!("lake/{}", file.path)),
+                "{}",
+                file.path
+            );
+        }
+    }
+    for partition in catalog(&location).await.partitions {
+        for file in &partition.snapshot.files {
+            assert!(
+                keys.contains(&format!("lake/{}", file.path)),
+                "{}",
+                file.path
+            );
+        }
+    }
+    sim.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_memory_export_commits_through_the_catalog() {
     let location = in_memory_location("lake");

@@ -7,7 +7,9 @@
 //! rows replace the partition, an incremental run's are upserted ([`upsert`]). At the end the
 //! catalog is written — the commit point on object stores; locally each partition folder was
 //! already swapped in atomically and the catalog follows — and what it no longer references is
-//! removed. `compact` folds the increments older outputs hold ([`compact`]).
+//! removed. One run writes at a time: a local folder is locked for the run, and on an object
+//! store the catalog is only written over the version the run read. `compact` folds the
+//! increments older outputs hold ([`compact`]).
 
 mod compact;
 mod publish;
@@ -20,6 +22,7 @@ use arrow::datatypes::SchemaRef;
 use chrono::Utc;
 
 use crate::commit::catalog::{Catalog, EntityMark, FetchKind, Increment};
+use crate::commit::catalog_version::{CatalogVersion, catalog_version, put_catalog_if_unchanged};
 use crate::commit::cleanup::CleanUp;
 use crate::commit::manifest::ManifestFile;
 use crate::commit::partition::CommittedPartition;
@@ -39,6 +42,9 @@ pub(crate) struct ParquetTables {
     identity: RunIdentity,
     /// The catalog as the run opened the output.
     catalog: Catalog,
+    /// On an object store: the catalog's version when it was read; the run's catalog is only
+    /// written over that version.
+    catalog_version: Option<CatalogVersion>,
     pending: Mutex<Pending>,
     /// A local output's writer lock, held while the run has the output open.
     _lock: Option<WriterLock>,
@@ -65,16 +71,23 @@ impl ParquetTables {
         identity: RunIdentity,
         lock: Option<WriterLock>,
     ) -> Result<Self, TableError> {
-        let catalog = Catalog::load(&location)
-            .await
-            .map_err(|e| TableError::Output {
-                path: location.to_string(),
-                reason: e.to_string(),
-            })?;
+        let unusable = |e: SinkError| TableError::Output {
+            path: location.to_string(),
+            reason: e.to_string(),
+        };
+        // The version first: a catalog written between the two reads fails the run's write.
+        let catalog_version = match &location {
+            OutputLocation::ObjectStore(store) => {
+                Some(catalog_version(store).await.map_err(unusable)?)
+            }
+            OutputLocation::Local(_) => None,
+        };
+        let catalog = Catalog::load(&location).await.map_err(unusable)?;
         Ok(Self {
             location,
             identity,
             catalog,
+            catalog_version,
             pending: Mutex::new(Pending::default()),
             _lock: lock,
         })
@@ -149,8 +162,7 @@ impl ParquetTables {
         if !current.is_empty() || catalog.sources != self.catalog.sources {
             catalog.updated_by_run = self.identity.run_id.clone();
             catalog.updated_at = Some(Utc::now());
-            catalog
-                .store(&self.location)
+            self.store_catalog(&catalog)
                 .await
                 .map_err(TableError::Catalog)?;
         }
@@ -165,6 +177,17 @@ impl ParquetTables {
             .warnings
             .extend(clean_up.run(&self.location).await);
         Ok(published)
+    }
+
+    /// Writes `catalog`: locally over the previous one (the run holds the writer lock), on an
+    /// object store only over the version the run read.
+    async fn store_catalog(&self, catalog: &Catalog) -> Result<(), SinkError> {
+        match (&self.location, &self.catalog_version) {
+            (OutputLocation::ObjectStore(store), Some(read)) => {
+                put_catalog_if_unchanged(store, catalog.to_json()?, read).await
+            }
+            _ => catalog.store(&self.location).await,
+        }
     }
 
     fn pending(&self) -> MutexGuard<'_, Pending> {
