@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use crate::layout::WRITER_LOCK_FILE;
 use crate::write::SinkError;
+use crate::write::durable::try_lock_exclusive;
 
 /// The held lock; released when the last clone is dropped.
 #[derive(Debug, Clone)]
@@ -56,18 +57,8 @@ impl WriterLock {
             .write(true)
             .open(&path)
             .map_err(|e| SinkError::io("open lock file", &path, e))?;
-        #[cfg(unix)]
-        {
-            use std::os::fd::AsRawFd;
-            // SAFETY: flock only reads the descriptor, which `file` keeps open.
-            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-            if rc != 0 {
-                let error = std::io::Error::last_os_error();
-                if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
-                    return Err(LockError::Busy(out.display().to_string()));
-                }
-                return Err(SinkError::io("lock file", &path, error).into());
-            }
+        if !try_lock_exclusive(&file, &path)? {
+            return Err(LockError::Busy(out.display().to_string()));
         }
         let file = Arc::new(file);
         held.insert(out.to_path_buf(), Arc::downgrade(&file));

@@ -32,7 +32,7 @@ use crate::layout::MANIFEST_DIR;
 use crate::layout::STAGING_DIR;
 use crate::layout::validate_run_id;
 use crate::write::SinkError;
-use crate::write::durable::write_file_atomically;
+use crate::write::durable::{try_lock_exclusive, write_file_atomically};
 
 /// Version of the checkpoint files; a run written by another version is not resumed.
 pub const CHECKPOINT_FORMAT: u32 = 1;
@@ -242,18 +242,8 @@ impl RunLock {
             .write(true)
             .open(&path)
             .map_err(|e| SinkError::io("open lock file", &path, e))?;
-        #[cfg(unix)]
-        {
-            use std::os::fd::AsRawFd;
-            // SAFETY: flock only reads the descriptor, which `file` keeps open.
-            let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-            if rc != 0 {
-                let error = io::Error::last_os_error();
-                if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
-                    return Ok(None);
-                }
-                return Err(SinkError::io("lock file", &path, error).into());
-            }
+        if !try_lock_exclusive(&file, &path)? {
+            return Ok(None);
         }
         Ok(Some(Self { _file: file }))
     }

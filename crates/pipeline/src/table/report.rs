@@ -58,3 +58,25 @@ pub struct VacuumReport {
     /// Per table: the files deleted.
     pub tables: Vec<(String, usize)>,
 }
+
+/// The error of a source whose publish failed with `error` after `rolled_back` partitions were
+/// taken back, and `stuck` ones (named with why) could not be: what the output holds now.
+pub(crate) fn rolled_back_message(error: &str, rolled_back: usize, stuck: &[String]) -> String {
+    if stuck.is_empty() {
+        let undone = match rolled_back {
+            0 => String::new(),
+            n => format!(" ({n} partition(s) already published were rolled back)"),
+        };
+        format!(
+            "{error}; none of this source's datasets were published{undone}, the previous state \
+             is unchanged"
+        )
+    } else {
+        format!(
+            "{error}; could not roll back {}: those partitions hold this run's data while the \
+             source's other datasets keep the previous state; run the export again to make them \
+             agree",
+            stuck.join(", ")
+        )
+    }
+}

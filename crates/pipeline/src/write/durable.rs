@@ -1,5 +1,6 @@
 //! Making writes survive a crash: fsync of files and folders, and write-then-rename for small
-//! files. A rename is only durable once the folder holding the new name is synced too.
+//! files. A rename is only durable once the folder holding the new name is synced too. Also the
+//! one advisory lock that a crash releases (`flock`), for whoever must be the only writer.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -47,6 +48,28 @@ pub(crate) fn write_file_atomically(path: &Path, contents: &[u8]) -> Result<(), 
     }
     result?;
     sync_dir(dir)
+}
+
+/// Takes an exclusive advisory lock (`flock`) on `file` without waiting: `false` when another
+/// process holds it. The kernel drops the lock when the process ends in any way (`kill -9`
+/// included), so a lock that can be taken means its previous holder is gone.
+pub(crate) fn try_lock_exclusive(file: &std::fs::File, path: &Path) -> Result<bool, SinkError> {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        // SAFETY: flock only reads the descriptor, which `file` keeps open.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc != 0 {
+            let error = std::io::Error::last_os_error();
+            if error.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                return Ok(false);
+            }
+            return Err(SinkError::io("lock file", path, error));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (file, path);
+    Ok(true)
 }
 
 #[cfg(test)]

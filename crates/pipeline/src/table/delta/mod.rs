@@ -34,7 +34,7 @@ use crate::layout::PartitionTarget;
 use crate::table::error::TableError;
 use crate::table::inputs::{RunIdentity, SourcePartitions};
 use crate::table::merge::{ChangedKeys, changed_keys};
-use crate::table::report::Published;
+use crate::table::report::{Published, rolled_back_message};
 use crate::table::upsert::{UpsertScope, merge_record, new_rows_record, rewrite, split_current};
 use crate::write::SinkError;
 use crate::write::file_metadata::file_metadata;
@@ -249,23 +249,7 @@ impl DeltaLakeTables {
                 Err(revert_error) => stuck.push(format!("{target} ({revert_error})")),
             }
         }
-        if stuck.is_empty() {
-            let undone = match count {
-                0 => String::new(),
-                n => format!(" ({n} partition commit(s) of this source were rolled back)"),
-            };
-            format!(
-                "{error}; none of this source's datasets were published{undone}, the previous \
-                 state is unchanged"
-            )
-        } else {
-            format!(
-                "{error}; could not roll back {}: those partitions hold this run's data while \
-                 the source's other datasets keep the previous state; run the export again to \
-                 make them agree",
-                stuck.join(", ")
-            )
-        }
+        rolled_back_message(&error.to_string(), count - stuck.len(), &stuck)
     }
 
     /// Reports a commit of this run as rolled back (by table version `version`) and drops its

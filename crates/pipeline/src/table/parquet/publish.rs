@@ -12,6 +12,7 @@ use crate::commit::partition::{CommittedPartition, PublishedPartition};
 use crate::config::ParquetSinkConfig;
 use crate::table::inputs::SourcePartitions;
 use crate::table::merge::{ChangedKeys, changed_keys};
+use crate::table::report::rolled_back_message;
 use crate::table::upsert::new_rows_record;
 use crate::write::SinkError;
 use crate::write::partition::StagedPartition;
@@ -181,23 +182,7 @@ fn roll_back_source(error: String, done: Vec<Publishing>) -> String {
             Err(e) => stuck.push(format!("{partition} ({e})")),
         }
     }
-    if stuck.is_empty() {
-        let undone = match rolled_back {
-            0 => String::new(),
-            n => format!(" ({n} partition(s) already published were rolled back)"),
-        };
-        format!(
-            "{error}; none of this source's datasets were published{undone}, the previous state \
-             is unchanged"
-        )
-    } else {
-        format!(
-            "{error}; could not roll back {}: those partitions hold this run's data while the \
-             source's other datasets and its catalog entry keep the previous state; run the \
-             export again to make them agree",
-            stuck.join(", ")
-        )
-    }
+    rolled_back_message(&error, rolled_back, &stuck)
 }
 
 fn discard(staged: impl Iterator<Item = StagedPartition>) {
