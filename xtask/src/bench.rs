@@ -34,13 +34,15 @@ struct Plan {
     shard_u8_customers: u64,
     /// Customers of each YCM client in `delta_shards`.
     shard_ycm_customers: u64,
+    /// Customers of the one partition the incremental-upsert scenario changes 1 % of.
+    upsert_customers: u64,
     /// The scenarios to run (`--only`); every one when empty.
     only: Vec<String>,
 }
 
 /// Every scenario, in the order a run measures them; `--only` takes a comma-separated list of
 /// these names.
-const SCENARIOS: [&str; 7] = [
+const SCENARIOS: [&str; 8] = [
     "throughput",
     "latency_bound",
     "memory_scaling",
@@ -48,6 +50,7 @@ const SCENARIOS: [&str; 7] = [
     "link",
     "delta_throughput",
     "delta_shards",
+    "incremental_upsert",
 ];
 
 impl Plan {
@@ -65,6 +68,7 @@ impl Plan {
                 rate_pages: 40,
                 shard_u8_customers: 1_000,
                 shard_ycm_customers: 250,
+                upsert_customers: 20_000,
                 only: Vec::new(),
             }
         } else {
@@ -79,6 +83,7 @@ impl Plan {
                 rate_pages: 200,
                 shard_u8_customers: 50_000,
                 shard_ycm_customers: 10_000,
+                upsert_customers: 1_000_000,
                 only: Vec::new(),
             }
         };
@@ -102,6 +107,7 @@ impl Plan {
                 "--rate-pages" => plan.rate_pages = n,
                 "--shard-customers" => plan.shard_u8_customers = n,
                 "--shard-ycm-customers" => plan.shard_ycm_customers = n,
+                "--upsert-customers" => plan.upsert_customers = n,
                 other => bail!("unknown bench flag {other}; see `cargo xtask` for usage"),
             }
         }
@@ -275,6 +281,7 @@ impl Bench {
             "link" => self.link(plan),
             "delta_throughput" => self.delta_throughput(plan),
             "delta_shards" => self.delta_shards(plan),
+            "incremental_upsert" => self.incremental_upsert(plan),
             other => bail!("no scenario {other}"),
         }
     }
@@ -336,10 +343,14 @@ impl Bench {
     ) -> Result<ExportRun> {
         let dir = self.work.join(name);
         let config = write_config(&dir, sim, sources, format)?;
-        let out = dir.join("out");
+        self.run_config(name, &config, &dir.join("out"))
+    }
+
+    /// Runs `custlake export` with `config` (writing to `out`) and reads its manifest.
+    fn run_config(&self, name: &str, config: &Path, out: &Path) -> Result<ExportRun> {
         let start = Instant::now();
         let child = self
-            .export_command(&config)
+            .export_command(config)
             .spawn()
             .context("starting custlake export")?;
         let (code, peak_rss_kb) = wait_with_rusage(child)?;
@@ -347,7 +358,7 @@ impl Bench {
         if code != 0 {
             bail!("{name}: custlake export exited with {code}");
         }
-        let manifest = latest_manifest(&out)?;
+        let manifest = latest_manifest(out)?;
         if manifest["status"] != "succeeded" {
             bail!("{name}: run status {}", manifest["status"]);
         }
@@ -356,6 +367,63 @@ impl Bench {
             peak_rss_mb: peak_rss_kb as f64 / 1024.0,
             wall,
         })
+    }
+
+    /// An incremental run that upserts 1 % changed customers into one partition of
+    /// `upsert_customers` customers (1 M; quick: 20 k), in both formats: a first (full) run,
+    /// then 1 % of the customers change at the source, then the timed incremental run.
+    fn incremental_upsert(&self, plan: &Plan) -> Result<Value> {
+        let customers = plan.upsert_customers;
+        let changed = (customers / 100).max(1);
+        let sim = self.start_sim(&args([
+            "--u8-tenants",
+            "1",
+            "--customers",
+            &customers.to_string(),
+            "--contacts-per-customer",
+            "0",
+            "--messiness",
+            "mild",
+        ]))?;
+        let sources = format!(
+            "{}mode = \"incremental\"\n",
+            u8_source(&["customers"], 500, 8, 100_000.0)
+        );
+        let mut result = serde_json::Map::new();
+        for format in [OutputFormat::Parquet, OutputFormat::Delta] {
+            let name = format!("upsert-{}", format.as_str());
+            let dir = self.work.join(&name);
+            let config = write_config(&dir, &sim, &sources, format)?;
+            let out = dir.join("out");
+            let full = self.run_config(&name, &config, &out)?;
+            post_change(&sim.base_url, "u8_demo_a", changed)?;
+            let upsert = self.run_config(&name, &config, &out)?;
+            println!(
+                "incremental_upsert {}: full run {:.2} s, {changed} of {customers} changed: \
+                 incremental run {:.2} s ({:.2} s process, {:.0} records), peak RSS {:.0} MB",
+                format.as_str(),
+                full.wall.as_secs_f64(),
+                upsert.elapsed_s(),
+                upsert.wall.as_secs_f64(),
+                upsert.records(),
+                upsert.peak_rss_mb
+            );
+            result.insert(
+                format.as_str().into(),
+                json!({
+                    "full_run_process_wall_s": full.wall.as_secs_f64(),
+                    "incremental_run_s": upsert.elapsed_s(),
+                    "incremental_run_process_wall_s": upsert.wall.as_secs_f64(),
+                    "incremental_records_fetched": upsert.records(),
+                    "incremental_peak_rss_mb": upsert.peak_rss_mb,
+                }),
+            );
+            let _ = std::fs::remove_dir_all(&out);
+        }
+        result.insert("customers".into(), json!(customers));
+        result.insert("changed".into(), json!(changed));
+        result.insert("meets_target".into(), json!(true));
+        Ok(Value::Object(result))
     }
 
     /// `custlake export --config <config>`, quiet, with the demo tenants' secrets.
@@ -874,6 +942,28 @@ fn throughput_sources() -> String {
     )
 }
 
+/// Asks the simulator to change `count` customers of the U8 `tenant` (`POST /_sim/change`),
+/// over a plain HTTP/1.1 request: xtask has no HTTP client of its own.
+fn post_change(base_url: &str, tenant: &str, count: u64) -> Result<()> {
+    use std::io::{Read, Write};
+    let host = base_url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(host).context("connecting to custlake-sim")?;
+    let request = format!(
+        "POST /_sim/change/{tenant}?count={count} HTTP/1.1\r\nHost: {host}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes())?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    if !answer.starts_with("HTTP/1.1 200") {
+        bail!(
+            "custlake-sim refused the change: {}",
+            answer.lines().next().unwrap_or("")
+        );
+    }
+    Ok(())
+}
+
 fn args<const N: usize>(list: [&str; N]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
@@ -1164,6 +1254,20 @@ fn table_row(scenario: &str, t: &Value) -> (String, String, &'static str) {
                 t["lost_commits_all_runs"]
             ),
             "0 lost",
+        ),
+        "incremental_upsert" => (
+            format!(
+                "incremental upsert ({} of {} U8 customers changed)",
+                t["changed"], t["customers"]
+            ),
+            format!(
+                "parquet {:.2} s, delta {:.2} s (full runs {:.2} / {:.2} s)",
+                f(&t["parquet"]["incremental_run_process_wall_s"]),
+                f(&t["delta"]["incremental_run_process_wall_s"]),
+                f(&t["parquet"]["full_run_process_wall_s"]),
+                f(&t["delta"]["full_run_process_wall_s"])
+            ),
+            "timed (no target)",
         ),
         other => (other.to_owned(), String::new(), ""),
     }
