@@ -910,3 +910,48 @@ async fn delta_customer_ids(location: &custlake_pipeline::OutputLocation) -> Vec
     ids.sort();
     ids
 }
+
+/// A customer with a row version (so an incremental source records a mark).
+fn versioned_customer(code: &str, version: u64, extra: &str) -> String {
+    format!(r#"{{"code":"{code}","name":"客户{code}","timestamp":"{version}"{extra}}}"#)
+}
+
+/// An incremental Delta run whose re-fetched records touch none of the current files (a new
+/// customer, and a reject where the partition had none of that record): every current file
+/// stays and the new rows are added in one commit — it used to be planned as "the partition is
+/// empty", found stale on every attempt, and fail after 8 re-plans.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upsert_that_rewrites_no_file_adds_its_rows_to_a_delta_table() {
+    use custlake_pipeline::OutputFormat::Delta;
+    let mode = Arc::new(AtomicUsize::new(0));
+    let first: PageFn = Arc::new(|_| {
+        let records: Vec<String> = (1..=9)
+            .map(|i| versioned_customer(&format!("C{i}"), 100 + i, ""))
+            .collect();
+        json_response(page_body(&records, "\"9\"", "\"1\""))
+    });
+    let second: PageFn = Arc::new(|_| {
+        let records = [
+            versioned_customer("C9", 109, ""),
+            versioned_customer("C10", 200, r#","seed_date":"not a date""#),
+        ];
+        json_response(page_body(&records, "\"2\"", "\"1\""))
+    });
+    let (url, server) = start_stub(switchable(mode.clone(), vec![first, second])).await;
+    let out = tempfile::tempdir().expect("tempdir");
+    let incremental = ["mode = \"incremental\"\n", ""];
+    let run = run_formatted(&url, out.path(), incremental, Delta).await;
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:#?}");
+    mode.store(1, Ordering::SeqCst);
+    let run = run_formatted(&url, out.path(), incremental, Delta).await;
+    assert_eq!(run.status, RunStatus::Succeeded, "{run:#?}");
+    let location = custlake_pipeline::OutputLocation::Local(out.path().to_path_buf());
+    let ids = delta_customer_ids(&location).await;
+    let expected: Vec<String> = {
+        let mut ids: Vec<String> = (1..=10).map(|i| format!("C{i}")).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids, expected);
+    server.abort();
+}

@@ -330,12 +330,11 @@ impl DeltaLakeTables {
             }
             let plan = self.plan_upsert(&table, &scope, attempt, parquet).await;
             let (change, rewritten) = match plan {
-                Ok(Some(rewrite)) => rewrite.into_change(staged_files(&staged)),
-                Ok(None) if staged.rows() == 0 => {
+                Ok(plan) if plan.removed.is_empty() && staged.rows() == 0 => {
                     discard(vec![staged]);
                     return self.record_skipped(&target).await.map(|()| None);
                 }
-                Ok(None) => UpsertPlan::default().into_change(staged_files(&staged)),
+                Ok(plan) => plan.into_change(staged_files(&staged)),
                 Err(error) => {
                     discard(vec![staged]);
                     return Err(error);
@@ -370,15 +369,15 @@ impl DeltaLakeTables {
         })
     }
 
-    /// Which current files of the partition hold rows the upsert replaces, and their surviving
-    /// rows written anew; `None` when no current file holds such rows.
+    /// Which current files of the partition hold rows the upsert replaces (their surviving rows
+    /// written anew) and which stay.
     async fn plan_upsert(
         &self,
         table: &DeltaTable,
         scope: &UpsertScope<'_>,
         attempt: u32,
         parquet: &ParquetSinkConfig,
-    ) -> Result<Option<UpsertPlan>, DeltaError> {
+    ) -> Result<UpsertPlan, DeltaError> {
         let target = scope.target;
         let files = partition_files(table, target).map_err(|e| self.table_error(target, e))?;
         let records: Vec<FileRecord> = files
@@ -392,13 +391,19 @@ impl DeltaLakeTables {
         let split = split_current(scope, &records)
             .await
             .map_err(|e| sink_error(target, e))?;
-        if split.touched.is_empty() {
-            return Ok(None);
-        }
         let table_path = |f: &FileRecord| {
             let prefix = format!("{}/", target.dataset);
             f.path.strip_prefix(&prefix).unwrap_or(&f.path).to_owned()
         };
+        if split.touched.is_empty() {
+            // Nothing to rewrite: every current file stays, and the commit checks they still
+            // are the partition's (an empty list would read as "the partition is empty").
+            return Ok(UpsertPlan {
+                removed: BTreeSet::new(),
+                kept: split.kept.iter().map(table_path).collect(),
+                rewritten: None,
+            });
+        }
         // The rewritten files get names of their own beside the run's new rows.
         let writer_id = format!("{}-u{attempt}", self.identity.run_id);
         let place = PartitionPlace::snapshot(target.clone(), &writer_id);
@@ -412,11 +417,11 @@ impl DeltaLakeTables {
         let rewritten = rewrite(scope, current, writer)
             .await
             .map_err(|e| sink_error(target, e))?;
-        Ok(Some(UpsertPlan {
+        Ok(UpsertPlan {
             removed: split.touched.iter().map(table_path).collect(),
             kept: split.kept.iter().map(table_path).collect(),
             rewritten: Some(rewritten),
-        }))
+        })
     }
 
     /// A writer of `place`'s rows into its table (the rewrite of an upsert).
