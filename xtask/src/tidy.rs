@@ -1505,7 +1505,7 @@ macro_rules! m { () => { $crate::hidden::X } }
         assert!(
             messages[1].starts_with("crates/pipeline/src/incremental.rs:1: `crate::ExportError`")
         );
-        assert!(messages[2].starts_with("crates/pipeline/src/resume/mod.rs:1: `resume` (layer 7)"));
+        assert!(messages[2].starts_with("crates/pipeline/src/resume/mod.rs:1: `resume` (layer 8)"));
         assert!(messages[2].contains("the same layer"));
     }
 
