@@ -23,7 +23,7 @@ use arrow::array::{Array, AsArray, BooleanArray};
 use arrow::compute::{cast, filter_record_batch};
 use arrow::datatypes::DataType;
 use arrow::record_batch::RecordBatch;
-use custlake_schema::{Dataset, dataset_batch_from_file};
+use custlake_schema::{Dataset, SCHEMA_VERSION_KEY, dataset_batch_from_file};
 use futures::StreamExt;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -320,6 +320,38 @@ fn text_column(
     Ok((0..text.len())
         .map(|i| (!text.is_null(i)).then(|| text.value(i).to_owned()))
         .collect())
+}
+
+/// The schema version a dataset file was written with (its `custlake.schema_version`
+/// key-value metadata); `None` when it names none. Only the footer is read.
+pub(crate) async fn file_schema_version(
+    location: &OutputLocation,
+    path: &str,
+) -> Result<Option<String>, SinkError> {
+    let parquet_error = |error| SinkError::Parquet {
+        path: path.into(),
+        error,
+    };
+    let metadata = match location {
+        OutputLocation::Local(root) => {
+            let full = root.join(path);
+            let file =
+                std::fs::File::open(&full).map_err(|e| SinkError::io("open", full.clone(), e))?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(parquet_error)?;
+            builder.metadata().clone()
+        }
+        OutputLocation::ObjectStore(store) => {
+            let reader = ObjectFileReader::new(store.store.clone(), store.key(path));
+            let builder = ParquetRecordBatchStreamBuilder::new(reader)
+                .await
+                .map_err(parquet_error)?;
+            builder.metadata().clone()
+        }
+    };
+    let key_values = metadata.file_metadata().key_value_metadata();
+    Ok(key_values
+        .and_then(|kv| kv.iter().find(|k| k.key == SCHEMA_VERSION_KEY))
+        .and_then(|k| k.value.clone()))
 }
 
 /// Streams the batches of one dataset file (only `columns`, when given), from a local folder or

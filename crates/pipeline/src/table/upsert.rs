@@ -7,13 +7,13 @@
 use std::collections::BTreeMap;
 
 use arrow::record_batch::RecordBatch;
-use custlake_schema::Dataset;
+use custlake_schema::{Dataset, SCHEMA_VERSION};
 use tokio::sync::mpsc;
 
 use crate::commit::catalog::{Content, FetchKind, FileRecord, Increment, PartitionRecord};
 use crate::commit::legacy_increments::LegacyIncrements;
 use crate::layout::PartitionTarget;
-use crate::table::merge::{ChangedKeys, PartitionMerge, key_column};
+use crate::table::merge::{ChangedKeys, PartitionMerge, file_schema_version, key_column};
 use crate::write::SinkError;
 use crate::write::location::OutputLocation;
 use crate::write::partition::{PartitionWriter, StagedPartition};
@@ -97,14 +97,20 @@ pub(crate) fn merge_record(
 }
 
 /// Splits `files` (current files of the partition, holding no increments) into those the
-/// upsert keeps whole and those it rewrites, reading only their key columns.
+/// upsert keeps whole and those it rewrites, reading only their key columns. A file written
+/// with another schema version is always rewritten, so a partition never mixes layouts (a
+/// version-1 file holds the partition columns that today's files leave to the folder names).
 pub(crate) async fn split_current(
     scope: &UpsertScope<'_>,
     files: &[FileRecord],
 ) -> Result<Split, SinkError> {
+    let today = SCHEMA_VERSION.to_string();
     let mut split = Split::default();
     for file in files {
-        if surviving_rows(scope, file).await? == file.rows {
+        let version = file_schema_version(scope.location, &file.path).await?;
+        if version.as_deref() == Some(today.as_str())
+            && surviving_rows(scope, file).await? == file.rows
+        {
             split.kept.push(file.clone());
         } else {
             split.touched.push(file.clone());

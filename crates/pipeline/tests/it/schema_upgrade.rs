@@ -283,19 +283,18 @@ async fn compact_folds_the_increments_an_older_output_holds() {
     assert_eq!(hashes(&logical_content(&out)), hashes(&fresh));
 }
 
-/// The next incremental run after an upgrade folds the older output's increments into the
-/// partitions it publishes: a vendor that now serves one more changed customer leaves the
-/// customers partition holding the full export's rows with that one replaced, and nothing
-/// under `_deltas/`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_next_incremental_run_folds_the_increments_an_older_output_holds() {
+/// A changed customer for the stub vendor of [`run_incremental_against_stub`] to serve.
+const CHANGED: &str = r#"{"code":"00000001","name":"改名后的客户","timestamp":"9000000000000000000","ModifyDate":"2030-01-01 00:00:00"}"#;
+
+/// A customer the fixtures do not hold, for the stub vendor to serve.
+const ADDED: &str = r#"{"code":"99999999","name":"新增的客户","timestamp":"9000000000000000001","ModifyDate":"2030-01-01 00:00:00"}"#;
+
+/// Runs an incremental export of `u8_demo_a` (customers only) into `out` against a vendor that
+/// now serves `record` as its only change since the mark; the run must succeed.
+async fn run_incremental_against_stub(out: &Path, record: &'static str) {
     use crate::bad_input::{json_response, page_body, start_stub};
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("output");
-    copy_dir(&increments_fixture().join("output"), &out);
-    let changed = r#"{"code":"00000001","name":"改名后的客户","timestamp":"99999999","ModifyDate":"2030-01-01 00:00:00"}"#;
     let page: crate::bad_input::PageFn = std::sync::Arc::new(move |_| {
-        json_response(page_body(&[changed.to_owned()], "\"1\"", "\"1\""))
+        json_response(page_body(&[record.to_owned()], "\"1\"", "\"1\""))
     });
     let (url, server) = start_stub(page).await;
     let text = format!(
@@ -306,7 +305,7 @@ async fn the_next_incremental_run_folds_the_increments_an_older_output_holds() {
     );
     let config: custlake_pipeline::ExportConfig = toml::from_str(&text).expect("config");
     let options = custlake_pipeline::ExportOptions {
-        out: out.clone(),
+        out: out.to_path_buf(),
         format: custlake_pipeline::OutputFormat::Parquet,
         include_raw: true,
         parquet: Default::default(),
@@ -328,33 +327,94 @@ async fn the_next_incremental_run_folds_the_increments_an_older_output_holds() {
         custlake_pipeline::RunStatus::Succeeded,
         "{manifest:#?}"
     );
-    assert!(!holds_increments(&out));
+}
 
-    let customers = |root: &Path| -> BTreeMap<String, String> {
-        let dir = root.join("customers/source=yonyou_u8/tenant=u8_demo_a");
-        let mut rows = BTreeMap::new();
-        for file in std::fs::read_dir(&dir).expect("partition") {
-            let path = file.expect("file").path();
-            let reader =
-                ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).expect("open"))
-                    .expect("parquet")
-                    .build()
-                    .expect("reader");
-            for batch in reader {
-                let batch = batch.expect("batch");
-                let keys = batch.column_by_name("customer_id").expect("key");
-                let raw = batch.column_by_name("raw").expect("raw");
-                let (keys, raw) = (keys.as_string::<i32>(), raw.as_string::<i32>());
-                for i in 0..batch.num_rows() {
-                    let previous = rows.insert(keys.value(i).to_owned(), raw.value(i).to_owned());
-                    assert!(previous.is_none(), "duplicate key {}", keys.value(i));
-                }
+/// customer_id → raw JSON of the `u8_demo_a` customers partition under `root`, whatever
+/// schema version wrote its files; a key twice fails.
+fn u8_customers(root: &Path) -> BTreeMap<String, String> {
+    let dir = root.join("customers/source=yonyou_u8/tenant=u8_demo_a");
+    let mut rows = BTreeMap::new();
+    for file in std::fs::read_dir(&dir).expect("partition") {
+        let path = file.expect("file").path();
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).expect("open"))
+                .expect("parquet")
+                .build()
+                .expect("reader");
+        for batch in reader {
+            let batch = batch.expect("batch");
+            let keys = batch.column_by_name("customer_id").expect("key");
+            let raw = batch.column_by_name("raw").expect("raw");
+            let keys = arrow::compute::cast(keys, &arrow::datatypes::DataType::Utf8).expect("text");
+            let (keys, raw) = (keys.as_string::<i32>(), raw.as_string::<i32>());
+            for i in 0..batch.num_rows() {
+                let previous = rows.insert(keys.value(i).to_owned(), raw.value(i).to_owned());
+                assert!(previous.is_none(), "duplicate key {}", keys.value(i));
             }
         }
-        rows
-    };
-    let mut expected = customers(&increments_fixture().join("fresh"));
+    }
+    rows
+}
+
+/// The next incremental run after an upgrade folds the older output's increments into the
+/// partitions it publishes: a vendor that now serves one more changed customer leaves the
+/// customers partition holding the full export's rows with that one replaced, and nothing
+/// under `_deltas/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_next_incremental_run_folds_the_increments_an_older_output_holds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("output");
+    copy_dir(&increments_fixture().join("output"), &out);
+    run_incremental_against_stub(&out, CHANGED).await;
+    assert!(!holds_increments(&out));
+    let mut expected = u8_customers(&increments_fixture().join("fresh"));
     assert!(expected.contains_key("00000001"));
-    expected.insert("00000001".to_owned(), changed.to_owned());
-    assert_eq!(customers(&out), expected);
+    expected.insert("00000001".to_owned(), CHANGED.to_owned());
+    assert_eq!(u8_customers(&out), expected);
+}
+
+/// An upsert into a partition whose files an older schema version wrote (version 1: files
+/// that hold the partition columns) rewrites those files too, although none of their rows
+/// changed (the vendor only added a customer): a partition never mixes two layouts, which
+/// readers cannot combine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upsert_into_version_1_files_rewrites_them_in_todays_layout() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("output");
+    copy_dir(&fixture().join("output"), &out);
+    // Only the version-1 snapshot, with its mark: no increment to fold.
+    std::fs::remove_dir_all(out.join("_deltas")).expect("remove the increment");
+    let catalog_path = out.join("_current.json");
+    let mut catalog: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&catalog_path).expect("catalog")).expect("json");
+    for partition in catalog["partitions"].as_array_mut().expect("partitions") {
+        if let Some(object) = partition.as_object_mut() {
+            object.remove("deltas");
+        }
+    }
+    std::fs::write(&catalog_path, catalog.to_string()).expect("write catalog");
+    let mut expected = u8_customers(&out);
+    assert!(!expected.contains_key("99999999"));
+
+    run_incremental_against_stub(&out, ADDED).await;
+    expected.insert("99999999".to_owned(), ADDED.to_owned());
+    assert_eq!(u8_customers(&out), expected);
+    let folder = out.join("customers/source=yonyou_u8/tenant=u8_demo_a");
+    for file in std::fs::read_dir(&folder).expect("partition") {
+        let path = file.expect("file").path();
+        assert_eq!(
+            schema_version(&path),
+            SCHEMA_VERSION.to_string(),
+            "{}",
+            path.display()
+        );
+        let columns = arrow_columns(&path);
+        for name in PARTITION_COLUMNS {
+            assert!(
+                !columns.iter().any(|c| c == name),
+                "{}: {columns:?}",
+                path.display()
+            );
+        }
+    }
 }
