@@ -2,8 +2,8 @@
 //! what is left to compact is an older output's increments
 //! ([`crate::commit::legacy_increments`]): each partition that
 //! lists some is merged into new files ([`crate::table::merge`]), published like an export's
-//! (all partitions of a source together), and the increments are deleted after the catalog
-//! commit. Memory holds the keys of the increments only, never the partition.
+//! (all partitions of a source together or none), and the increments are deleted after the
+//! catalog commit. Memory holds the keys of the increments only, never the partition.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,7 @@ use crate::commit::catalog::PartitionRecord;
 use crate::config::ParquetSinkConfig;
 use crate::table::error::TableError;
 use crate::table::merge::{ChangedKeys, PartitionMerge, changed_keys};
-use crate::table::report::{CompactReport, CompactedPartition};
+use crate::table::report::{CompactReport, CompactedPartition, rolled_back_message};
 use crate::write::SinkError;
 use crate::write::file_metadata::file_metadata;
 use crate::write::partition::StagedPartition;
@@ -88,9 +88,36 @@ async fn fold_source(
             }
         }
     }
+    // Published together or not at all, as an export publishes a source.
+    let mut published = Vec::new();
+    let mut staged = staged.into_iter();
+    while let Some((record, partition)) = staged.next() {
+        match partition.publish(None) {
+            Ok(done) => published.push((record, done)),
+            Err(error) => {
+                for (_, partition) in staged {
+                    let _ = partition.abort();
+                }
+                let count = published.len();
+                let stuck: Vec<String> = published
+                    .into_iter()
+                    .rev()
+                    .filter_map(|(_, done)| {
+                        let partition = done.committed().place.relative_dir();
+                        done.roll_back().err().map(|e| format!("{partition} ({e})"))
+                    })
+                    .collect();
+                let error = SinkError::Catalog {
+                    location: record.target().to_string(),
+                    detail: rolled_back_message(&error.to_string(), count - stuck.len(), &stuck),
+                };
+                return Err(fail(record, error));
+            }
+        }
+    }
     let mut pending = tables.pending();
-    for (record, partition) in staged {
-        let committed = partition.commit(None).map_err(|e| fail(record, e))?;
+    for (record, done) in published {
+        let committed = done.keep();
         report.partitions.push(CompactedPartition {
             partition: record.target().to_string(),
             increments: record.legacy.increments.len(),
