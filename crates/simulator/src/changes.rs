@@ -1,11 +1,15 @@
-//! Records edited at the source between two exports: the "change N records" knob.
+//! Revisions of records edited or added at the source between two exports, per tenant and
+//! entity (which records a change call touches is `crate::change_request`'s job).
 //!
-//! A U8 customer is normally a pure function of its index. Editing one gives it a
-//! [`Revision`]: a row version (`timestamp`) above every version the tenant ever served, a
+//! A record is normally a pure function of its index. Editing one gives it a [`Revision`]: for
+//! a U8 customer a row version (`timestamp`) above every version the tenant ever served, a
 //! later `ModifyDate`, and a visibly different `memo`, exactly as an edit in U8 would bump the
-//! SQL Server rowversion and the modification date. Revisions live in a small map shared by
-//! the generator and the request handlers, so ground truth, `customer/get` and `batch_get`
-//! all serve the edited record.
+//! SQL Server rowversion and the modification date; other entities show the edit in one
+//! visible field (U8 contacts `favorite`, YCM `remark`). A record added by a change call gets a
+//! revision with [`Revision::number`] 0: its own content, but a row version and `ModifyDate`
+//! above everything served so far, so incremental filters find it. Revisions live in a small
+//! map shared by the generator and the request handlers, so ground truth, `customer/get` and
+//! `batch_get` all serve the edited record.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +26,8 @@ const EDITED_VERSION_BASE: i64 = 1 << 44;
 /// One edit of one record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Revision {
-    /// How many times this record was edited (1 for the first edit).
+    /// How many times this record was edited (1 for the first edit; 0 for a record added by a
+    /// change call and not edited since).
     pub(crate) number: u32,
     /// Its new row version (`timestamp`).
     pub(crate) version: i64,
@@ -30,12 +35,12 @@ pub(crate) struct Revision {
     pub(crate) modified: DateTime,
 }
 
-/// The edits applied to one tenant's records so far.
+/// The edits and additions applied to one tenant's entity so far.
 #[derive(Debug, Default)]
 pub(crate) struct ChangeLog {
     revisions: Mutex<Arc<HashMap<ItemId, Revision>>>,
-    /// Edits applied so far; also the sequence number of the latest edit. 0 means "none", which
-    /// lets record generation skip the lock entirely in the common case.
+    /// Revisions applied so far (edits and additions); also the sequence number of the latest.
+    /// 0 means "none", which lets record generation skip the lock entirely in the common case.
     edits: AtomicU64,
     /// Calls of [`ChangeLog::edit`], so successive calls choose different records.
     rounds: AtomicU64,
@@ -65,6 +70,19 @@ impl ChangeLog {
     /// Edits `items` once each, in order: every edit gets the next row version and a later
     /// modification time than all earlier edits.
     pub(crate) fn edit(&self, items: &[ItemId]) {
+        self.revise(items, |previous| previous.map_or(1, |r| r.number + 1));
+    }
+
+    /// Records `items` as added by a change call: each gets the next row version and
+    /// modification time, and keeps its generated content (revision number 0).
+    pub(crate) fn add(&self, items: &[ItemId]) {
+        self.revise(items, |_| 0);
+    }
+
+    fn revise(&self, items: &[ItemId], number: impl Fn(Option<&Revision>) -> u32) {
+        if items.is_empty() {
+            return;
+        }
         let mut guard = match self.revisions.lock() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
@@ -73,7 +91,7 @@ impl ChangeLog {
         let mut seq = self.edits.load(Ordering::Acquire);
         for &item in items {
             seq += 1;
-            let number = next.get(&item).map_or(1, |r| r.number + 1);
+            let number = number(next.get(&item));
             next.insert(item, revision(seq, number));
         }
         *guard = Arc::new(next);
@@ -86,6 +104,12 @@ impl ChangeLog {
             Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
+}
+
+/// The text an edited record carries in its edited field (U8 `memo`, U8 contact `favorite`,
+/// YCM `remark`): which edit it is, so every edit changes the record's content.
+pub(crate) fn edit_note(number: u32) -> String {
+    format!("资料已更新（第{number}次）")
 }
 
 /// The revision of the `seq`-th edit: versions rise by one per edit, modification times by a
@@ -116,6 +140,21 @@ mod tests {
         assert_eq!(seventh.number, 1);
         assert!(third.version > seventh.version);
         assert!(third.modified.seconds_since_epoch() > seventh.modified.seconds_since_epoch());
+        assert_eq!(log.generation(), 3);
+    }
+
+    #[test]
+    fn added_records_get_number_zero_and_count_edits_from_there() {
+        let log = ChangeLog::default();
+        let added = ItemId::Inserted { before: 4, slot: 1 };
+        log.edit(&[ItemId::Base(1)]);
+        log.add(&[added]);
+        let first = log.get(added).expect("added");
+        assert_eq!(first.number, 0);
+        assert!(first.version > log.get(ItemId::Base(1)).expect("edited").version);
+        log.edit(&[added]);
+        assert_eq!(log.get(added).expect("edited").number, 1);
+        log.add(&[]);
         assert_eq!(log.generation(), 3);
     }
 }

@@ -1,4 +1,5 @@
-//! The live, ordered record set of one tenant and entity: the original records plus drift.
+//! The live, ordered record set of one tenant and entity: the original records plus drift and
+//! the deletions and additions of change calls.
 //!
 //! The original records are positions `0..n`. Drift inserts records between them and deletes
 //! records, which an [`Overlay`] records sparsely (one entry per touched position) with a
@@ -175,6 +176,24 @@ impl Dataset {
     /// Counts one page request and returns how many were served so far.
     pub(crate) fn count_page(&self) -> u64 {
         self.page_requests.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Drift and change calls may insert up to this many records between two original ones.
+    pub(crate) fn max_slots(&self) -> u16 {
+        self.max_slots
+    }
+
+    /// Applies `change` to a copy of the current records and publishes the copy, so readers
+    /// see all of a change call's deletions and additions or none of them.
+    pub(crate) fn modify<R>(&self, change: impl FnOnce(&mut Overlay) -> R) -> R {
+        let mut guard = match self.current.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut next = Overlay::clone(&guard);
+        let result = change(&mut next);
+        *guard = Arc::new(next);
+        result
     }
 
     /// Applies one drift event: inserts a record before position `p` or deletes the record at

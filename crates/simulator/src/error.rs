@@ -15,3 +15,17 @@ pub enum SimError {
         source: std::io::Error,
     },
 }
+
+/// Why a change call (`SimHandle::change`, `POST /_sim/change/{tenant}`) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChangeError {
+    /// No tenant of that name serves that entity (U8 tenants serve `u8_customers` and
+    /// `u8_contacts`, YCM clients `ycm_customers`).
+    #[error("no tenant named {tenant:?} serves {entity}")]
+    UnknownTenant {
+        /// The simulator's tenant (U8) or client (YCM) name asked for.
+        tenant: String,
+        /// The entity asked for.
+        entity: crate::ground_truth::Entity,
+    },
+}

@@ -16,10 +16,13 @@
 //!   connections, malformed JSON, vendor error codes, token expiry after N calls, a per-client
 //!   token bucket, and page drift (records inserted or deleted between page requests). Each is
 //!   decided from a hash of (seed, request identity, attempt), so runs are reproducible.
-//! * Source edits between exports ([`SimHandle::change_u8_customers`],
-//!   `POST /_sim/change/{tenant}?count=N`): edited U8 customers get a higher `timestamp`, a later
-//!   `ModifyDate` and a new `memo`, and customer/batch_get honours `timestamp_begin`/`_end` and
-//!   `ModifyDate_begin`/`_end`, so incremental exports can be tested.
+//! * Source changes between exports ([`SimHandle::change`], `POST /_sim/change/{tenant}`):
+//!   edits, deletions and additions of U8 customers, U8 contacts and YCM customers. Edited and
+//!   added U8 customers get a `timestamp` and `ModifyDate` above everything served so far (an
+//!   edit also a new `memo`), and customer/batch_get honours `timestamp_begin`/`_end` and
+//!   `ModifyDate_begin`/`_end`, so incremental exports can be tested. Every change call is
+//!   numbered, and [`SimHandle::changes_since`] (`GET /_sim/changes?since=N`) answers exactly
+//!   which keys were inserted, updated and deleted after a point.
 //! * Row versions as the account sends them ([`SimConfig::u8_timestamp_format`],
 //!   `--u8-timestamp-format decimal|hex`): `timestamp` as a JSON number or as `0x`-prefixed hex
 //!   text; `timestamp_begin`/`_end` accept either form.
@@ -33,6 +36,23 @@
 //! * Ground truth ([`SimHandle::ground_truth`], `GET /_sim/ground_truth/{tenant}/{entity}`) and
 //!   statistics ([`SimHandle::stats`], `GET /_sim/stats`), including the query strings of the
 //!   latest U8 list requests without their secrets ([`SimStats::request_log`]).
+//!
+//! # Admin API
+//!
+//! For tests, demos and benchmarks that run the simulator as a separate process (`custlake-sim`),
+//! on the same base URL as the vendors' APIs. `{tenant}` is always the simulator's tenant
+//! name (U8 `u8_demo_a`, YCM `ycm_demo`), not a vendor account:
+//!
+//! * `GET /_sim/stats`: [`SimStats`] as JSON.
+//! * `GET /_sim/ground_truth`: `[{"tenant","entity","count"}]`, one per set served.
+//! * `GET /_sim/ground_truth/{tenant}/{entity}`: NDJSON `{"key","json"}` per record, in server
+//!   order (`entity`: `u8_customers`, `u8_contacts`, `ycm_customers`).
+//! * `GET /_sim/ground_truth/links`: NDJSON, one [`GroundTruthLink`] per line.
+//! * `POST /_sim/change/{tenant}?count=N&delete=D&add=A&entity=E`: [`SimHandle::change`];
+//!   edits N records, deletes D, adds A (each default 0); `entity` is `customers` (default; a U8
+//!   tenant's or a YCM client's), `contacts` (U8) or an entity name. Answers the
+//!   [`ChangeOutcome`] as JSON plus `changed` (the edited keys).
+//! * `GET /_sim/changes?since=N`: [`SimHandle::changes_since`] as JSON ([`ChangeSet`]).
 //!
 //! # Error codes
 //!
@@ -68,6 +88,7 @@
 
 #![warn(missing_docs)]
 
+mod change_request;
 mod changes;
 pub mod codes;
 mod config;
@@ -77,6 +98,7 @@ mod error;
 mod faults;
 mod ground_truth;
 mod hash;
+mod journal;
 mod links;
 mod permutation;
 mod rate_limit;
@@ -98,10 +120,11 @@ pub use config::{
     DEMO_YCM_CLIENT_SECRET, FaultConfig, MessinessConfig, RateLimitConfig, SimConfig,
     StaleTokenAnswer, TokenConfig, U8TenantConfig, U8TimestampFormat, YcmClientConfig,
 };
-pub use error::SimError;
+pub use error::{ChangeError, SimError};
 pub use ground_truth::{
     Entity, EntitySet, GroundTruth, GroundTruthLink, GroundTruthRecord, SharedKey, SourceKind,
 };
+pub use journal::{ChangeOutcome, ChangeRequest, ChangeSet, EntityChanges};
 pub use server::{SimHandle, start};
 pub use stats::{REQUEST_LOG_LIMIT, SimStats};
 

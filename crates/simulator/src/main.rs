@@ -19,9 +19,16 @@ use custlake_simulator::{
 /// Tenants: U8 tenants are u8_demo_a, u8_demo_b, u8_demo_c, ... (to_account demo_ent_a, ...;
 /// tenant b has ds_sequence 1), all readable by the demo app; without --u8-tenants they are the
 /// demo's three, of which u8_demo_c is a small account that keeps no contacts; YCM clients are ycm_demo,
-/// ycm_demo_2, ... (client_id ycm-demo-client, ycm-demo-client-2, ...). Admin API:
-/// GET /_sim/stats, GET /_sim/ground_truth, GET /_sim/ground_truth/{tenant}/{entity},
-/// GET /_sim/ground_truth/links.
+/// ycm_demo_2, ... (client_id ycm-demo-client, ycm-demo-client-2, ...).
+///
+/// Admin API ({tenant} is the simulator's tenant name above, e.g. u8_demo_a or ycm_demo, not a
+/// vendor account): GET /_sim/stats; GET /_sim/ground_truth; GET
+/// /_sim/ground_truth/{tenant}/{entity} (entity u8_customers, u8_contacts or ycm_customers);
+/// GET /_sim/ground_truth/links; POST /_sim/change/{tenant}?count=N&delete=D&add=A&entity=E
+/// edits N records, deletes D and adds A (each default 0; entity customers (default),
+/// contacts or an entity name) and answers the keys changed with the call's sequence number;
+/// GET /_sim/changes?since=N answers the keys inserted, updated and deleted per tenant and
+/// entity after change call N.
 #[derive(Debug, Parser)]
 #[command(name = "custlake-sim", version)]
 struct Args {
@@ -368,7 +375,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!(
-        "admin: {0}/_sim/stats {0}/_sim/ground_truth {0}/_sim/ground_truth/links",
+        "admin: {0}/_sim/stats {0}/_sim/ground_truth {0}/_sim/ground_truth/links {0}/_sim/changes (POST {0}/_sim/change/{{tenant}}?count=N&delete=D&add=A&entity=E)",
         sim.base_url()
     );
     tokio::signal::ctrl_c()

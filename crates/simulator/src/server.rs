@@ -8,8 +8,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::SimConfig;
-use crate::error::SimError;
+use crate::error::{ChangeError, SimError};
 use crate::ground_truth::{Entity, EntitySet, GroundTruth, GroundTruthLink};
+use crate::journal::{ChangeOutcome, ChangeRequest, ChangeSet};
 use crate::routes::router;
 use crate::state::SimState;
 use crate::stats::SimStats;
@@ -86,13 +87,51 @@ impl SimHandle {
         self.state.entity_set(tenant, entity)
     }
 
-    /// Edits `count` deterministic customers of U8 tenant `tenant`, as a user would in U8
-    /// between two exports: each gets a `timestamp` above every version served so far, a later
-    /// `ModifyDate` and a new `memo`; ground truth follows. Successive calls choose different
-    /// records (a record may be edited again). Returns the edited customers' codes in server
-    /// order, or `None` for an unknown tenant.
+    /// Changes `tenant`'s `entity` as users would at the source between two exports: edits
+    /// `request.update` served records, deletes `request.delete` others and adds
+    /// `request.add` new ones, all chosen deterministically from the seed and the calls so far.
+    ///
+    /// `tenant` is the simulator's name (`u8_demo_a`, `ycm_demo`), not a vendor account. An
+    /// edited record changes visibly: a U8 customer gets a `timestamp` above every version
+    /// served so far, a later `ModifyDate` and a new `memo`; a U8 contact a new `favorite`; a
+    /// YCM customer a new `remark`. A deleted record leaves every listing (counts shrink, pages
+    /// stay full except the last), `get` and ground truth. An added record gets a key never
+    /// used before (U8 `00000017-001`, a YCM id between two others) and, for U8 customers, a
+    /// `timestamp` and `ModifyDate` above everything served so far. Deleting a U8 customer
+    /// keeps its contacts (U8 keeps them too); added contacts belong to original customers.
+    /// Returns the call's sequence number and the keys it changed, each list in server order.
+    pub fn change(
+        &self,
+        tenant: &str,
+        entity: Entity,
+        request: ChangeRequest,
+    ) -> Result<ChangeOutcome, ChangeError> {
+        self.state.change(tenant, entity, request)
+    }
+
+    /// The net changes after change call `since` (0: since the start), per tenant and entity:
+    /// a record added then edited counts as inserted, edited then deleted as deleted, added
+    /// then deleted not at all. Its `latest` is the `since` of the next question.
+    pub fn changes_since(&self, since: u64) -> ChangeSet {
+        self.state.changes_since(since)
+    }
+
+    /// The latest change call's sequence number (0 before any): take it before an export to
+    /// ask [`SimHandle::changes_since`] afterwards.
+    pub fn change_seq(&self) -> u64 {
+        self.state.change_seq()
+    }
+
+    /// Edits `count` deterministic customers of U8 tenant `tenant` (see [`SimHandle::change`]).
+    /// Successive calls choose different records (a record may be edited again). Returns the
+    /// edited customers' codes in server order, or `None` for an unknown tenant.
     pub fn change_u8_customers(&self, tenant: &str, count: u64) -> Option<Vec<String>> {
-        self.state.change_u8_customers(tenant, count)
+        let request = ChangeRequest {
+            update: count,
+            ..ChangeRequest::default()
+        };
+        let outcome = self.change(tenant, Entity::U8Customers, request).ok()?;
+        Some(outcome.changes.updated)
     }
 
     /// Request, token, fault and drift statistics so far.

@@ -1,20 +1,22 @@
 //! The running server's shared state: tenants with their data, tokens, faults, statistics.
 
-use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::change_request::ChangeTarget;
 use crate::config::{SimConfig, U8TenantConfig, YcmClientConfig};
 use crate::data::company::{Company, CompanyId};
 use crate::data::u8::U8Data;
 use crate::data::ycm::{self, YcmData};
 use crate::data::{ItemId, item_code};
 use crate::dataset::Dataset;
+use crate::error::ChangeError;
 use crate::faults::FaultEngine;
 use crate::ground_truth::{
     Entity, EntitySet, GroundTruth, GroundTruthLink, GroundTruthRecord, SharedKey, SourceKind,
 };
 use crate::hash::{hash_str, key};
+use crate::journal::{ChangeJournal, ChangeOutcome, ChangeRequest, ChangeSet};
 use crate::links::{LinkCopy, LinkPlan, Shared};
 use crate::rate_limit::ClientRateLimit;
 use crate::stats::{SimStats, StatsCollector};
@@ -78,6 +80,8 @@ pub(crate) struct SimState {
     pub(crate) faults: FaultEngine,
     pub(crate) rate_limit: Option<ClientRateLimit>,
     pub(crate) stats: StatsCollector,
+    /// Every change call so far.
+    journal: Mutex<ChangeJournal>,
 }
 
 impl SimState {
@@ -128,6 +132,7 @@ impl SimState {
                 .as_ref()
                 .and_then(ClientRateLimit::new),
             stats: StatsCollector::default(),
+            journal: Mutex::default(),
             u8,
             ycm,
             links,
@@ -189,30 +194,70 @@ impl SimState {
         }
     }
 
-    /// Edits `count` customers of U8 tenant `tenant` (see [`crate::SimHandle::change_u8_customers`]);
-    /// `None` for an unknown tenant.
-    pub(crate) fn change_u8_customers(&self, tenant: &str, count: u64) -> Option<Vec<String>> {
-        let t = self.u8.iter().find(|t| t.config.name == tenant)?;
-        let overlay = t.customers.snapshot();
-        let len = overlay.len();
-        let count = count.min(len);
-        let changes = t.data.changes();
-        let round = changes.next_round();
-        let salt = hash_str(self.config.seed, &format!("{tenant}/change"));
-        // Distinct positions drawn from (seed, tenant, round): the same calls edit the same
-        // records on every machine.
-        let mut positions = BTreeSet::new();
-        let mut k = 0u64;
-        while (positions.len() as u64) < count {
-            positions.insert(key(self.config.seed, &[salt, round, k]) % len);
-            k += 1;
+    /// Applies one change call to `tenant`'s `entity` and journals it (see
+    /// [`crate::SimHandle::change`]).
+    pub(crate) fn change(
+        &self,
+        tenant: &str,
+        entity: Entity,
+        request: ChangeRequest,
+    ) -> Result<ChangeOutcome, ChangeError> {
+        let target =
+            self.change_target(tenant, entity)
+                .ok_or_else(|| ChangeError::UnknownTenant {
+                    tenant: tenant.to_owned(),
+                    entity,
+                })?;
+        // Held while the change applies, so sequence numbers follow the order of the changes.
+        let mut journal = self.journal();
+        let applied = target.apply(self.config.seed, request);
+        Ok(journal.record(tenant, entity, applied))
+    }
+
+    /// The net changes of the change calls numbered above `since`.
+    pub(crate) fn changes_since(&self, since: u64) -> ChangeSet {
+        self.journal().since(since)
+    }
+
+    /// The latest change call's sequence number (0 before any).
+    pub(crate) fn change_seq(&self) -> u64 {
+        self.journal().latest()
+    }
+
+    fn journal(&self) -> MutexGuard<'_, ChangeJournal> {
+        match self.journal.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
         }
-        let items: Vec<ItemId> = positions
-            .into_iter()
-            .filter_map(|p| overlay.item_at(p))
-            .collect();
-        changes.edit(&items);
-        Some(items.into_iter().map(item_code).collect())
+    }
+
+    /// The records and revisions a change of `tenant`'s `entity` works on.
+    fn change_target(&self, tenant: &str, entity: Entity) -> Option<ChangeTarget<'_>> {
+        let seed = self.config.seed;
+        // U8 customers keep the salt they had before other entities could change.
+        let salt = match entity {
+            Entity::U8Customers => hash_str(seed, &format!("{tenant}/change")),
+            _ => hash_str(seed, &format!("{tenant}/change/{entity}")),
+        };
+        let (dataset, revisions) = match entity {
+            Entity::U8Customers | Entity::U8Contacts => {
+                let t = self.u8.iter().find(|t| t.config.name == tenant)?;
+                if entity == Entity::U8Customers {
+                    (&t.customers, t.data.changes())
+                } else {
+                    (&t.contacts, t.data.contact_changes())
+                }
+            }
+            Entity::YcmCustomers => {
+                let c = self.ycm.iter().find(|c| c.config.name == tenant)?;
+                (&c.customers, c.data.changes())
+            }
+        };
+        Some(ChangeTarget {
+            dataset,
+            revisions,
+            salt,
+        })
     }
 
     /// Counts a page served from a filtered listing. Drift only applies to unfiltered
@@ -255,7 +300,8 @@ impl SimState {
     }
 
     /// The customer links among the records served now: a link whose record drift deleted is
-    /// gone. Edits (`change_u8_customers`) touch no name or number, so they change no link.
+    /// gone (whether drift or a change call deleted it). Edits touch no name or number, so they
+    /// change no link; added records are never linked.
     pub(crate) fn ground_truth_links(&self) -> Vec<GroundTruthLink> {
         let u8_served: Vec<_> = self.u8.iter().map(|t| t.customers.snapshot()).collect();
         let ycm_served: Vec<_> = self.ycm.iter().map(|c| c.customers.snapshot()).collect();

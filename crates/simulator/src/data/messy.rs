@@ -126,6 +126,12 @@ impl<'a> MessyRecord<'a> {
         }
     }
 
+    /// A field a source edit set (`crate::changes`): always written exactly as given, so an
+    /// edited record differs from its previous version whatever the messiness.
+    pub(crate) fn edited_text(&mut self, key: &str, value: &str) {
+        self.obj.str(key, value);
+    }
+
     /// Free text (names, addresses, remarks): may carry a Unicode edge case.
     pub(crate) fn free_text(&mut self, key: &str, value: &str) {
         self.free_text_as(key, value, false);

@@ -38,6 +38,15 @@ impl ItemId {
             ItemId::Inserted { before, slot } => [before, u64::from(slot)],
         }
     }
+
+    /// A sort key giving the server's order: records inserted before original record `i` come
+    /// before it, in slot order (used to report changed records in the order pages serve them).
+    pub(crate) fn server_order(self) -> (u64, u32) {
+        match self {
+            ItemId::Base(i) => (i, u32::MAX),
+            ItemId::Inserted { before, slot } => (before, u32::from(slot)),
+        }
+    }
 }
 
 /// A code of the form U8 uses (`00000017`), ordered like the items: an inserted item's code

@@ -24,7 +24,7 @@ use super::words::{
     ZH_MAIL_DOMAINS, ZH_MANAGEMENT_TYPES, ZH_MEMOS, ZH_POSITIONS, ZH_SORT_CODES, ZH_TITLES,
 };
 use super::{ItemId, item_code};
-use crate::changes::ChangeLog;
+use crate::changes::{ChangeLog, edit_note};
 use crate::config::{MessinessConfig, U8TimestampFormat};
 use crate::hash::{Stream, hash_str, key};
 use crate::links::{LinkPlan, U8Role};
@@ -53,8 +53,10 @@ pub(crate) struct U8Data {
     mess: MessinessConfig,
     customers: u64,
     contacts_per_customer: u32,
-    /// Customers edited since the server started (`SimHandle::change_u8_customers`).
+    /// Customers edited or added since the server started (`SimHandle::change`).
     changes: Arc<ChangeLog>,
+    /// Contacts edited or added since the server started.
+    contact_changes: Arc<ChangeLog>,
     /// How `timestamp` is written.
     timestamp_format: U8TimestampFormat,
     /// Who is a copy of whom across the configuration's sources.
@@ -89,6 +91,7 @@ impl U8Data {
             customers,
             contacts_per_customer,
             changes: Arc::default(),
+            contact_changes: Arc::default(),
             timestamp_format: U8TimestampFormat::default(),
             links: Arc::new(LinkPlan::new(
                 seed,
@@ -118,6 +121,11 @@ impl U8Data {
     /// The edits applied to this tenant's customers.
     pub(crate) fn changes(&self) -> &ChangeLog {
         &self.changes
+    }
+
+    /// The edits applied to this tenant's contacts.
+    pub(crate) fn contact_changes(&self) -> &ChangeLog {
+        &self.contact_changes
     }
 
     /// Bounds of an unedited original customer's row version, known without generating it:
@@ -306,8 +314,8 @@ impl U8Data {
             ""
         };
         match revision {
-            Some(r) => rec.free_text("memo", &format!("资料已更新（第{}次）", r.number)),
-            None => rec.free_text("memo", memo),
+            Some(r) if r.number > 0 => rec.free_text("memo", &edit_note(r.number)),
+            _ => rec.free_text("memo", memo),
         }
 
         let domestic = rng.below(20) != 0;
@@ -450,7 +458,11 @@ impl U8Data {
         } else {
             ""
         };
-        rec.free_text("favorite", hobby);
+        // An edit shows in `favorite`, always written so the record visibly changes.
+        match self.contact_changes.get(item) {
+            Some(r) if r.number > 0 => rec.edited_text("favorite", &edit_note(r.number)),
+            _ => rec.free_text("favorite", hobby),
+        }
         let wechat = if rng.below(2) == 0 {
             let mut w = String::from("wx_");
             rng.push_letters(&mut w, 6);

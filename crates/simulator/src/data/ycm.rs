@@ -19,6 +19,7 @@ use super::messy::{MessyRecord, Vendor};
 use super::people::{en_person, zh_address, zh_zip};
 use super::phones::LineRole;
 use super::words::{EN_STREET_SUFFIXES, WESTERN_CITIES, ZH_GIVEN_NAMES, ZH_MEMOS, ZH_SURNAMES};
+use crate::changes::{ChangeLog, edit_note};
 use crate::config::MessinessConfig;
 use crate::hash::{Stream, hash_str, key};
 use crate::links::{LinkPlan, YcmOverlap};
@@ -69,6 +70,8 @@ pub(crate) struct YcmData {
     links: Arc<LinkPlan>,
     /// This client's index among the configuration's YCM clients.
     client: usize,
+    /// Customers edited or added since the server started (`SimHandle::change`).
+    changes: Arc<ChangeLog>,
 }
 
 /// An e-mail address as a YCM user typed it: the domain's case varies, spaces creep in (the
@@ -139,7 +142,13 @@ impl YcmData {
             mess,
             links: Arc::new(LinkPlan::new(seed, &[], &[(client, 0)], 0.0, 0.0, 0.0)),
             client: 0,
+            changes: Arc::default(),
         }
+    }
+
+    /// The edits applied to this client's customers.
+    pub(crate) fn changes(&self) -> &ChangeLog {
+        &self.changes
     }
 
     /// The same generator as YCM client number `client` of the configuration `links` plans.
@@ -366,8 +375,11 @@ impl YcmData {
                 rec.text("country", if pinyin { "China" } else { "中国" });
             }
         }
-        if remark {
-            rec.free_text("remark", rng.pick(ZH_MEMOS));
+        // An edit shows in `remark`, always written so the record visibly changes.
+        match self.changes.get(item) {
+            Some(r) if r.number > 0 => rec.edited_text("remark", &edit_note(r.number)),
+            _ if remark => rec.free_text("remark", rng.pick(ZH_MEMOS)),
+            _ => {}
         }
         rec.extras(Vendor::Ycm);
         rec.end();

@@ -34,6 +34,7 @@ pub(crate) fn router(state: Arc<SimState>) -> Router {
             get(admin::entity_set),
         )
         .route("/_sim/change/{tenant}", post(admin::change))
+        .route("/_sim/changes", get(admin::changes))
         .with_state(state)
 }
 

@@ -4,6 +4,7 @@
 //! many keeps the build small and fast). Run one group with `cargo test -p <crate> --test it <module>::`.
 
 mod auth;
+mod change_log;
 mod changes;
 mod clients;
 mod common;
