@@ -63,14 +63,8 @@ pub(crate) fn new_rows_record(
     record
 }
 
-/// The merge of `files` (the current rows, sequence 0) against the new rows of `sequence`
-/// (their files are added as they are, so the merge lists none of them).
-pub(crate) fn merge_record(
-    target: &PartitionTarget,
-    files: Vec<FileRecord>,
-    fetched: &BTreeMap<String, FetchKind>,
-    sequence: u64,
-) -> PartitionRecord {
+/// `files` of `target` as a partition's current rows, with no increments on top.
+pub(crate) fn files_record(target: &PartitionTarget, files: Vec<FileRecord>) -> PartitionRecord {
     PartitionRecord {
         dataset: target.dataset.clone(),
         source: target.source.clone(),
@@ -81,19 +75,38 @@ pub(crate) fn merge_record(
             rows: files.iter().map(|f| f.rows).sum(),
             files,
         },
-        legacy: LegacyIncrements {
-            increments: vec![Increment {
-                sequence,
-                entities: fetched.clone(),
-                content: Content {
-                    run_id: String::new(),
-                    content_hash: String::new(),
-                    rows: 0,
-                    files: Vec::new(),
-                },
-            }],
+        legacy: LegacyIncrements::default(),
+    }
+}
+
+/// The increment of a run's new rows at `sequence`, listing none of their files (they are
+/// added as they are; the merge only needs to know which entities they replace).
+fn new_rows_increment(fetched: &BTreeMap<String, FetchKind>, sequence: u64) -> Increment {
+    Increment {
+        sequence,
+        entities: fetched.clone(),
+        content: Content {
+            run_id: String::new(),
+            content_hash: String::new(),
+            rows: 0,
+            files: Vec::new(),
         },
     }
+}
+
+/// The merge of `files` (the current rows, sequence 0) against the new rows of `sequence`.
+fn merge_record(
+    target: &PartitionTarget,
+    files: Vec<FileRecord>,
+    fetched: &BTreeMap<String, FetchKind>,
+    sequence: u64,
+) -> PartitionRecord {
+    let mut record = files_record(target, files);
+    record
+        .legacy
+        .increments
+        .push(new_rows_increment(fetched, sequence));
+    record
 }
 
 /// Splits `files` (current files of the partition, holding no increments) into those the
@@ -160,16 +173,10 @@ pub(crate) async fn rewrite(
     writer: PartitionWriter,
 ) -> Result<StagedPartition, SinkError> {
     let mut record = current;
-    record.legacy.increments.push(Increment {
-        sequence: scope.sequence,
-        entities: scope.fetched.clone(),
-        content: Content {
-            run_id: String::new(),
-            content_hash: String::new(),
-            rows: 0,
-            files: Vec::new(),
-        },
-    });
+    record
+        .legacy
+        .increments
+        .push(new_rows_increment(scope.fetched, scope.sequence));
     let merge = PartitionMerge::new(&record, scope.changed, scope.dataset);
     merge.write_into(scope.location, writer).await
 }

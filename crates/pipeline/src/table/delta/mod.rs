@@ -35,7 +35,7 @@ use crate::table::error::TableError;
 use crate::table::inputs::{RunIdentity, SourcePartitions};
 use crate::table::merge::{ChangedKeys, changed_keys};
 use crate::table::report::{Published, rolled_back_message};
-use crate::table::upsert::{UpsertScope, merge_record, new_rows_record, rewrite, split_current};
+use crate::table::upsert::{UpsertScope, files_record, new_rows_record, rewrite, split_current};
 use crate::write::SinkError;
 use crate::write::file_metadata::file_metadata;
 use crate::write::location::OutputLocation;
@@ -411,10 +411,8 @@ impl DeltaLakeTables {
         let writer = self
             .writer_at(place, scope.dataset.schema(), metadata, parquet)
             .map_err(|e| sink_error(target, e))?;
-        let touched = merge_record(target, split.touched.clone(), scope.fetched, scope.sequence);
-        let mut current = touched;
-        current.legacy.increments.clear();
-        let rewritten = rewrite(scope, current, writer)
+        let touched = files_record(target, split.touched.clone());
+        let rewritten = rewrite(scope, touched, writer)
             .await
             .map_err(|e| sink_error(target, e))?;
         Ok(UpsertPlan {

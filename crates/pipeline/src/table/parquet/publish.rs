@@ -21,9 +21,9 @@ use super::{Fetched, ParquetTables};
 
 /// A partition published while the rest of its source is, and the increments of an older
 /// output it folded (deleted once the catalog no longer lists them).
-pub(super) struct Publishing {
-    pub(super) published: PublishedPartition,
-    pub(super) folded: Vec<Increment>,
+struct Publishing {
+    published: PublishedPartition,
+    folded: Vec<Increment>,
 }
 
 impl ParquetTables {
