@@ -143,7 +143,7 @@ fn served_customers(sim: &SimHandle, tenant: &str) -> BTreeMap<String, String> {
 }
 
 /// customer_id → raw JSON of the live U8 customers partition.
-fn u8_customers(out: &Path, tenant: &str) -> BTreeMap<String, String> {
+pub(crate) fn u8_customers(out: &Path, tenant: &str) -> BTreeMap<String, String> {
     let dir = out
         .join("customers/source=yonyou_u8")
         .join(format!("tenant={tenant}"));

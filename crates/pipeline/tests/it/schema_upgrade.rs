@@ -12,8 +12,6 @@
 //! of an older output is the catalog, which compaction reads here too.
 
 use std::collections::BTreeMap;
-
-use arrow::array::AsArray;
 use std::path::{Path, PathBuf};
 
 use custlake_pipeline::internals::ContentHasher;
@@ -332,28 +330,7 @@ async fn run_incremental_against_stub(out: &Path, record: &'static str) {
 /// customer_id → raw JSON of the `u8_demo_a` customers partition under `root`, whatever
 /// schema version wrote its files; a key twice fails.
 fn u8_customers(root: &Path) -> BTreeMap<String, String> {
-    let dir = root.join("customers/source=yonyou_u8/tenant=u8_demo_a");
-    let mut rows = BTreeMap::new();
-    for file in std::fs::read_dir(&dir).expect("partition") {
-        let path = file.expect("file").path();
-        let reader =
-            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&path).expect("open"))
-                .expect("parquet")
-                .build()
-                .expect("reader");
-        for batch in reader {
-            let batch = batch.expect("batch");
-            let keys = batch.column_by_name("customer_id").expect("key");
-            let raw = batch.column_by_name("raw").expect("raw");
-            let keys = arrow::compute::cast(keys, &arrow::datatypes::DataType::Utf8).expect("text");
-            let (keys, raw) = (keys.as_string::<i32>(), raw.as_string::<i32>());
-            for i in 0..batch.num_rows() {
-                let previous = rows.insert(keys.value(i).to_owned(), raw.value(i).to_owned());
-                assert!(previous.is_none(), "duplicate key {}", keys.value(i));
-            }
-        }
-    }
-    rows
+    crate::incremental::u8_customers(root, "u8_demo_a")
 }
 
 /// The next incremental run after an upgrade folds the older output's increments into the

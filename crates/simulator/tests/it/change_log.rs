@@ -7,26 +7,14 @@
 
 use std::collections::BTreeSet;
 
+use crate::changes::{config, field};
 use crate::common;
 
 use common::{
     U8Page, client, start, u8_all_pages, u8_query, u8_records, u8_token, ycm_all_pages, ycm_get,
     ycm_records, ycm_token,
 };
-use custlake_simulator::{
-    ChangeRequest, Entity, EntityChanges, MessinessConfig, SimConfig, SimHandle,
-};
-
-fn config() -> SimConfig {
-    let mut config = SimConfig::demo(300);
-    config.messiness = MessinessConfig::none();
-    config
-}
-
-fn field(record: &str, name: &str) -> serde_json::Value {
-    let value: serde_json::Value = serde_json::from_str(record).expect("record is JSON");
-    value[name].clone()
-}
+use custlake_simulator::{ChangeRequest, Entity, EntityChanges, SimHandle};
 
 /// A record's key as text (U8 `code`, YCM `customerId`).
 fn key(record: &str, name: &str) -> String {

@@ -7,13 +7,15 @@ use crate::common;
 use common::{client, start, u8_all_pages, u8_query, u8_records, u8_token};
 use custlake_simulator::{Entity, MessinessConfig, SimConfig};
 
-fn config() -> SimConfig {
+/// The demo's tenants at 300 customers, served clean, so records compare field by field.
+pub(crate) fn config() -> SimConfig {
     let mut config = SimConfig::demo(300);
     config.messiness = MessinessConfig::none();
     config
 }
 
-fn field(record: &str, name: &str) -> serde_json::Value {
+/// A field of a served record (JSON text).
+pub(crate) fn field(record: &str, name: &str) -> serde_json::Value {
     let value: serde_json::Value = serde_json::from_str(record).expect("record is JSON");
     value[name].clone()
 }

@@ -284,38 +284,21 @@ pub(crate) async fn revert_partition(
         let mut actions: Vec<Action> = files
             .iter()
             .filter(|f| undo.added.contains(&f.object_store_path().to_string()))
-            .map(|file| {
-                let mut remove = file.remove_action(true);
-                remove.deletion_timestamp = Some(now);
-                Action::Remove(remove)
-            })
+            .map(|file| remove_action(file, true, now))
             .collect();
         actions.extend(undo.removed.iter().cloned().map(|mut add| {
             add.modification_time = now;
             add.data_change = true;
             Action::Add(add)
         }));
-        let transaction = Transaction::new_with_last_update(
-            app_id(target),
-            undo.previous_txn.unwrap_or(0),
-            Some(now),
-        );
         let properties = CommitProperties::default()
             .with_max_retries(0)
-            .with_application_transaction(transaction)
+            .with_application_transaction(txn(target, undo.previous_txn.unwrap_or(0)))
             .with_metadata(commit_info(target, identity, "rollback"));
-        let state = table.snapshot().map_err(|e| fail("read", e))?;
-        let operation = DeltaOperation::Write {
-            mode: SaveMode::Overwrite,
-            partition_by: Some(PARTITION_COLUMNS.iter().map(|c| (*c).to_owned()).collect()),
-            predicate: Some(partition_predicate(target)),
-        };
-        let committed = CommitBuilder::from(properties)
-            .with_actions(actions)
-            .build(Some(state), table.log_store(), operation)
-            .await;
+        let committed =
+            commit_actions(table, properties, overwrite_operation(target), actions).await;
         match committed {
-            Ok(committed) => return Ok(i64::try_from(committed.version()).unwrap_or(i64::MAX)),
+            Ok(version) => return Ok(version),
             Err(error) if lost_race(&error) && retries + 1 < MAX_ATTEMPTS => retries += 1,
             Err(error) => return Err(fail("roll back a commit in", error)),
         }
@@ -444,11 +427,7 @@ fn plan_actions(
     let now = chrono::Utc::now().timestamp_millis();
     let mut actions: Vec<Action> = removed
         .into_iter()
-        .map(|file| {
-            let mut remove = file.remove_action(change.data_change);
-            remove.deletion_timestamp = Some(now);
-            Action::Remove(remove)
-        })
+        .map(|file| remove_action(file, change.data_change, now))
         .collect();
     actions.extend(
         change
@@ -512,32 +491,56 @@ async fn try_commit(
     let mut properties = CommitProperties::default()
         .with_max_retries(0)
         .with_metadata(commit_info(target, identity, identity.operation));
-    if change.data_change {
-        properties = properties.with_application_transaction(Transaction::new_with_last_update(
-            app_id(target),
-            identity.txn_version,
-            Some(chrono::Utc::now().timestamp_millis()),
-        ));
-    }
-    let predicate = partition_predicate(target);
     let operation = if change.data_change {
-        DeltaOperation::Write {
-            mode: SaveMode::Overwrite,
-            partition_by: Some(PARTITION_COLUMNS.iter().map(|c| (*c).to_owned()).collect()),
-            predicate: Some(predicate),
-        }
+        properties = properties.with_application_transaction(txn(target, identity.txn_version));
+        overwrite_operation(target)
     } else {
         DeltaOperation::Optimize {
-            predicate: Some(predicate),
+            predicate: Some(partition_predicate(target)),
             target_size: 0,
         }
     };
+    commit_actions(table, properties, operation, actions).await
+}
+
+/// Commits `actions` as `operation` on top of the table's loaded version; the new version.
+async fn commit_actions(
+    table: &DeltaTable,
+    properties: CommitProperties,
+    operation: DeltaOperation,
+    actions: Vec<Action>,
+) -> Result<i64, DeltaTableError> {
     let state = table.snapshot()?;
     let committed = CommitBuilder::from(properties)
         .with_actions(actions)
         .build(Some(state), table.log_store(), operation)
         .await?;
     Ok(i64::try_from(committed.version()).unwrap_or(i64::MAX))
+}
+
+/// A data change that replaces files of `target`'s partition.
+fn overwrite_operation(target: &PartitionTarget) -> DeltaOperation {
+    DeltaOperation::Write {
+        mode: SaveMode::Overwrite,
+        partition_by: Some(PARTITION_COLUMNS.iter().map(|c| (*c).to_owned()).collect()),
+        predicate: Some(partition_predicate(target)),
+    }
+}
+
+/// The partition's application transaction at `version`.
+fn txn(target: &PartitionTarget, version: i64) -> Transaction {
+    Transaction::new_with_last_update(
+        app_id(target),
+        version,
+        Some(chrono::Utc::now().timestamp_millis()),
+    )
+}
+
+/// The `remove` action of `file`, deleted at `now`.
+fn remove_action(file: &LogicalFileView, data_change: bool, now: i64) -> Action {
+    let mut remove = file.remove_action(data_change);
+    remove.deletion_timestamp = Some(now);
+    Action::Remove(remove)
 }
 
 /// Whether `error` means another writer committed first (the table moved on).
