@@ -369,6 +369,11 @@ async fn a_source_failing_mid_run_keeps_its_previous_snapshot() {
     let mut sim_config = SimConfig::demo(2_000);
     // Two tenants whose first pages the seeded fault spares (the third's page 1 is hit).
     sim_config.u8_tenants.truncate(2);
+    // Each tenant logs in as its own app: the demo tenants share one, so their token requests
+    // are the same request to the simulator, and which of them drew a seeded fault depended on
+    // which log-in arrived first.
+    sim_config.u8_tenants[1].from_account = "custlake_demo_b".into();
+    sim_config.u8_tenants[1].app_key = "opa_custlake_demo_b".into();
     let sim = custlake_simulator::start(sim_config.clone())
         .await
         .expect("simulator starts");
