@@ -100,6 +100,10 @@ pub struct ExportArgs {
     /// unless the vendor's announced total agrees).
     #[arg(long)]
     pub allow_shrink: bool,
+    /// Keep `customers_history` and `contacts_history` this run (as `[output] history = true`):
+    /// an append-only log of every insert, update and delete the run found.
+    #[arg(long)]
+    pub history: bool,
     /// Output format, overriding `[output] format`: parquet folders or delta tables.
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,

@@ -84,6 +84,16 @@ const RAW: ColumnSpec = col(
      the run switched raw off.",
 );
 
+/// Every keyed row's change fingerprint (see `row_hash.rs` for what it covers).
+const ROW_HASH: ColumnSpec = required(
+    "row_hash",
+    Int64,
+    "xxh3-64 of the row's business columns (every column but source, tenant, extracted_at, \
+     run_id, raw, the match keys and row_hash), as a signed 64-bit integer: two rows of one key \
+     with equal hashes hold the same values, so a run counts a key as updated exactly when its \
+     hash changed.",
+);
+
 /// `customers`: one row per vendor customer; key (source, tenant, customer_id).
 pub(crate) const CUSTOMERS: &[ColumnSpec] = &[
     SOURCE,
@@ -243,6 +253,7 @@ pub(crate) const CUSTOMERS: &[ColumnSpec] = &[
     EXTRACTED_AT,
     RUN_ID,
     RAW,
+    ROW_HASH,
 ];
 
 /// `contacts`: one row per contact person; key (source, tenant, contact_id).
@@ -377,6 +388,7 @@ pub(crate) const CONTACTS: &[ColumnSpec] = &[
     EXTRACTED_AT,
     RUN_ID,
     RAW,
+    ROW_HASH,
 ];
 
 /// `rejects`: one row per record or field that could not be mapped.
@@ -479,3 +491,31 @@ pub(crate) const CUSTOMER_LINKS: &[ColumnSpec] = &[
     EXTRACTED_AT,
     RUN_ID,
 ];
+
+/// The columns a change log adds after its dataset's: what changed, when, and the hash before.
+const HISTORY_EXTRA: [ColumnSpec; 3] = [
+    required(
+        "change",
+        Utf8,
+        "What happened to the key in the run: insert (first seen, or first run with history \
+         on), update (its row_hash changed) or delete (a full run no longer found it; the row \
+         is the last one known).",
+    ),
+    required(
+        "changed_at",
+        TimestampUtc,
+        "When the change was seen: the extracted_at of the run that saw it. A version of the \
+         row is valid from its changed_at until the key's next changed_at.",
+    ),
+    col(
+        "previous_row_hash",
+        Int64,
+        "The key's row_hash before the change; null for an insert.",
+    ),
+];
+
+/// A change log's columns: `dataset`'s columns (the row as it became; for a delete the last
+/// row known) followed by [`HISTORY_EXTRA`].
+pub(crate) fn history_columns(dataset: &[ColumnSpec]) -> Vec<ColumnSpec> {
+    dataset.iter().chain(HISTORY_EXTRA.iter()).copied().collect()
+}

@@ -14,6 +14,7 @@ use crate::common::{assemble, run_columns};
 use crate::customers::{finish_text, text_builder};
 use crate::datasets::Dataset;
 use crate::match_columns::add_key_columns;
+use crate::row_hash::add_row_hash;
 
 /// One `contacts` row, without the per-run columns (source, tenant, extracted_at, run_id),
 /// which the builder adds. Field meanings: see the column descriptions in the schema.
@@ -217,6 +218,7 @@ impl ContactsBuilder {
             ("raw", finish_text(&mut self.raw)),
         ]);
         add_key_columns(Dataset::Contacts, &mut columns, ctx.default_region);
+        add_row_hash(Dataset::Contacts, &mut columns);
         assemble(Dataset::Contacts, columns)
     }
 }

@@ -16,6 +16,7 @@ use crate::coerce::days_since_epoch;
 use crate::common::{StringMapBuilder, assemble, run_columns};
 use crate::datasets::{Dataset, UTC};
 use crate::match_columns::add_key_columns;
+use crate::row_hash::add_row_hash;
 
 /// One `customers` row, without the per-run columns (source, tenant, extracted_at, run_id),
 /// which the builder adds. Field meanings: see the column descriptions in the schema.
@@ -285,6 +286,7 @@ impl CustomersBuilder {
             ("raw", finish_text(&mut self.raw)),
         ]);
         add_key_columns(Dataset::Customers, &mut columns, ctx.default_region);
+        add_row_hash(Dataset::Customers, &mut columns);
         assemble(Dataset::Customers, columns)
     }
 }

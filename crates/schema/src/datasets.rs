@@ -12,7 +12,9 @@ use std::sync::{Arc, LazyLock};
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef, TimeUnit};
 
 use crate::SCHEMA_VERSION;
-use crate::columns::{CONTACTS, CUSTOMER_LINKS, CUSTOMERS, ColumnSpec, ColumnType, REJECTS};
+use crate::columns::{
+    CONTACTS, CUSTOMER_LINKS, CUSTOMERS, ColumnSpec, ColumnType, REJECTS, history_columns,
+};
 
 /// Field metadata key under which every column's description is stored.
 pub const DESCRIPTION_KEY: &str = "description";
@@ -80,6 +82,10 @@ pub enum Dataset {
     /// One row per pair of customers of different sources that share a match key (written
     /// after every source of a run, from `customers`).
     CustomerLinks,
+    /// `customers_history`: one row per change of a customer (`[output] history = true`).
+    CustomersHistory,
+    /// `contacts_history`: one row per change of a contact (`[output] history = true`).
+    ContactsHistory,
 }
 
 impl Dataset {
@@ -91,9 +97,31 @@ impl Dataset {
         Dataset::CustomerLinks,
     ];
 
+    /// The change logs kept beside the keyed datasets when history is on; not in [`Dataset::ALL`]
+    /// (they are written only on request, and describe the others).
+    pub const HISTORIES: [Dataset; 2] = [Dataset::CustomersHistory, Dataset::ContactsHistory];
+
     /// The dataset whose folder name is `name` (see [`Dataset::as_str`]).
     pub fn from_name(name: &str) -> Option<Dataset> {
-        Dataset::ALL.into_iter().find(|d| d.as_str() == name)
+        Dataset::ALL
+            .into_iter()
+            .chain(Dataset::HISTORIES)
+            .find(|d| d.as_str() == name)
+    }
+
+    /// The change log of this dataset (`customers` → `customers_history`), for the keyed
+    /// datasets.
+    pub fn history(self) -> Option<Dataset> {
+        match self {
+            Dataset::Customers => Some(Dataset::CustomersHistory),
+            Dataset::Contacts => Some(Dataset::ContactsHistory),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a change log (`*_history`).
+    pub fn is_history(self) -> bool {
+        Dataset::HISTORIES.contains(&self)
     }
 
     /// The dataset's folder name and the `entity` written to rejects.
@@ -103,6 +131,8 @@ impl Dataset {
             Dataset::Contacts => "contacts",
             Dataset::Rejects => "rejects",
             Dataset::CustomerLinks => "customer_links",
+            Dataset::CustomersHistory => "customers_history",
+            Dataset::ContactsHistory => "contacts_history",
         }
     }
 
@@ -113,6 +143,8 @@ impl Dataset {
             Dataset::Contacts => contacts_schema(),
             Dataset::Rejects => rejects_schema(),
             Dataset::CustomerLinks => customer_links_schema(),
+            Dataset::CustomersHistory => CUSTOMERS_HISTORY_SCHEMA.clone(),
+            Dataset::ContactsHistory => CONTACTS_HISTORY_SCHEMA.clone(),
         }
     }
 
@@ -122,6 +154,8 @@ impl Dataset {
             Dataset::Contacts => CONTACTS,
             Dataset::Rejects => REJECTS,
             Dataset::CustomerLinks => CUSTOMER_LINKS,
+            Dataset::CustomersHistory => &CUSTOMERS_HISTORY,
+            Dataset::ContactsHistory => &CONTACTS_HISTORY,
         }
     }
 }
@@ -137,6 +171,14 @@ static CONTACTS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| build_schema(Data
 static REJECTS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| build_schema(Dataset::Rejects));
 static CUSTOMER_LINKS_SCHEMA: LazyLock<SchemaRef> =
     LazyLock::new(|| build_schema(Dataset::CustomerLinks));
+static CUSTOMERS_HISTORY_SCHEMA: LazyLock<SchemaRef> =
+    LazyLock::new(|| build_schema(Dataset::CustomersHistory));
+static CONTACTS_HISTORY_SCHEMA: LazyLock<SchemaRef> =
+    LazyLock::new(|| build_schema(Dataset::ContactsHistory));
+static CUSTOMERS_HISTORY: LazyLock<Vec<ColumnSpec>> =
+    LazyLock::new(|| history_columns(CUSTOMERS));
+static CONTACTS_HISTORY: LazyLock<Vec<ColumnSpec>> =
+    LazyLock::new(|| history_columns(CONTACTS));
 
 /// The Arrow schema of `customers`.
 pub fn customers_schema() -> SchemaRef {

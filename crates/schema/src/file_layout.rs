@@ -12,7 +12,8 @@
 //! Files written by schema version 1 still hold both columns (as dictionaries), and files
 //! older than version 3 have no match-key columns; reading any version back goes through
 //! [`dataset_batch_from_file`], which rebuilds today's batch from the partition the file sits in
-//! and derives the missing keys from their text columns.
+//! and derives the missing keys from their text columns and the `row_hash` files older than
+//! version 4 lack from the columns it covers.
 
 use std::sync::{Arc, LazyLock};
 
@@ -24,6 +25,7 @@ use arrow_schema::{ArrowError, Field, Schema, SchemaRef};
 
 use crate::datasets::Dataset;
 use crate::match_columns::{derive_from_batch, derived_columns, region_of};
+use crate::row_hash::{ROW_HASH_COLUMN, row_hashes_of};
 
 /// The columns whose values are the Hive partition folders (`source=…/tenant=…`): in every
 /// batch, never in a file written since schema version 2.
@@ -74,13 +76,24 @@ impl Dataset {
     /// The Arrow schema of this dataset's files (see the module docs): [`Dataset::schema`]
     /// without `source` and `tenant`.
     pub fn file_schema(&self) -> SchemaRef {
-        static FILE_SCHEMAS: LazyLock<[SchemaRef; 4]> =
-            LazyLock::new(|| Dataset::ALL.map(|dataset| file_schema(&dataset.schema()).0));
+        static FILE_SCHEMAS: LazyLock<[SchemaRef; 6]> = LazyLock::new(|| {
+            [
+                Dataset::Customers,
+                Dataset::Contacts,
+                Dataset::Rejects,
+                Dataset::CustomerLinks,
+                Dataset::CustomersHistory,
+                Dataset::ContactsHistory,
+            ]
+            .map(|dataset| file_schema(&dataset.schema()).0)
+        });
         match self {
             Dataset::Customers => FILE_SCHEMAS[0].clone(),
             Dataset::Contacts => FILE_SCHEMAS[1].clone(),
             Dataset::Rejects => FILE_SCHEMAS[2].clone(),
             Dataset::CustomerLinks => FILE_SCHEMAS[3].clone(),
+            Dataset::CustomersHistory => FILE_SCHEMAS[4].clone(),
+            Dataset::ContactsHistory => FILE_SCHEMAS[5].clone(),
         }
     }
 }
@@ -105,7 +118,11 @@ pub fn dataset_batch_from_file(
             "tenant" => partition_column(tenant, rows),
             _ => {
                 let Some(found) = batch.column_by_name(name) else {
-                    columns.push(missing_column(dataset, field, batch, source)?);
+                    if name == ROW_HASH_COLUMN {
+                        columns.push(hash_of_assembled(dataset, &schema, &columns));
+                    } else {
+                        columns.push(missing_column(dataset, field, batch, source)?);
+                    }
                     continue;
                 };
                 if found.data_type() == field.data_type() {
@@ -128,6 +145,26 @@ pub fn dataset_batch_from_file(
         column: String::new(),
         error,
     })
+}
+
+/// The `row_hash` of a file written before it existed, from the columns rebuilt so far (every
+/// column it covers comes before it in the schema).
+fn hash_of_assembled(dataset: Dataset, schema: &SchemaRef, columns: &[ArrayRef]) -> ArrayRef {
+    let fields: Vec<Field> = schema.fields()[..columns.len()]
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let rows = columns.first().map_or(0, |c| c.len());
+    let options = arrow_array::RecordBatchOptions::new().with_row_count(Some(rows));
+    match RecordBatch::try_new_with_options(
+        Arc::new(Schema::new(fields)),
+        columns.to_vec(),
+        &options,
+    ) {
+        Ok(batch) => Arc::new(row_hashes_of(dataset, &batch)),
+        // Every rebuilt column has its field's type; unreachable, kept total.
+        Err(_) => Arc::new(arrow_array::Int64Array::from(vec![0; rows])),
+    }
 }
 
 /// A column an older file does not have: a match key is derived from its text column (with the
@@ -196,6 +233,9 @@ mod tests {
                     DataType::Timestamp(_, _) if !field.is_nullable() => {
                         Arc::new(TimestampMicrosecondArray::from(vec![0, 0]).with_timezone("UTC"))
                     }
+                    DataType::Int64 if !field.is_nullable() => {
+                        Arc::new(arrow_array::Int64Array::from(vec![7, 8]))
+                    }
                     other => arrow_array::new_null_array(other, 2),
                 }
             })
@@ -252,6 +292,7 @@ mod tests {
             .iter()
             .zip(full.columns())
             .filter(|(f, _)| !f.name().ends_with("_e164") && f.name() != "email_normalized")
+            .filter(|(f, _)| f.name() != ROW_HASH_COLUMN)
             .filter(|(f, _)| !PARTITION_COLUMNS.contains(&f.name().as_str()))
             .map(|(f, c)| {
                 let column: ArrayRef = match f.name().as_str() {
@@ -264,6 +305,14 @@ mod tests {
         let old = RecordBatch::try_from_iter(old).expect("old batch");
         let back = dataset_batch_from_file(Dataset::Customers, &old, "yonyou_u8", "t").expect("ok");
         assert_eq!(text(&back, "phone_e164"), ["+861062345678", "+4930901820"]);
+        // The row hash is derived from the same columns the mapping hashes.
+        let hashes = back.column_by_name(ROW_HASH_COLUMN).expect("row_hash");
+        assert_eq!(hashes.as_ref(), &row_hashes_of(Dataset::Customers, &back));
+        assert_ne!(
+            hashes.as_primitive::<arrow_array::types::Int64Type>().value(0),
+            hashes.as_primitive::<arrow_array::types::Int64Type>().value(1),
+            "the rows differ in phone"
+        );
         assert_eq!(
             back.column_by_name("email_normalized")
                 .expect("column")

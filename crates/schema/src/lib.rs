@@ -23,6 +23,7 @@ mod file_layout;
 mod mapping;
 mod match_columns;
 mod rejects;
+mod row_hash;
 mod u8_contacts;
 mod u8_customers;
 mod ycm_customers;
@@ -42,6 +43,7 @@ pub use describe::{describe_json, pyarrow_type};
 pub use file_layout::{FileBatchError, PARTITION_COLUMNS, dataset_batch_from_file, file_schema};
 pub use match_columns::{default_region, with_match_keys};
 pub use rejects::{RejectRow, RejectsBuilder};
+pub use row_hash::{ROW_HASH_COLUMN, has_row_hash, hashed_columns, row_hashes_of};
 pub use row_version::RowVersion;
 pub use u8_contacts::{map_u8_contacts, u8_contact_key};
 pub use u8_customers::{map_u8_customers, u8_customer_key};
@@ -51,6 +53,7 @@ pub use ycm_customers::{map_ycm_customers, ycm_customer_key};
 /// or meaning, or the files' layout changes, and written into every file's metadata.
 ///
 /// 2: `source` and `tenant` are left out of the files (their folders carry them); see
-/// [`file_schema`]. 3: match keys (`*_e164`, `email_normalized`) and `customer_links`. Files of
-/// versions 1 and 2 still read through [`dataset_batch_from_file`].
-pub const SCHEMA_VERSION: u32 = 3;
+/// [`file_schema`]. 3: match keys (`*_e164`, `email_normalized`) and `customer_links`. 4:
+/// `row_hash` on `customers` and `contacts` (change detection). Files of versions 1 to 3 still
+/// read through [`dataset_batch_from_file`], which derives what they lack.
+pub const SCHEMA_VERSION: u32 = 4;

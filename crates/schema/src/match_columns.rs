@@ -55,7 +55,11 @@ pub(crate) fn derived_columns(dataset: Dataset) -> &'static [DerivedColumn] {
     match dataset {
         Dataset::Customers => CUSTOMER_KEYS,
         Dataset::Contacts => CONTACT_KEYS,
-        Dataset::Rejects | Dataset::CustomerLinks => &[],
+        // A change log copies its dataset's keys; it derives none of its own.
+        Dataset::Rejects
+        | Dataset::CustomerLinks
+        | Dataset::CustomersHistory
+        | Dataset::ContactsHistory => &[],
     }
 }
 

@@ -30,6 +30,8 @@ pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<
         out: Some(args.out_dir()),
         no_raw: args.no_raw,
         format: Some(args.format.into()),
+        // The demo shows what a run changed, and keeps the change log to query.
+        history: true,
         ..RunOverrides::default()
     };
     let settings = RunSettings::from_config(&config, "demo", overrides)?;

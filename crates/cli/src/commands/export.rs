@@ -23,6 +23,7 @@ pub async fn run(args: ExportArgs, progress: Arc<dyn ProgressObserver>) -> Resul
         resume: args.resume,
         full: args.full,
         allow_shrink: args.allow_shrink,
+        history: args.history,
         format: args.format.map(Into::into),
         shard: args
             .shard

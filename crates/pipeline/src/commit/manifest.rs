@@ -51,6 +51,10 @@ pub struct RunManifest {
     /// A Delta output's commits: one entry per partition the run changed or left.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub delta_commits: Vec<DeltaCommitRecord>,
+    /// What each published partition of `customers` and `contacts` inserted, updated and
+    /// deleted (by `row_hash`), one entry per partition the run published or found unchanged.
+    #[serde(default)]
+    pub changes: Vec<PartitionChanges>,
 }
 
 /// What became of one partition in a Delta output.
@@ -72,6 +76,31 @@ pub struct DeltaCommitRecord {
     pub retries: u32,
     /// Rows of the partition after the commit.
     pub rows: u64,
+}
+
+/// How one committed partition changed, as the manifest and the summary report it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionChanges {
+    /// Dataset (`customers`, `contacts`).
+    pub dataset: String,
+    /// Source kind.
+    pub source: String,
+    /// Configured source name.
+    pub tenant: String,
+    /// Keys the partition did not hold before.
+    pub inserted: u64,
+    /// Keys whose row changed (another `row_hash`).
+    pub updated: u64,
+    /// Keys the partition held that a full run no longer found; `null` when deletions were not
+    /// counted (an incremental run, or a listing that ended early).
+    pub deleted: Option<u64>,
+}
+
+impl PartitionChanges {
+    /// Whether anything changed.
+    pub fn is_empty(&self) -> bool {
+        self.inserted == 0 && self.updated == 0 && self.deleted.unwrap_or(0) == 0
+    }
 }
 
 /// What one `customer_links` step found: the figures a data team checks before trusting links.
@@ -224,6 +253,7 @@ impl RunManifest {
             totals: RunTotals::default(),
             links: None,
             delta_commits: Vec::new(),
+            changes: Vec::new(),
         }
     }
 
@@ -346,6 +376,7 @@ mod tests {
             totals: RunTotals::default(),
             links: None,
             delta_commits: Vec::new(),
+            changes: Vec::new(),
         }
     }
 

@@ -50,6 +50,11 @@ pub struct OutputConfig {
     /// A match key shared by more customers than this gives no links (default 20).
     #[serde(default = "default_max_link_fanout")]
     pub max_link_fanout: usize,
+    /// Keep `<dataset>_history` beside `customers` and `contacts` (default false): an
+    /// append-only change log of every insert, update and delete a run found, for SCD2 and
+    /// "as of" queries.
+    #[serde(default)]
+    pub history: bool,
 }
 
 fn default_max_link_fanout() -> usize {

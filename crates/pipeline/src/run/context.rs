@@ -31,6 +31,8 @@ pub struct ExportOptions {
     /// Continue the newest interrupted run in `out` instead of starting a new one (a new run
     /// starts when there is none).
     pub resume: bool,
+    /// Append every partition's changes to `<dataset>_history` (`[output] history`).
+    pub history: bool,
     /// Write `customer_links` after every source finished (`None`: do not).
     pub links: Option<LinkSettings>,
 }

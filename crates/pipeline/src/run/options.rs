@@ -32,6 +32,8 @@ pub struct RunOverrides {
     /// Let full snapshots shrink partitions by any amount this run (`--allow-shrink`): lifts
     /// every source's `[sources.guard] max_shrink`.
     pub allow_shrink: bool,
+    /// Keep `<dataset>_history` this run even where `[output] history` is off (`--history`).
+    pub history: bool,
 }
 
 /// A run ready to start: the selected, validated sources and how the run writes.
@@ -98,6 +100,7 @@ impl RunSettings {
             parquet: config.output.parquet.clone(),
             checkpoints: config.output.checkpoints,
             resume: overrides.resume,
+            history: config.output.history || overrides.history,
             // A shard sees only its own sources: `custlake link` runs once after every shard.
             links: (config.output.links && overrides.shard.is_none()).then(|| LinkSettings {
                 max_link_fanout: config.output.max_link_fanout,

@@ -127,6 +127,7 @@ mod tests {
             totals: Default::default(),
             links: None,
             delta_commits: Vec::new(),
+            changes: Vec::new(),
         }
     }
 

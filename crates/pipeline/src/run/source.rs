@@ -2,7 +2,7 @@
 //! runs its entities and publishes its partitions (all together) only when all of them and
 //! every writer succeeded; otherwise the new rows are discarded and the previous state stays.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use custlake_schema::{Dataset, MapContext, SourceKind};
@@ -21,6 +21,7 @@ use crate::resume::{SourceSpools, prepare_source};
 use crate::run::context::RunContext;
 use crate::run::entity::{EntityResult, EntityRun};
 use crate::run::guard::{Replacement, unproven_shrink};
+use crate::table::PublishOptions;
 use crate::sources::PageSource;
 use crate::sources::build::build_filtered_page_sources;
 use crate::write::file_metadata::file_metadata;
@@ -281,12 +282,29 @@ impl SourceRun {
                 (staged, fetched)
             })
             .collect();
+        let options = PublishOptions {
+            nothing_new,
+            history: self.run.options.history,
+            incomplete: self.incomplete_datasets(),
+            parquet: &self.run.options.parquet,
+        };
         self.run
             .output
-            .publish_source(partitions, nothing_new, &self.run.options.parquet)
+            .publish_source(partitions, &options)
             .await?;
         self.warnings.extend(self.advance_mark(watcher));
         Ok(())
+    }
+
+    /// The datasets an entity whose listing ended early (fewer unique records than the vendor
+    /// announced) writes: their missing keys are not deletions.
+    fn incomplete_datasets(&self) -> BTreeSet<String> {
+        self.report
+            .entities
+            .iter()
+            .filter(|entity| entity.missing.is_some_and(|missing| missing > 0))
+            .flat_map(|entity| entity.rows.keys().cloned())
+            .collect()
     }
 
     /// After the source published: records the new high-water mark `watcher` saw, or returns

@@ -14,7 +14,7 @@ use crate::layout::PartitionTarget;
 use crate::model::OutputFormat;
 use crate::table::delta::DeltaLakeTables;
 use crate::table::error::TableError;
-use crate::table::inputs::{RunIdentity, SourcePartitions};
+use crate::table::inputs::{PublishOptions, RunIdentity, SourcePartitions};
 use crate::table::parquet::ParquetTables;
 use crate::table::report::{CompactReport, Published, VacuumReport};
 use crate::write::SinkError;
@@ -179,25 +179,16 @@ impl TableFormat {
     }
 
     /// Publishes a finished source's partitions together or not at all (replacing or
-    /// upserting each); returns the source's error, saying what the output holds now.
-    /// `nothing_new`: the change fetch found no record newer than the previous mark.
+    /// upserting each, with their change counts and, when `options.history`, their history);
+    /// returns the source's error, saying what the output holds now.
     pub(crate) async fn publish_source(
         &self,
         partitions: SourcePartitions,
-        nothing_new: bool,
-        parquet: &ParquetSinkConfig,
+        options: &PublishOptions<'_>,
     ) -> Result<(), String> {
         match self {
-            Self::Parquet(tables) => {
-                tables
-                    .publish_source(partitions, nothing_new, parquet)
-                    .await
-            }
-            Self::Delta(tables) => {
-                tables
-                    .publish_source(partitions, nothing_new, parquet)
-                    .await
-            }
+            Self::Parquet(tables) => tables.publish_source(partitions, options).await,
+            Self::Delta(tables) => tables.publish_source(partitions, options).await,
         }
     }
 

@@ -1,11 +1,12 @@
-//! What the run hands a table format: who writes ([`RunIdentity`]) and a finished source's
-//! partitions ([`SourcePartitions`]).
+//! What the run hands a table format: who writes ([`RunIdentity`]), a finished source's
+//! partitions ([`SourcePartitions`]) and how to publish them ([`PublishOptions`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 
 use crate::commit::catalog::FetchKind;
+use crate::config::ParquetSinkConfig;
 use crate::write::partition::StagedPartition;
 
 /// Who writes: the run's id (in file names, the catalog and commit info), when it started
@@ -24,3 +25,16 @@ pub(crate) struct RunIdentity {
 /// A source's finished partitions, each with how the run fetched the entities governing its
 /// rows: empty for a full run (the rows replace the partition), else the upsert's entities.
 pub(crate) type SourcePartitions = Vec<(StagedPartition, BTreeMap<String, FetchKind>)>;
+
+/// How a finished source's partitions are published, besides their rows.
+pub(crate) struct PublishOptions<'a> {
+    /// The change fetch found no record newer than the previous mark.
+    pub(crate) nothing_new: bool,
+    /// Append each partition's changes to `<dataset>_history` in the same step.
+    pub(crate) history: bool,
+    /// Datasets whose listing ended early (records missing against the vendor's total): keys
+    /// they lack are not counted or recorded as deletions.
+    pub(crate) incomplete: BTreeSet<String>,
+    /// How files are written (rewrites, history).
+    pub(crate) parquet: &'a ParquetSinkConfig,
+}

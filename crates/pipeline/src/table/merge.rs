@@ -298,12 +298,13 @@ pub(crate) fn key_column(dataset: &str) -> Option<&'static str> {
         Dataset::Customers => Some("customer_id"),
         Dataset::Contacts => Some("contact_id"),
         Dataset::Rejects => Some("record_key"),
-        Dataset::CustomerLinks => None,
+        // Links are derived whole; a change log holds many rows per key and is only appended.
+        Dataset::CustomerLinks | Dataset::CustomersHistory | Dataset::ContactsHistory => None,
     }
 }
 
 /// A text column's values (null as `None`), whatever string type it is stored as.
-fn text_column(
+pub(crate) fn text_column(
     batch: &RecordBatch,
     name: &str,
     path: &str,
@@ -356,7 +357,7 @@ pub(crate) async fn file_schema_version(
 
 /// Streams the batches of one dataset file (only `columns`, when given), from a local folder or
 /// an object store, through a small channel.
-async fn read_file(
+pub(crate) async fn read_file(
     location: &OutputLocation,
     path: &str,
     columns: Option<&[&str]>,

@@ -12,12 +12,14 @@
 //! compaction, vacuum and reading its current files back as a
 //! [`Catalog`](crate::commit::catalog::Catalog). The run code asks the seam and never checks
 //! which format it has. What both formats share lives beside it: [`merge`] (which rows of which
-//! file survive) and [`upsert`] (which current files an upsert rewrites).
+//! file survive) and [`upsert`] (which current files an upsert rewrites) and [`changes`] (what a commit inserts, updates and
+//! deletes, found by `row_hash`, and the rows of `<dataset>_history` it appends).
 //!
 //! A third format (Iceberg, once iceberg-rust can replace partitions) is one more folder and
 //! one more arm: it implements the same methods as [`parquet::ParquetTables`] and
 //! [`delta::DeltaLakeTables`].
 
+pub(crate) mod changes;
 pub(crate) mod delta;
 pub(crate) mod error;
 mod format;
@@ -29,5 +31,5 @@ pub(crate) mod upsert;
 
 pub use error::TableError;
 pub(crate) use format::TableFormat;
-pub(crate) use inputs::RunIdentity;
+pub(crate) use inputs::{PublishOptions, RunIdentity};
 pub use report::{CompactReport, CompactedPartition, VacuumReport};

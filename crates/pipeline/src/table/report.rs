@@ -1,7 +1,7 @@
 //! What the table formats report back to the run: what a run's end published (for the run
 //! manifest), what a compaction merged and what a vacuum deleted.
 
-use crate::commit::manifest::{DeltaCommitRecord, ManifestFile, RunManifest};
+use crate::commit::manifest::{DeltaCommitRecord, ManifestFile, PartitionChanges, RunManifest};
 
 /// What the end of a run published, for the run manifest.
 #[derive(Debug, Default)]
@@ -14,6 +14,8 @@ pub(crate) struct Published {
     pub(crate) warnings: Vec<String>,
     /// A Delta Lake output's commits.
     pub(crate) delta_commits: Vec<DeltaCommitRecord>,
+    /// What each published keyed partition inserted, updated and deleted.
+    pub(crate) changes: Vec<PartitionChanges>,
 }
 
 impl Published {
@@ -23,6 +25,7 @@ impl Published {
         manifest.unchanged.extend(self.unchanged);
         manifest.warnings.extend(self.warnings);
         manifest.delta_commits.extend(self.delta_commits);
+        manifest.changes.extend(self.changes);
     }
 }
 

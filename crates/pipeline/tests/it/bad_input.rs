@@ -133,6 +133,7 @@ max_backoff_ms = 5
         parquet: config.output.parquet.clone(),
         checkpoints: true,
         resume: false,
+        history: false,
         links: None,
     };
     tokio::time::timeout(

@@ -67,6 +67,7 @@ async fn run_export_with(
         parquet: config.output.parquet.clone(),
         checkpoints: config.output.checkpoints,
         resume: false,
+        history: false,
         links: None,
     };
     export(sources, options, Arc::new(NoProgress))

@@ -70,6 +70,7 @@ async fn run(sim_config: &SimConfig, sim: &SimHandle, out: &Path, mode: &str) ->
         parquet: config.output.parquet.clone(),
         checkpoints: false,
         resume: false,
+        history: false,
         links: None,
     };
     let manifest = export(sources, options, Arc::new(NoProgress))

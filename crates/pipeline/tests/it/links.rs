@@ -53,6 +53,7 @@ async fn export_with_links(sim: &SimConfig, base_url: &str, out: &Path) -> RunMa
         parquet: config.output.parquet.clone(),
         checkpoints: false,
         resume: false,
+        history: false,
         links: Some(LinkSettings::default()),
     };
     let manifest = export(sources, options, Arc::new(NoProgress))

@@ -104,6 +104,7 @@ async fn try_run(
         parquet: config.output.parquet.clone(),
         checkpoints: true,
         resume: false,
+        history: false,
         links: None,
     };
     export_to(sources, options, location.clone(), Arc::new(NoProgress)).await

@@ -309,6 +309,7 @@ async fn run_incremental_against_stub(out: &Path, record: &'static str) {
         parquet: Default::default(),
         checkpoints: true,
         resume: false,
+        history: false,
         links: None,
     };
     let sources = config.validate().expect("valid");

@@ -164,6 +164,7 @@ async fn soak_with_every_fault_matches_ground_truth() {
         parquet: config.output.parquet.clone(),
         checkpoints: true,
         resume: false,
+        history: false,
         links: None,
     };
     let clock = Instant::now();

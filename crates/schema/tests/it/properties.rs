@@ -449,6 +449,33 @@ proptest! {
     }
 
     #[test]
+    fn the_row_hash_follows_the_mapped_values_only(
+        name in "[a-z]{1,8}",
+        other_name in "[a-z]{1,8}",
+        phone in "[0-9]{5,11}",
+        run in "[a-z]{3}",
+    ) {
+        // The same record sent with its fields in another order, in another run: same hash;
+        // another name: another hash (unless the name is the same).
+        let forward = json!({"code": "K1", "name": name, "phone": phone}).to_string();
+        let backward = format!(r#"{{"phone":"{phone}","name":"{name}","code":"K1"}}"#);
+        let renamed = json!({"code": "K1", "name": other_name, "phone": phone}).to_string();
+        let mut later = context(true, 0);
+        later.run_id = run;
+        let hash = |ctx: &MapContext, text: &str| -> i64 {
+            let mapped = map_u8_customers(ctx, &records(&[text.to_owned()]));
+            let batch = mapped.customers.expect("one customer");
+            let column = batch.column_by_name("row_hash").expect("row_hash");
+            column.as_primitive::<arrow_array::types::Int64Type>().value(0)
+        };
+        prop_assert_eq!(hash(&context(true, 0), &forward), hash(&later, &backward));
+        prop_assert_eq!(
+            hash(&context(true, 0), &forward) == hash(&context(true, 0), &renamed),
+            name == other_name
+        );
+    }
+
+    #[test]
     fn any_json_in_any_single_field_is_mapped_or_rejected(
         field in prop::sample::select(U8_CUSTOMER_FIELDS),
         value in json_value(),

@@ -76,6 +76,7 @@ fn column_names_and_order() {
             "extracted_at",
             "run_id",
             "raw",
+            "row_hash",
         ]
     );
     assert_eq!(
@@ -115,6 +116,7 @@ fn column_names_and_order() {
             "extracted_at",
             "run_id",
             "raw",
+            "row_hash",
         ]
     );
     assert_eq!(
@@ -156,11 +158,11 @@ fn column_names_and_order() {
 fn keys_and_run_columns_are_not_null() {
     assert_eq!(
         required(Dataset::Customers),
-        ["source", "tenant", "customer_id", "extracted_at", "run_id"]
+        ["source", "tenant", "customer_id", "extracted_at", "run_id", "row_hash"]
     );
     assert_eq!(
         required(Dataset::Contacts),
-        ["source", "tenant", "contact_id", "extracted_at", "run_id"]
+        ["source", "tenant", "contact_id", "extracted_at", "run_id", "row_hash"]
     );
     assert_eq!(
         required(Dataset::Rejects),
@@ -359,7 +361,7 @@ fn schemas_carry_their_version_and_are_cached() {
         &customer_links_schema(),
         &Dataset::CustomerLinks.schema()
     ));
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
 }
 
 #[test]
@@ -388,7 +390,7 @@ fn names_of_sources_and_datasets() {
 #[test]
 fn describe_json_spells_types_as_pyarrow() {
     let described = describe_json();
-    assert_eq!(described["schema_version"], 3);
+    assert_eq!(described["schema_version"], 4);
     let listed: Vec<&String> = described["datasets"]
         .as_object()
         .expect("datasets")
@@ -416,6 +418,7 @@ fn describe_json_spells_types_as_pyarrow() {
         ("customers", "custom_fields", "map<string, string>"),
         ("customers", "phone_e164", "string"),
         ("customers", "email_normalized", "string"),
+        ("customers", "row_hash", "int64"),
         ("contacts", "tenant", "string"),
         ("contacts", "office_phone_e164", "string"),
         ("rejects", "extracted_at", "timestamp[us, tz=UTC]"),

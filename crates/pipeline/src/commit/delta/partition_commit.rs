@@ -45,6 +45,8 @@ const MAX_PAUSE: Duration = Duration::from_secs(4);
 pub(crate) enum Removal {
     /// Whatever the partition holds when the commit lands (a full replacement).
     AllCurrent,
+    /// No file: the change appends (a change log).
+    Nothing,
     /// Exactly these files (paths relative to the table), which must be the partition's files
     /// together with `kept` when the commit lands; otherwise the change is stale.
     Exactly {
@@ -315,6 +317,7 @@ fn removed_adds(files: &[LogicalFileView], change: &PartitionChange) -> Vec<Add>
         .iter()
         .filter(|file| match &change.removal {
             Removal::AllCurrent => true,
+            Removal::Nothing => false,
             Removal::Exactly { removed, .. } => {
                 removed.contains(&file.object_store_path().to_string())
             }
@@ -413,6 +416,7 @@ fn plan_actions(
     }
     let removed: Vec<&LogicalFileView> = match &change.removal {
         Removal::AllCurrent => files.iter().collect(),
+        Removal::Nothing => Vec::new(),
         Removal::Exactly { removed, kept } => {
             let expected: BTreeSet<String> = removed.union(kept).cloned().collect();
             if expected != current {
@@ -471,6 +475,7 @@ fn add_action(
 fn rows_after(files: &[LogicalFileView], change: &PartitionChange) -> u64 {
     let kept: u64 = match &change.removal {
         Removal::AllCurrent => 0,
+        Removal::Nothing => files.iter().map(|f| f.num_records().unwrap_or(0) as u64).sum(),
         Removal::Exactly { kept, .. } => files
             .iter()
             .filter(|f| kept.contains(&f.object_store_path().to_string()))
@@ -493,7 +498,10 @@ async fn try_commit(
         .with_metadata(commit_info(target, identity, identity.operation));
     let operation = if change.data_change {
         properties = properties.with_application_transaction(txn(target, identity.txn_version));
-        overwrite_operation(target)
+        match change.removal {
+            Removal::Nothing => append_operation(),
+            _ => overwrite_operation(target),
+        }
     } else {
         DeltaOperation::Optimize {
             predicate: Some(partition_predicate(target)),
@@ -524,6 +532,15 @@ fn overwrite_operation(target: &PartitionTarget) -> DeltaOperation {
         mode: SaveMode::Overwrite,
         partition_by: Some(PARTITION_COLUMNS.iter().map(|c| (*c).to_owned()).collect()),
         predicate: Some(partition_predicate(target)),
+    }
+}
+
+/// A data change that only adds files.
+fn append_operation() -> DeltaOperation {
+    DeltaOperation::Write {
+        mode: SaveMode::Append,
+        partition_by: Some(PARTITION_COLUMNS.iter().map(|c| (*c).to_owned()).collect()),
+        predicate: None,
     }
 }
 

@@ -11,6 +11,7 @@
 //! fails, the source's earlier commits are taken back by roll-back commits. [`maintenance`]
 //! holds compaction and vacuum.
 
+mod history;
 pub(crate) mod maintenance;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -28,11 +29,11 @@ use crate::commit::delta::partition_commit::{
 };
 use crate::commit::delta::table::DeltaTables;
 use crate::commit::delta::view::load_view;
-use crate::commit::manifest::{DeltaCommitRecord, ManifestFile};
+use crate::commit::manifest::{DeltaCommitRecord, ManifestFile, PartitionChanges};
 use crate::config::ParquetSinkConfig;
 use crate::layout::PartitionTarget;
 use crate::table::error::TableError;
-use crate::table::inputs::{RunIdentity, SourcePartitions};
+use crate::table::inputs::{PublishOptions, RunIdentity, SourcePartitions};
 use crate::table::merge::{ChangedKeys, changed_keys};
 use crate::table::report::{Published, rolled_back_message};
 use crate::table::upsert::{UpsertScope, files_record, new_rows_record, rewrite, split_current};
@@ -58,6 +59,8 @@ pub(crate) struct DeltaLakeTables {
     current: Catalog,
     pending: Mutex<Vec<DeltaCommitRecord>>,
     files: Mutex<Vec<ManifestFile>>,
+    /// What each published keyed partition changed.
+    changes: Mutex<Vec<PartitionChanges>>,
     marks: Mutex<Catalog>,
 }
 
@@ -86,6 +89,7 @@ impl DeltaLakeTables {
             current,
             pending: Mutex::new(Vec::new()),
             files: Mutex::new(Vec::new()),
+            changes: Mutex::new(Vec::new()),
             marks: Mutex::new(Catalog::default()),
         })
     }
@@ -152,6 +156,7 @@ impl DeltaLakeTables {
             unchanged,
             warnings,
             delta_commits,
+            changes: std::mem::take(&mut *lock(&self.changes)),
         }
     }
 
@@ -168,13 +173,13 @@ impl DeltaLakeTables {
     }
 
     /// Commits a finished source's partitions, one table at a time, all or nothing: a failure
-    /// takes back the source's earlier commits. `nothing_new`: the change fetch found no record
-    /// newer than the previous mark, so its customers need no commit.
+    /// takes back the source's earlier commits (history appends included).
+    /// `options.nothing_new`: the change fetch found no record newer than the previous mark, so
+    /// its customers need no commit.
     pub(crate) async fn publish_source(
         &self,
         partitions: SourcePartitions,
-        nothing_new: bool,
-        parquet: &ParquetSinkConfig,
+        options: &PublishOptions<'_>,
     ) -> Result<(), String> {
         let records: Vec<PartitionRecord> = partitions
             .iter()
@@ -189,21 +194,14 @@ impl DeltaLakeTables {
             }
         };
         let mut committed = Vec::new();
+        let mut counts = Vec::new();
         let mut partitions = partitions.into_iter();
         while let Some((partition, fetched)) = partitions.next() {
-            let target = partition.place().target.clone();
-            let upsert = fetched.values().any(|kind| *kind == FetchKind::Changes);
-            let result = if !upsert {
-                self.commit_replacement(partition).await
-            } else if nothing_new && fetched.len() == 1 {
-                discard(vec![partition]);
-                self.record_skipped(&target).await.map(|()| None)
-            } else {
-                self.upsert(partition, &fetched, &changed, parquet).await
-            };
+            let result = self
+                .publish_one(partition, &fetched, &changed, options, &mut committed)
+                .await;
             match result {
-                Ok(Some(undo)) => committed.push((target, undo)),
-                Ok(None) => {}
+                Ok(changes) => counts.extend(changes),
                 Err(error @ DeltaError::Superseded { .. }) => {
                     // A later run of this source commits every partition after this one: its
                     // commits replace this run's, so taking them back could only undo what the
@@ -217,7 +215,43 @@ impl DeltaLakeTables {
                 }
             }
         }
+        lock(&self.changes).extend(counts);
         Ok(())
+    }
+
+    /// Commits one partition of a source (its history first, when asked), adding what can be
+    /// taken back to `committed`; returns its change counts.
+    async fn publish_one(
+        &self,
+        partition: StagedPartition,
+        fetched: &BTreeMap<String, FetchKind>,
+        changed: &ChangedKeys,
+        options: &PublishOptions<'_>,
+        committed: &mut Vec<(PartitionTarget, CommitUndo)>,
+    ) -> Result<Option<PartitionChanges>, DeltaError> {
+        let target = partition.place().target.clone();
+        let upsert = fetched.values().any(|kind| *kind == FetchKind::Changes);
+        if upsert && options.nothing_new && fetched.len() == 1 {
+            discard(vec![partition]);
+            self.record_skipped(&target).await?;
+            return Ok(None);
+        }
+        let recorded = match self.record_changes(&partition, !upsert, options).await {
+            Ok(recorded) => recorded,
+            Err(error) => {
+                discard(vec![partition]);
+                return Err(error);
+            }
+        };
+        committed.extend(recorded.history);
+        let undo = if upsert {
+            self.upsert(partition, fetched, changed, options.parquet)
+                .await?
+        } else {
+            self.commit_replacement(partition).await?
+        };
+        committed.extend(undo.map(|undo| (target, undo)));
+        Ok(recorded.counts)
     }
 
     /// Takes back the commits a failed source made (newest first) and says what the tables

@@ -24,7 +24,7 @@ use chrono::Utc;
 use crate::commit::catalog::{Catalog, EntityMark, FetchKind, Increment};
 use crate::commit::catalog_version::{CatalogVersion, catalog_version, put_catalog_if_unchanged};
 use crate::commit::cleanup::CleanUp;
-use crate::commit::manifest::ManifestFile;
+use crate::commit::manifest::{ManifestFile, PartitionChanges};
 use crate::commit::partition::CommittedPartition;
 use crate::commit::writer_lock::WriterLock;
 use crate::config::ParquetSinkConfig;
@@ -61,6 +61,8 @@ struct Pending {
     /// Every partition a writer was created for; on object stores, what the catalog does not
     /// reference there afterwards (replaced, unchanged or failed uploads) is deleted.
     touched: Vec<PartitionPlace>,
+    /// What each published keyed partition changed.
+    changes: Vec<PartitionChanges>,
 }
 
 impl ParquetTables {
@@ -152,8 +154,12 @@ impl ParquetTables {
             marks,
             consumed,
             touched,
+            changes,
         } = std::mem::take(&mut *self.pending());
-        let mut published = Published::default();
+        let mut published = Published {
+            changes,
+            ..Published::default()
+        };
         let mut catalog = self.catalog.clone();
         let current = record_partitions(&mut catalog, &partitions, &mut published);
         for (source, tenant, mark) in marks {

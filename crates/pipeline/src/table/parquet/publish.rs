@@ -7,34 +7,57 @@
 //! output holds. A full run's rows replace the partition (kept as is when their content hash
 //! equals the current one); an incremental run's rows are upserted ([`super::upsert`]).
 
-use crate::commit::catalog::{Catalog, Content, FetchKind, Increment};
+use custlake_schema::Dataset;
+
+use crate::commit::catalog::{Catalog, Content, FetchKind, FileRecord, Increment, PartitionRecord};
+use crate::commit::manifest::PartitionChanges;
 use crate::commit::partition::{CommittedPartition, PublishedPartition};
-use crate::config::ParquetSinkConfig;
-use crate::table::inputs::SourcePartitions;
+use crate::layout::PartitionTarget;
+use crate::table::changes::{ChangeStamp, PartitionDiff, RowsAt, diff_partition, no_changes};
+use crate::table::inputs::{PublishOptions, SourcePartitions};
 use crate::table::merge::{ChangedKeys, changed_keys};
 use crate::table::report::rolled_back_message;
 use crate::table::upsert::new_rows_record;
 use crate::write::SinkError;
+use crate::write::file_metadata::file_metadata;
 use crate::write::partition::StagedPartition;
 
 use super::{Fetched, ParquetTables};
 
-/// A partition published while the rest of its source is, and the increments of an older
-/// output it folded (deleted once the catalog no longer lists them).
+/// A partition published while the rest of its source is, the increments of an older output
+/// it folded (deleted once the catalog no longer lists them) and what it changed.
 struct Publishing {
     published: PublishedPartition,
     folded: Vec<Increment>,
+    changes: Option<PartitionChanges>,
+}
+
+/// How one partition of a source is published.
+struct PublishStep<'a> {
+    fetched: &'a Fetched,
+    /// Nothing new was fetched: the partition stays as it is.
+    keep_current: bool,
+    changed: &'a ChangedKeys,
+    options: &'a PublishOptions<'a>,
+}
+
+/// `staged`'s files as file records (paths relative to the output).
+fn staged_records(staged: &StagedPartition) -> Vec<FileRecord> {
+    staged
+        .staged_files()
+        .into_iter()
+        .map(|(path, rows, bytes)| FileRecord { path, rows, bytes })
+        .collect()
 }
 
 impl ParquetTables {
     /// Publishes a finished source's partitions together or not at all; see the module
-    /// documentation. `nothing_new`: the change fetch found no record newer than the previous
-    /// mark, so its rows (the re-fetched boundary records) need no publish.
+    /// documentation. `options.nothing_new`: the change fetch found no record newer than the
+    /// previous mark, so its rows (the re-fetched boundary records) need no publish.
     pub(crate) async fn publish_source(
         &self,
         partitions: SourcePartitions,
-        nothing_new: bool,
-        parquet: &ParquetSinkConfig,
+        options: &PublishOptions<'_>,
     ) -> Result<(), String> {
         // Partitions governed by one entity first: whether they published anything decides
         // whether `rejects` (governed by both) has anything new.
@@ -58,7 +81,7 @@ impl ParquetTables {
                 .catalog
                 .partition(&staged.place().target)
                 .is_some_and(|r| !r.legacy.increments.is_empty());
-            let keep_current = nothing_new
+            let keep_current = options.nothing_new
                 && !folds
                 && !fetched.is_empty()
                 && if fetched.len() == 1 {
@@ -66,14 +89,14 @@ impl ParquetTables {
                 } else {
                     !published_new
                 };
-            match self
-                .publish_one(staged, &fetched, keep_current, &changed, parquet)
-                .await
-            {
-                Ok(publishing) => {
-                    published_new |= !publishing.published.committed().unchanged;
-                    done.push(publishing);
-                }
+            let step = PublishStep {
+                fetched: &fetched,
+                keep_current,
+                changed: &changed,
+                options,
+            };
+            match self.publish_one(staged, &step, &mut done).await {
+                Ok(new) => published_new |= new,
                 Err(error) => {
                     discard(partitions.map(|(staged, _)| staged));
                     return Err(roll_back_source(error.to_string(), done));
@@ -83,21 +106,22 @@ impl ParquetTables {
         let mut pending = self.pending();
         for publishing in done {
             pending.consumed.extend(publishing.folded);
+            pending.changes.extend(publishing.changes);
             pending.partitions.push(publishing.published.keep());
         }
         Ok(())
     }
 
-    /// Publishes one partition of a source (the caller keeps or rolls back all of them).
+    /// Publishes one partition of a source into `done` (the caller keeps or rolls back all of
+    /// them): its history first, when asked and anything changed, then its rows. Returns
+    /// whether the partition's content changed.
     async fn publish_one(
         &self,
         staged: StagedPartition,
-        fetched: &Fetched,
-        keep_current: bool,
-        changed: &ChangedKeys,
-        parquet: &ParquetSinkConfig,
-    ) -> Result<Publishing, SinkError> {
-        if keep_current {
+        step: &PublishStep<'_>,
+        done: &mut Vec<Publishing>,
+    ) -> Result<bool, SinkError> {
+        if step.keep_current {
             let committed = CommittedPartition {
                 place: staged.place().clone(),
                 content: Content {
@@ -108,21 +132,27 @@ impl ParquetTables {
                 },
                 unchanged: true,
             };
+            let changes = no_changes(&staged.place().target, false);
             staged.abort()?;
-            return Ok(Publishing {
+            done.push(Publishing {
                 published: PublishedPartition::unchanged(committed),
                 folded: Vec::new(),
+                changes,
             });
+            return Ok(false);
         }
         let record = self.catalog.partition(&staged.place().target).cloned();
+        let replaces = step.fetched.values().all(|k| *k == FetchKind::Full);
+        let changes = self
+            .record_changes(&staged, record.as_ref(), replaces, step.options, done)
+            .await?;
         let folded = record
             .as_ref()
             .map(|r| r.legacy.increments.clone())
             .unwrap_or_default();
-        let replaces = fetched.values().all(|k| *k == FetchKind::Full);
         let published = match record {
             Some(current) if !replaces => {
-                self.upsert(staged, current, fetched, changed, parquet)
+                self.upsert(staged, current, step.fetched, step.changed, step.options.parquet)
                     .await?
             }
             current => {
@@ -130,12 +160,105 @@ impl ParquetTables {
                 staged.publish(current.as_ref().map(|r| &r.snapshot))?
             }
         };
-        let folded = if published.committed().unchanged {
-            Vec::new()
-        } else {
-            folded
+        let changed = !published.committed().unchanged;
+        let folded = if changed { folded } else { Vec::new() };
+        done.push(Publishing {
+            published,
+            folded,
+            changes,
+        });
+        Ok(changed)
+    }
+
+    /// The change counts of `staged` against the partition's current rows and, with history
+    /// on and anything changed, the history appended (pushed into `done` before the partition
+    /// it describes). A partition with increments of an older output is not counted.
+    async fn record_changes(
+        &self,
+        staged: &StagedPartition,
+        record: Option<&PartitionRecord>,
+        replaces: bool,
+        options: &PublishOptions<'_>,
+        done: &mut Vec<Publishing>,
+    ) -> Result<Option<PartitionChanges>, SinkError> {
+        let target = &staged.place().target;
+        if record.is_some_and(|r| !r.legacy.increments.is_empty()) {
+            return Ok(None);
+        }
+        let current_files = record.map(|r| r.snapshot.files.clone()).unwrap_or_default();
+        let same_content = replaces
+            && record.is_some_and(|r| r.snapshot.content_hash == staged.content_hash());
+        let count_deletes = !options.incomplete.contains(&target.dataset);
+        if same_content {
+            return Ok(no_changes(target, count_deletes));
+        }
+        let new_files = staged_records(staged);
+        let current = RowsAt {
+            location: &self.location,
+            files: &current_files,
         };
-        Ok(Publishing { published, folded })
+        let new = RowsAt {
+            location: &self.location,
+            files: &new_files,
+        };
+        let Some(diff) = diff_partition(target, current, new, replaces, count_deletes).await?
+        else {
+            return Ok(None);
+        };
+        if options.history && !diff.counts.is_empty() {
+            let current = RowsAt {
+                location: &self.location,
+                files: &current_files,
+            };
+            let new = RowsAt {
+                location: &self.location,
+                files: &new_files,
+            };
+            if let Some(history) = self.append_history(target, &diff, current, new, options).await? {
+                done.push(history);
+            }
+        }
+        Ok(Some(diff.counts))
+    }
+
+    /// Appends `diff`'s rows to the partition's history: the current history files stay (hard
+    /// links locally), the new file joins, published like any partition of the source. A
+    /// history that already holds this run's file (a resumed run that got this far before)
+    /// is left as it is.
+    async fn append_history(
+        &self,
+        target: &PartitionTarget,
+        diff: &PartitionDiff,
+        current: RowsAt<'_>,
+        new: RowsAt<'_>,
+        options: &PublishOptions<'_>,
+    ) -> Result<Option<Publishing>, SinkError> {
+        let Some(history) = Dataset::from_name(&target.dataset).and_then(Dataset::history) else {
+            return Ok(None);
+        };
+        let history_target = PartitionTarget::new(history.as_str(), &target.source, &target.tenant);
+        let run_file = format!("part-{}-", self.identity.run_id);
+        let kept: Vec<FileRecord> = self
+            .catalog
+            .partition(&history_target)
+            .map(|r| r.snapshot.files.clone())
+            .unwrap_or_default();
+        if kept.iter().any(|f| f.path.contains(&run_file)) {
+            return Ok(None);
+        }
+        let metadata = file_metadata(&self.identity.run_id, &history_target);
+        let writer = self.writer(history_target, history.schema(), metadata, options.parquet)?;
+        let stamp = ChangeStamp {
+            run_id: &self.identity.run_id,
+            changed_at: self.identity.started_at,
+        };
+        let staged = diff.write_history(target, current, new, &stamp, writer).await?;
+        let published = self.publish_merged(staged, None, &kept)?;
+        Ok(Some(Publishing {
+            published,
+            folded: Vec::new(),
+            changes: None,
+        }))
     }
 
     /// The keys the source's new rows (and an older output's increments) fetched again as

@@ -87,7 +87,7 @@ impl ParquetTables {
     }
 
     /// Publishes the new rows, the rewritten rows and the files that stay as one content.
-    fn publish_merged(
+    pub(super) fn publish_merged(
         &self,
         mut staged: StagedPartition,
         rewritten: Option<StagedPartition>,

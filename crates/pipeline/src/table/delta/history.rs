@@ -1,0 +1,146 @@
+//! A Delta partition's changes: counted against the partition's files as the table holds them
+//! just before the run commits, and — with history on — appended to `<dataset>_history` by a
+//! plain append commit made before the partition's own commit. The append carries the run's
+//! application transaction, so a resumed run that got this far before finds it applied and
+//! does not append twice; a source that fails later takes it back with its other commits.
+
+use crate::commit::catalog::FileRecord;
+use crate::commit::delta::DeltaError;
+use crate::commit::delta::partition_commit::{
+    CommitUndo, PartitionChange, Removal, commit_partition, current_content_hash, partition_files,
+};
+use crate::commit::manifest::PartitionChanges;
+use crate::layout::PartitionTarget;
+use crate::table::changes::{ChangeStamp, PartitionDiff, RowsAt, diff_partition, no_changes};
+use crate::table::inputs::PublishOptions;
+use crate::write::file_metadata::file_metadata;
+use crate::write::partition::{PartitionPlace, StagedPartition};
+
+use super::{DeltaLakeTables, sink_error, staged_files};
+
+/// What recording one partition's changes produced: the counts, and the history commit to
+/// take back if the source fails later.
+pub(super) struct RecordedChanges {
+    pub(super) counts: Option<PartitionChanges>,
+    pub(super) history: Option<(PartitionTarget, CommitUndo)>,
+}
+
+impl DeltaLakeTables {
+    /// Counts what `staged` changes in its partition (`replaces`: a full run's whole content)
+    /// and, with history on and anything changed, commits the history rows first.
+    pub(super) async fn record_changes(
+        &self,
+        staged: &StagedPartition,
+        replaces: bool,
+        options: &PublishOptions<'_>,
+    ) -> Result<RecordedChanges, DeltaError> {
+        let target = &staged.place().target;
+        let table = self.open_table(target).await?;
+        let files = partition_files(&table, target).map_err(|e| self.table_error(target, e))?;
+        if replaces && current_content_hash(&files).as_deref() == Some(staged.content_hash()) {
+            // The commit will find the same content: nothing changed, nothing to read.
+            let deletes = !options.incomplete.contains(&target.dataset);
+            return Ok(RecordedChanges {
+                counts: no_changes(target, deletes),
+                history: None,
+            });
+        }
+        let current_files: Vec<FileRecord> = files
+            .iter()
+            .map(|file| FileRecord {
+                path: format!("{}/{}", target.dataset, file.object_store_path()),
+                rows: file.num_records().unwrap_or(0) as u64,
+                bytes: u64::try_from(file.size()).unwrap_or(0),
+            })
+            .collect();
+        let new_files: Vec<FileRecord> = staged
+            .staged_files()
+            .into_iter()
+            .map(|(path, rows, bytes)| FileRecord { path, rows, bytes })
+            .collect();
+        let rows_at = |files| RowsAt {
+            location: &self.location,
+            files,
+        };
+        let count_deletes = !options.incomplete.contains(&target.dataset);
+        let diff = diff_partition(
+            target,
+            rows_at(&current_files),
+            rows_at(&new_files),
+            replaces,
+            count_deletes,
+        )
+        .await
+        .map_err(|e| sink_error(target, e))?;
+        let Some(diff) = diff else {
+            return Ok(RecordedChanges {
+                counts: None,
+                history: None,
+            });
+        };
+        let history = if options.history && !diff.counts.is_empty() {
+            self.append_history(
+                target,
+                &diff,
+                rows_at(&current_files),
+                rows_at(&new_files),
+                options,
+            )
+            .await?
+        } else {
+            None
+        };
+        Ok(RecordedChanges {
+            counts: Some(diff.counts),
+            history,
+        })
+    }
+
+    /// Writes `diff`'s history rows into the history table and appends them in one commit.
+    async fn append_history(
+        &self,
+        target: &PartitionTarget,
+        diff: &PartitionDiff,
+        current: RowsAt<'_>,
+        new: RowsAt<'_>,
+        options: &PublishOptions<'_>,
+    ) -> Result<Option<(PartitionTarget, CommitUndo)>, DeltaError> {
+        let Some(history) = custlake_schema::Dataset::from_name(&target.dataset)
+            .and_then(custlake_schema::Dataset::history)
+        else {
+            return Ok(None);
+        };
+        let history_target =
+            PartitionTarget::new(history.as_str(), &target.source, &target.tenant);
+        let place = PartitionPlace::snapshot(history_target.clone(), &self.identity.run_id);
+        let metadata = file_metadata(&self.identity.run_id, &history_target);
+        let writer = self
+            .writer_at(place, history.schema(), metadata, options.parquet)
+            .map_err(|e| sink_error(&history_target, e))?;
+        let stamp = ChangeStamp {
+            run_id: &self.identity.run_id,
+            changed_at: self.identity.started_at,
+        };
+        let staged = diff
+            .write_history(target, current, new, &stamp, writer)
+            .await
+            .map_err(|e| sink_error(&history_target, e))?;
+        let change = PartitionChange {
+            removal: Removal::Nothing,
+            added: staged_files(&staged).to_vec(),
+            content_hash: None,
+            data_change: true,
+        };
+        let mut table = self.open_table(&history_target).await?;
+        let outcome = commit_partition(
+            &self.tables,
+            &mut table,
+            &history_target,
+            &change,
+            &self.commit_identity,
+        )
+        .await;
+        let undo = self.settle(staged, &history_target, outcome)?;
+        Ok(undo.map(|undo| (history_target, undo)))
+    }
+}
