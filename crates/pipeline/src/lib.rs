@@ -31,7 +31,9 @@ mod sources;
 mod table;
 mod write;
 
-pub use commit::manifest::{EntityReport, LinkSummary, RunManifest, RunStatus, SourceReport};
+pub use commit::manifest::{
+    EntityReport, LinkSummary, PartitionChanges, RunManifest, RunStatus, SourceReport,
+};
 pub use config::{ConfigError, ExportConfig, GuardConfig, ParquetSinkConfig, ValidatedSource};
 pub use config::{ConfigFileError, config_from_toml, load_config_file};
 pub use model::{

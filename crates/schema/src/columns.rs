@@ -517,5 +517,9 @@ const HISTORY_EXTRA: [ColumnSpec; 3] = [
 /// A change log's columns: `dataset`'s columns (the row as it became; for a delete the last
 /// row known) followed by [`HISTORY_EXTRA`].
 pub(crate) fn history_columns(dataset: &[ColumnSpec]) -> Vec<ColumnSpec> {
-    dataset.iter().chain(HISTORY_EXTRA.iter()).copied().collect()
+    dataset
+        .iter()
+        .chain(HISTORY_EXTRA.iter())
+        .copied()
+        .collect()
 }

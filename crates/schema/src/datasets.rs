@@ -175,10 +175,8 @@ static CUSTOMERS_HISTORY_SCHEMA: LazyLock<SchemaRef> =
     LazyLock::new(|| build_schema(Dataset::CustomersHistory));
 static CONTACTS_HISTORY_SCHEMA: LazyLock<SchemaRef> =
     LazyLock::new(|| build_schema(Dataset::ContactsHistory));
-static CUSTOMERS_HISTORY: LazyLock<Vec<ColumnSpec>> =
-    LazyLock::new(|| history_columns(CUSTOMERS));
-static CONTACTS_HISTORY: LazyLock<Vec<ColumnSpec>> =
-    LazyLock::new(|| history_columns(CONTACTS));
+static CUSTOMERS_HISTORY: LazyLock<Vec<ColumnSpec>> = LazyLock::new(|| history_columns(CUSTOMERS));
+static CONTACTS_HISTORY: LazyLock<Vec<ColumnSpec>> = LazyLock::new(|| history_columns(CONTACTS));
 
 /// The Arrow schema of `customers`.
 pub fn customers_schema() -> SchemaRef {

@@ -309,8 +309,12 @@ mod tests {
         let hashes = back.column_by_name(ROW_HASH_COLUMN).expect("row_hash");
         assert_eq!(hashes.as_ref(), &row_hashes_of(Dataset::Customers, &back));
         assert_ne!(
-            hashes.as_primitive::<arrow_array::types::Int64Type>().value(0),
-            hashes.as_primitive::<arrow_array::types::Int64Type>().value(1),
+            hashes
+                .as_primitive::<arrow_array::types::Int64Type>()
+                .value(0),
+            hashes
+                .as_primitive::<arrow_array::types::Int64Type>()
+                .value(1),
             "the rows differ in phone"
         );
         assert_eq!(

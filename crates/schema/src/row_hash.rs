@@ -191,7 +191,13 @@ mod tests {
         for left_out in ["run_id", "extracted_at", "raw", "phone_e164", "source"] {
             assert!(!covered.contains(&left_out), "{left_out}");
         }
-        for kept in ["customer_id", "name", "phone", "custom_fields", "source_version"] {
+        for kept in [
+            "customer_id",
+            "name",
+            "phone",
+            "custom_fields",
+            "source_version",
+        ] {
             assert!(covered.contains(&kept), "{kept}");
         }
     }
@@ -199,13 +205,25 @@ mod tests {
     #[test]
     fn equal_rows_hash_alike_and_any_difference_changes_the_hash() {
         let rows = hashes(vec![
-            ("customer_id", text(vec![Some("1"), Some("1"), Some("1"), Some("1")])),
+            (
+                "customer_id",
+                text(vec![Some("1"), Some("1"), Some("1"), Some("1")]),
+            ),
             ("name", text(vec![Some("ab"), Some("ab"), Some("a"), None])),
-            ("short_name", text(vec![Some("c"), Some("c"), Some("bc"), Some("")])),
-            ("raw", text(vec![Some("{\"a\":1}"), Some("{\"b\":2}"), None, None])),
+            (
+                "short_name",
+                text(vec![Some("c"), Some("c"), Some("bc"), Some("")]),
+            ),
+            (
+                "raw",
+                text(vec![Some("{\"a\":1}"), Some("{\"b\":2}"), None, None]),
+            ),
         ]);
         assert_eq!(rows[0], rows[1], "raw is not hashed");
-        assert_ne!(rows[0], rows[2], "moving text between columns changes the hash");
+        assert_ne!(
+            rows[0], rows[2],
+            "moving text between columns changes the hash"
+        );
         assert_ne!(rows[2], rows[3]);
         let empty_vs_null = hashes(vec![
             ("customer_id", text(vec![Some("1"), Some("1")])),

@@ -21,9 +21,9 @@ use crate::resume::{SourceSpools, prepare_source};
 use crate::run::context::RunContext;
 use crate::run::entity::{EntityResult, EntityRun};
 use crate::run::guard::{Replacement, unproven_shrink};
-use crate::table::PublishOptions;
 use crate::sources::PageSource;
 use crate::sources::build::build_filtered_page_sources;
+use crate::table::PublishOptions;
 use crate::write::file_metadata::file_metadata;
 use crate::write::partition::StagedPartition;
 use crate::write::writers::{DatasetWriter, close_writer, spawn_writer};
@@ -288,10 +288,7 @@ impl SourceRun {
             incomplete: self.incomplete_datasets(),
             parquet: &self.run.options.parquet,
         };
-        self.run
-            .output
-            .publish_source(partitions, &options)
-            .await?;
+        self.run.output.publish_source(partitions, &options).await?;
         self.warnings.extend(self.advance_mark(watcher));
         Ok(())
     }

@@ -102,7 +102,12 @@ pub(crate) async fn diff_partition(
         tenant: target.tenant.clone(),
         ..PartitionChanges::default()
     };
-    Ok(Some(compare(&before, &after, replaces && count_deletes, counts)))
+    Ok(Some(compare(
+        &before,
+        &after,
+        replaces && count_deletes,
+        counts,
+    )))
 }
 
 /// Merges the sorted (key, hash) pairs of the current rows (`before`) and the new ones
@@ -155,7 +160,8 @@ async fn fingerprints(
     let key = key_column(dataset.as_str()).unwrap_or("customer_id");
     let mut pairs = Vec::with_capacity(rows.files.iter().map(|f| f.rows as usize).sum());
     for file in rows.files {
-        let mut batches = read_file(rows.location, &file.path, Some(&[key, ROW_HASH_COLUMN])).await?;
+        let mut batches =
+            read_file(rows.location, &file.path, Some(&[key, ROW_HASH_COLUMN])).await?;
         let mut whole = false;
         while let Some(batch) = batches.recv().await {
             let batch = batch?;
@@ -250,7 +256,13 @@ impl PartitionDiff {
     ) -> Result<StagedPartition, SinkError> {
         let writer = spawn_writer(writer);
         let mut copied = self
-            .copy_changes(target, &new, &[Change::Insert, Change::Update], stamp, &writer.batches)
+            .copy_changes(
+                target,
+                &new,
+                &[Change::Insert, Change::Update],
+                stamp,
+                &writer.batches,
+            )
             .await;
         if copied.is_ok() && self.counts.deleted.unwrap_or(0) > 0 {
             copied = self
@@ -308,7 +320,8 @@ impl PartitionDiff {
                 if mask.true_count() == 0 {
                     continue;
                 }
-                let kept = filter_record_batch(&batch, &mask).map_err(|e| arrow_error(&file.path, e))?;
+                let kept =
+                    filter_record_batch(&batch, &mask).map_err(|e| arrow_error(&file.path, e))?;
                 let picked: Vec<(Change, Option<i64>)> = picked.into_iter().flatten().collect();
                 let rows = history_rows(history, &kept, &picked, stamp)
                     .map_err(|e| arrow_error(&file.path, e))?;
@@ -372,7 +385,11 @@ mod tests {
         let after = [(0, 1), (2, 20), (3, 31), (4, 40)];
         let full = compare(&before, &after, true, PartitionChanges::default());
         assert_eq!(
-            (full.counts.inserted, full.counts.updated, full.counts.deleted),
+            (
+                full.counts.inserted,
+                full.counts.updated,
+                full.counts.deleted
+            ),
             (2, 1, Some(2))
         );
         assert_eq!(full.changes[&0], (Change::Insert, None));

@@ -6,6 +6,7 @@
 mod bad_input;
 mod decode_props;
 mod export_e2e;
+mod history;
 mod incremental;
 mod links;
 mod moto;

@@ -158,11 +158,25 @@ fn column_names_and_order() {
 fn keys_and_run_columns_are_not_null() {
     assert_eq!(
         required(Dataset::Customers),
-        ["source", "tenant", "customer_id", "extracted_at", "run_id", "row_hash"]
+        [
+            "source",
+            "tenant",
+            "customer_id",
+            "extracted_at",
+            "run_id",
+            "row_hash"
+        ]
     );
     assert_eq!(
         required(Dataset::Contacts),
-        ["source", "tenant", "contact_id", "extracted_at", "run_id", "row_hash"]
+        [
+            "source",
+            "tenant",
+            "contact_id",
+            "extracted_at",
+            "run_id",
+            "row_hash"
+        ]
     );
     assert_eq!(
         required(Dataset::Rejects),

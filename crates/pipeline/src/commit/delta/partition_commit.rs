@@ -475,7 +475,10 @@ fn add_action(
 fn rows_after(files: &[LogicalFileView], change: &PartitionChange) -> u64 {
     let kept: u64 = match &change.removal {
         Removal::AllCurrent => 0,
-        Removal::Nothing => files.iter().map(|f| f.num_records().unwrap_or(0) as u64).sum(),
+        Removal::Nothing => files
+            .iter()
+            .map(|f| f.num_records().unwrap_or(0) as u64)
+            .sum(),
         Removal::Exactly { kept, .. } => files
             .iter()
             .filter(|f| kept.contains(&f.object_store_path().to_string()))

@@ -1,5 +1,5 @@
-//! A Delta output read back as a [`Catalog`]: every partition of every table with its current
-//! files (a Delta partition always holds its current state), and the sources'
+//! A Delta output read back as a [`Catalog`]: every partition of every table (the change logs
+//! included) with its current files (a Delta partition always holds its current state), and the sources'
 //! marks. Planning (full or incremental), linking and compaction then read a Delta output the
 //! way they read a Parquet one.
 
@@ -17,7 +17,7 @@ use super::table::DeltaTables;
 /// The catalog of the Delta output `tables` as it is now.
 pub(crate) async fn load_view(tables: &DeltaTables) -> Result<Catalog, DeltaError> {
     let mut catalog = Catalog::default();
-    for dataset in Dataset::ALL {
+    for dataset in Dataset::ALL.into_iter().chain(Dataset::HISTORIES) {
         if let Some(table) = tables.open(dataset).await? {
             let partitions = partitions_of(&table, dataset)
                 .map_err(|e| tables.table_error(dataset, "read", e))?;

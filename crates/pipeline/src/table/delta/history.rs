@@ -110,8 +110,7 @@ impl DeltaLakeTables {
         else {
             return Ok(None);
         };
-        let history_target =
-            PartitionTarget::new(history.as_str(), &target.source, &target.tenant);
+        let history_target = PartitionTarget::new(history.as_str(), &target.source, &target.tenant);
         let place = PartitionPlace::snapshot(history_target.clone(), &self.identity.run_id);
         let metadata = file_metadata(&self.identity.run_id, &history_target);
         let writer = self

@@ -152,8 +152,14 @@ impl ParquetTables {
             .unwrap_or_default();
         let published = match record {
             Some(current) if !replaces => {
-                self.upsert(staged, current, step.fetched, step.changed, step.options.parquet)
-                    .await?
+                self.upsert(
+                    staged,
+                    current,
+                    step.fetched,
+                    step.changed,
+                    step.options.parquet,
+                )
+                .await?
             }
             current => {
                 let current = current.filter(|r| r.legacy.increments.is_empty());
@@ -186,8 +192,8 @@ impl ParquetTables {
             return Ok(None);
         }
         let current_files = record.map(|r| r.snapshot.files.clone()).unwrap_or_default();
-        let same_content = replaces
-            && record.is_some_and(|r| r.snapshot.content_hash == staged.content_hash());
+        let same_content =
+            replaces && record.is_some_and(|r| r.snapshot.content_hash == staged.content_hash());
         let count_deletes = !options.incomplete.contains(&target.dataset);
         if same_content {
             return Ok(no_changes(target, count_deletes));
@@ -214,7 +220,10 @@ impl ParquetTables {
                 location: &self.location,
                 files: &new_files,
             };
-            if let Some(history) = self.append_history(target, &diff, current, new, options).await? {
+            if let Some(history) = self
+                .append_history(target, &diff, current, new, options)
+                .await?
+            {
                 done.push(history);
             }
         }
@@ -252,7 +261,9 @@ impl ParquetTables {
             run_id: &self.identity.run_id,
             changed_at: self.identity.started_at,
         };
-        let staged = diff.write_history(target, current, new, &stamp, writer).await?;
+        let staged = diff
+            .write_history(target, current, new, &stamp, writer)
+            .await?;
         let published = self.publish_merged(staged, None, &kept)?;
         Ok(Some(Publishing {
             published,
