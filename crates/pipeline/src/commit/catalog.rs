@@ -311,8 +311,9 @@ impl Catalog {
 
     /// Brings the partition records in line with the live folders of a local output: a folder
     /// whose `_SUCCESS` names another run than the catalog replaces the record (its increments were
-    /// recorded against the replaced snapshot); a folder without a marker is recorded with an
-    /// unknown hash; records without a folder are dropped.
+    /// recorded against the replaced snapshot); a folder without a marker, or whose marker names
+    /// files it does not hold, is recorded with its files and an unknown hash; records without a
+    /// folder are dropped.
     fn reconcile_with_folders(&mut self, root: &Path) -> Result<(), SinkError> {
         let mut live = Vec::new();
         for dataset in subdirs(root)? {
@@ -335,6 +336,9 @@ impl Catalog {
         let mut partitions = Vec::new();
         for (target, dir) in live {
             let marker = read_local_marker(root, &slash(&target.relative_dir()))?;
+            // A run killed between swapping a folder in and writing its marker leaves a marker
+            // (and catalog record) naming files the folder no longer holds: the folder wins.
+            let marker = marker.filter(|m| holds_files(root, &m.content));
             let kept = self.partition(&target).filter(|record| {
                 marker
                     .as_ref()
@@ -406,6 +410,14 @@ pub(crate) fn marker_json(marker: &Marker) -> Vec<u8> {
     let mut json = serde_json::to_vec_pretty(marker).unwrap_or_default();
     json.push(b'\n');
     json
+}
+
+/// Whether every file `content` names is on disk under `root`.
+fn holds_files(root: &Path, content: &Content) -> bool {
+    content
+        .files
+        .iter()
+        .all(|file| root.join(&file.path).is_file())
 }
 
 /// A partition folder written before markers existed: its Parquet files, hash unknown.
