@@ -25,6 +25,10 @@ a full first run, then U8 customers changed at the source and a second run that 
   current customers, the changed ones as the second run fetched them.
 * Polars: the raw JSON of every record equals what the simulator served, byte for byte, and
   mapped text (Chinese, emoji, long strings) round-trips exactly.
+* History (the incremental output keeps it): every one-liner reads `customers_history` and
+  `contacts_history` like any dataset, their files match `custlake schema`, and the README's SCD2
+  view — in DuckDB and in Polars — gives as current exactly the keys and row hashes the
+  `customers` dataset holds, with the second run's updates recorded as `update`.
 """
 
 import glob
@@ -41,7 +45,11 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 OUT, INC_OUT, SCHEMA_JSON, TRUTH_DIR, INC_TRUTH_DIR = sys.argv[1:6]
+# Customers of u8_demo_a run.sh changes at the source between the incremental runs.
+CHANGED = 60
 DATASETS = ["customers", "contacts", "rejects", "customer_links"]
+# The change logs the incremental output keeps (`[output] history = true`).
+HISTORY = ["customers_history", "contacts_history"]
 KEY = {"customers": "customer_id", "contacts": "contact_id"}
 failures = []
 
@@ -516,6 +524,56 @@ def load_truth(folder):
     return truth
 
 
+SCD2_DUCKDB = """
+    CREATE OR REPLACE VIEW customers_history AS
+      SELECT * FROM read_parquet('{out}/customers_history/**/*.parquet', hive_partitioning = true);
+    CREATE OR REPLACE VIEW customers_scd2 AS
+    SELECT *,
+           changed_at AS valid_from,
+           lead(changed_at) OVER (PARTITION BY source, tenant, customer_id ORDER BY changed_at) AS valid_to,
+           change = 'delete' AS is_deleted
+    FROM customers_history;
+"""
+
+
+def check_history(out, truth_changed):
+    """The README's SCD2 view of `out`'s history: current = the customers dataset."""
+    con = duckdb.connect()
+    con.execute(SCD2_DUCKDB.format(out=out))
+    current = set(con.execute(
+        "SELECT source, tenant, customer_id, row_hash FROM customers_scd2 "
+        "WHERE valid_to IS NULL AND NOT is_deleted").fetchall())
+    dataset = set(con.execute(
+        f"SELECT source, tenant, customer_id, row_hash FROM read_parquet('{out}/customers/**/*.parquet', "
+        "hive_partitioning = true)").fetchall())
+    if current != dataset:
+        fail(f"duckdb SCD2: current view has {len(current)} rows, customers {len(dataset)}; "
+             f"{len(current ^ dataset)} differ")
+    updates = con.execute(
+        "SELECT count(*) FROM customers_history WHERE change = 'update' AND tenant = 'u8_demo_a'"
+    ).fetchone()[0]
+    if updates != truth_changed:
+        fail(f"duckdb SCD2: {updates} updates of u8_demo_a recorded, the simulator changed {truth_changed}")
+    # The README's Polars expression.
+    history = pl.scan_parquet(out + "/customers_history")
+    key = ["source", "tenant", "customer_id"]
+    scd2 = history.sort("changed_at").with_columns(
+        valid_from=pl.col("changed_at"),
+        valid_to=pl.col("changed_at").shift(-1).over(key),
+        is_deleted=pl.col("change") == "delete",
+    )
+    polars_current = set(
+        scd2.filter(pl.col("valid_to").is_null() & ~pl.col("is_deleted"))
+        .select("source", "tenant", "customer_id", "row_hash")
+        .collect()
+        .iter_rows()
+    )
+    if polars_current != dataset:
+        fail(f"polars SCD2: current view has {len(polars_current)} rows, customers {len(dataset)}")
+    print(f"history: SCD2 current view = customers ({len(dataset)} rows) in DuckDB and Polars; "
+          f"{updates} updates recorded")
+
+
 def main():
     global SPARK
     with open(SCHEMA_JSON, encoding="utf-8") as f:
@@ -523,8 +581,8 @@ def main():
     truth, inc_truth = load_truth(TRUTH_DIR), load_truth(INC_TRUTH_DIR)
     if not truth or not inc_truth:
         fail("no ground truth was loaded")
-    for out in (OUT, INC_OUT):
-        for dataset in DATASETS:
+    for out, datasets in ((OUT, DATASETS), (INC_OUT, DATASETS + HISTORY)):
+        for dataset in datasets:
             checked = check_file_schemas(schema, os.path.join(out, dataset), dataset)
             print(f"schema: {out}/{dataset}: {checked} files match `custlake schema`")
     started = time.monotonic()
@@ -532,13 +590,14 @@ def main():
     print(f"spark: session up in {time.monotonic() - started:.1f} s ({SPARK.version})")
     try:
         check_readers(OUT, DATASETS)
-        check_readers(INC_OUT, DATASETS)
+        check_readers(INC_OUT, DATASETS + HISTORY)
     finally:
         SPARK.stop()
     check_duckdb_join(truth)
     check_links(OUT)
     check_links(INC_OUT)
     check_current_state(inc_truth)
+    check_history(INC_OUT, CHANGED)
     check_polars_raw(truth)
     if failures:
         print(f"{len(failures)} interop failures")

@@ -18,6 +18,9 @@ For each output and table (customers, contacts, rejects, customer_links):
 * The data files hold no `source`/`tenant` column (the partition values carry them).
 * Every column of the table schema has a `comment` (its description), and the latest commit's
   info carries `custlake.run_id`, naming a run of this output.
+* OUT_INC keeps history: `customers_history` and `contacts_history` are read the same way, and
+  the README's SCD2 view over `delta_scan` gives as current exactly the customers table's keys
+  and row hashes.
 """
 
 import glob
@@ -36,6 +39,8 @@ from deltalake import DeltaTable
 
 OUTPUTS = sys.argv[1:3]
 TABLES = ["customers", "contacts", "rejects", "customer_links"]
+# The change logs an output keeps with `[output] history = true` (the incremental one here).
+HISTORY = ["customers_history", "contacts_history"]
 KEY = {"customers": "customer_id", "contacts": "contact_id"}
 PARTITION_COLUMNS = ("source", "tenant")
 # Type names each reader gives a string column.
@@ -59,9 +64,14 @@ def manifests(out):
     return runs
 
 
+def tables_of(out):
+    """The tables `out` must hold: the datasets, and the change logs when it keeps history."""
+    return TABLES + (HISTORY if out == OUTPUTS[1] else [])
+
+
 def expected_rows(out, runs):
     """{table: {(source, tenant): rows}} from the newest manifest naming each partition."""
-    expected = {table: {} for table in TABLES}
+    expected = {table: {} for table in tables_of(out)}
     for run_id, manifest in runs:
         commits = manifest.get("delta_commits") or []
         if not commits:
@@ -75,7 +85,7 @@ def expected_rows(out, runs):
                 fail(f"{out}: manifest {run_id}: unknown outcome {commit['outcome']!r} in {commit}")
             if commit["table"] in expected:
                 expected[commit["table"]][(commit["source"], commit["tenant"])] = commit["rows"]
-    for table in TABLES:
+    for table in tables_of(out):
         if not expected[table]:
             fail(f"{out}: no manifest names a partition of {table}")
     return {table: {k: n for k, n in parts.items() if n > 0} for table, parts in expected.items()}
@@ -212,7 +222,7 @@ def check_output(out):
     expected = expected_rows(out, runs)
     run_ids = {run_id for run_id, _ in runs}
     rows = []
-    for table in TABLES:
+    for table in tables_of(out):
         path = os.path.join(out, table)
         want = expected[table]
         try:
@@ -245,6 +255,31 @@ def check_output(out):
     return rows
 
 
+def check_history(out):
+    """The README's SCD2 view over `delta_scan`: its current rows are the customers table's."""
+    DUCKDB.execute(f"""
+        CREATE OR REPLACE VIEW customers_scd2 AS
+        SELECT *,
+               changed_at AS valid_from,
+               lead(changed_at) OVER (PARTITION BY source, tenant, customer_id ORDER BY changed_at) AS valid_to,
+               change = 'delete' AS is_deleted
+        FROM delta_scan('{out}/customers_history')""")
+    current = set(DUCKDB.execute(
+        "SELECT source, tenant, customer_id, row_hash FROM customers_scd2 "
+        "WHERE valid_to IS NULL AND NOT is_deleted").fetchall())
+    table = set(DUCKDB.execute(
+        f"SELECT source, tenant, customer_id, row_hash FROM delta_scan('{out}/customers')").fetchall())
+    if current != table:
+        fail(f"{out}: SCD2 current view has {len(current)} rows, customers {len(table)}; "
+             f"{len(current ^ table)} differ")
+    updates = DUCKDB.execute(
+        f"SELECT count(*) FROM delta_scan('{out}/customers_history') WHERE change = 'update'"
+    ).fetchone()[0]
+    if updates == 0:
+        fail(f"{out}: the upsert's changes are not in customers_history")
+    print(f"{out}: SCD2 current view over delta_scan = customers ({len(table)} rows), {updates} updates")
+
+
 def main():
     global DUCKDB
     if len(OUTPUTS) != 2:
@@ -257,6 +292,7 @@ def main():
         rows = []
         for out in OUTPUTS:
             rows += check_output(out)
+        check_history(OUTPUTS[1])
         DUCKDB.close()
     header = ("output", "table", "reader", "rows", "parts", "src/tenant type", "dup keys",
               "version", "files", "latest run_id", "s")

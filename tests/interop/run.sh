@@ -88,9 +88,10 @@ fetch_truth() {
 }
 fetch_truth "$WORK/truth"
 
-# An incremental output: a first (full) run, 2% of u8_demo_a's customers edited at the source,
-# a second run that upserts them into the partitions (no `_deltas/`).
-sed -e "s|path = \"$WORK/out\"|path = \"$WORK/inc\"|" \
+# An incremental output with history on: a first (full) run, 2% of u8_demo_a's customers edited
+# at the source, a second run that upserts them into the partitions (no `_deltas/`) and appends
+# their changes to customers_history.
+sed -e "s|path = \"$WORK/out\"|path = \"$WORK/inc\"\nhistory = true|" \
     -e 's|^kind = "yonyou_u8"$|kind = "yonyou_u8"\nmode = "incremental"|' \
     "$WORK/custlake.toml" >"$WORK/incremental.toml"
 incremental_run() {

@@ -15,7 +15,7 @@ use crate::file_layout::PARTITION_COLUMNS;
 /// `file`, or `path` for the partition columns (`source=…/tenant=…`), which the files leave out.
 pub fn describe_json() -> Value {
     let mut datasets = serde_json::Map::new();
-    for dataset in Dataset::ALL {
+    for dataset in Dataset::ALL.into_iter().chain(Dataset::HISTORIES) {
         let schema = dataset.schema();
         let columns: Vec<Value> = schema
             .fields()

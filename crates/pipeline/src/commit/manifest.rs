@@ -94,6 +94,10 @@ pub struct PartitionChanges {
     /// Keys the partition held that a full run no longer found; `null` when deletions were not
     /// counted (an incremental run, or a listing that ended early).
     pub deleted: Option<u64>,
+    /// Milliseconds spent finding the changes and appending them to the history (what change
+    /// detection costs the run).
+    #[serde(default)]
+    pub elapsed_ms: u64,
 }
 
 impl PartitionChanges {

@@ -66,6 +66,11 @@ pub(crate) struct RowsAt<'a> {
     pub(crate) files: &'a [FileRecord],
 }
 
+/// Milliseconds since `started`, for [`PartitionChanges::elapsed_ms`].
+pub(crate) fn elapsed_ms(started: std::time::Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
 /// The counts of a partition whose content did not change (`deletes`: deletions were looked
 /// for); `None` for a dataset without row hashes.
 pub(crate) fn no_changes(target: &PartitionTarget, deletes: bool) -> Option<PartitionChanges> {
@@ -77,6 +82,7 @@ pub(crate) fn no_changes(target: &PartitionTarget, deletes: bool) -> Option<Part
         inserted: 0,
         updated: 0,
         deleted: deletes.then_some(0),
+        elapsed_ms: 0,
     })
 }
 

@@ -410,7 +410,11 @@ fn describe_json_spells_types_as_pyarrow() {
         .expect("datasets")
         .keys()
         .collect();
-    let mut expected: Vec<&str> = Dataset::ALL.iter().map(|d| d.as_str()).collect();
+    let mut expected: Vec<&str> = Dataset::ALL
+        .iter()
+        .chain(&Dataset::HISTORIES)
+        .map(|d| d.as_str())
+        .collect();
     expected.sort_unstable();
     assert_eq!(listed, expected);
     let column = |dataset: &str, name: &str| {

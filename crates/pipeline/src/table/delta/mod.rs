@@ -236,13 +236,17 @@ impl DeltaLakeTables {
             self.record_skipped(&target).await?;
             return Ok(None);
         }
-        let recorded = match self.record_changes(&partition, !upsert, options).await {
+        let started = std::time::Instant::now();
+        let mut recorded = match self.record_changes(&partition, !upsert, options).await {
             Ok(recorded) => recorded,
             Err(error) => {
                 discard(vec![partition]);
                 return Err(error);
             }
         };
+        if let Some(counts) = recorded.counts.as_mut() {
+            counts.elapsed_ms = crate::table::changes::elapsed_ms(started);
+        }
         committed.extend(recorded.history);
         let undo = if upsert {
             self.upsert(partition, fetched, changed, options.parquet)

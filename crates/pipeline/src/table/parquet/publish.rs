@@ -7,13 +7,17 @@
 //! output holds. A full run's rows replace the partition (kept as is when their content hash
 //! equals the current one); an incremental run's rows are upserted ([`super::upsert`]).
 
+use std::time::Instant;
+
 use custlake_schema::Dataset;
 
 use crate::commit::catalog::{Catalog, Content, FetchKind, FileRecord, Increment, PartitionRecord};
 use crate::commit::manifest::PartitionChanges;
 use crate::commit::partition::{CommittedPartition, PublishedPartition};
 use crate::layout::PartitionTarget;
-use crate::table::changes::{ChangeStamp, PartitionDiff, RowsAt, diff_partition, no_changes};
+use crate::table::changes::{
+    ChangeStamp, PartitionDiff, RowsAt, diff_partition, elapsed_ms, no_changes,
+};
 use crate::table::inputs::{PublishOptions, SourcePartitions};
 use crate::table::merge::{ChangedKeys, changed_keys};
 use crate::table::report::rolled_back_message;
@@ -143,9 +147,13 @@ impl ParquetTables {
         }
         let record = self.catalog.partition(&staged.place().target).cloned();
         let replaces = step.fetched.values().all(|k| *k == FetchKind::Full);
-        let changes = self
+        let started = Instant::now();
+        let mut changes = self
             .record_changes(&staged, record.as_ref(), replaces, step.options, done)
             .await?;
+        if let Some(changes) = changes.as_mut() {
+            changes.elapsed_ms = elapsed_ms(started);
+        }
         let folded = record
             .as_ref()
             .map(|r| r.legacy.increments.clone())
