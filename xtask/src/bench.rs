@@ -42,8 +42,9 @@ struct Plan {
 
 /// Every scenario, in the order a run measures them; `--only` takes a comma-separated list of
 /// these names.
-const SCENARIOS: [&str; 8] = [
+const SCENARIOS: [&str; 9] = [
     "throughput",
+    "change_detection",
     "latency_bound",
     "memory_scaling",
     "rate_limit",
@@ -231,6 +232,38 @@ impl ExportRun {
             .as_f64()
             .unwrap_or(0.0)
     }
+    /// Seconds the run spent finding changes (and appending history), every partition's sum.
+    fn detection_s(&self) -> f64 {
+        let changes = self.manifest["changes"].as_array();
+        let ms: f64 = changes
+            .into_iter()
+            .flatten()
+            .map(|c| c["elapsed_ms"].as_f64().unwrap_or(0.0))
+            .sum();
+        ms / 1000.0
+    }
+    /// `customers u8_demo_a +ins ~upd -del, …` of the partitions that changed.
+    fn changes_line(&self) -> String {
+        let changes = self.manifest["changes"].as_array();
+        let lines: Vec<String> = changes
+            .into_iter()
+            .flatten()
+            .filter(|c| {
+                c["inserted"] != 0 || c["updated"] != 0 || c["deleted"].as_u64().unwrap_or(0) != 0
+            })
+            .map(|c| {
+                format!(
+                    "{} {} +{} ~{} -{}",
+                    c["dataset"].as_str().unwrap_or("?"),
+                    c["tenant"].as_str().unwrap_or("?"),
+                    c["inserted"],
+                    c["updated"],
+                    c["deleted"]
+                )
+            })
+            .collect();
+        lines.join(", ")
+    }
     fn pages(&self) -> f64 {
         self.manifest["totals"]["pages_fetched"]
             .as_f64()
@@ -275,6 +308,7 @@ impl Bench {
     fn scenario(&self, name: &str, plan: &Plan) -> Result<Value> {
         match name {
             "throughput" => self.throughput(plan),
+            "change_detection" => self.change_detection(plan),
             "latency_bound" => self.latency_bound(plan),
             "memory_scaling" => self.memory_scaling(plan),
             "rate_limit" => self.rate_limit(plan),
@@ -476,10 +510,74 @@ impl Bench {
         let rate = median(runs.iter().map(|r| r.records() / r.elapsed_s().max(1e-9)));
         let rss = median(runs.iter().map(|r| r.peak_rss_mb));
         let wall = median(runs.iter().map(|r| r.wall.as_secs_f64()));
+        let detection = median(
+            runs.iter()
+                .map(|r| r.detection_s() / r.elapsed_s().max(1e-9)),
+        );
         Ok(json!({
             "u8_customers": plan.u8_customers, "u8_contacts": plan.u8_customers, "ycm_customers": plan.ycm_customers,
+            "median_detection_share": detection,
             "raw": true, "records": runs[0].records(), "median_records_per_s": rate, "median_peak_rss_mb": rss,
             "median_process_wall_s": wall, "target_records_per_s": 150_000, "meets_target": rate >= 150_000.0,
+        }))
+    }
+
+    /// What change detection and history cost a nightly run: the throughput export into an
+    /// output that holds the previous run, after 1 % of the U8 customers changed at the source.
+    /// Each repeat is a pair measured one right after the other: history off, then on (each
+    /// with its own first run). Change detection's share is the time the run spent finding
+    /// changes (the manifest's `changes[].elapsed_ms`) over the run's wall time.
+    fn change_detection(&self, plan: &Plan) -> Result<Value> {
+        let sim = self.throughput_sim(plan)?;
+        let sources = throughput_sources();
+        let changed = (plan.u8_customers / 100).max(1);
+        let mut pairs = Vec::new();
+        for i in 0..plan.repeat {
+            let mut pair = Vec::new();
+            for history in [false, true] {
+                let name = format!("changes-{i}-history-{history}");
+                let dir = self.work.join(&name);
+                let config = write_config(&dir, &sim, &sources, OutputFormat::Parquet)?;
+                if history {
+                    turn_history_on(&config)?;
+                }
+                let out = dir.join("out");
+                self.run_config(&name, &config, &out)?;
+                post_change(&sim.base_url, "u8_demo_a", changed)?;
+                let run = self.run_config(&name, &config, &out)?;
+                let _ = std::fs::remove_dir_all(&out);
+                println!(
+                    "change_detection pair {i}, history {history}: {:.2} s, change detection {:.3} s \
+                     ({:.1} %), counted {}, peak RSS {:.0} MB",
+                    run.elapsed_s(),
+                    run.detection_s(),
+                    100.0 * run.detection_s() / run.elapsed_s().max(1e-9),
+                    run.changes_line(),
+                    run.peak_rss_mb
+                );
+                pair.push(run);
+            }
+            pairs.push(pair);
+        }
+        let share = median(
+            pairs
+                .iter()
+                .map(|p| p[0].detection_s() / p[0].elapsed_s().max(1e-9)),
+        );
+        let ratio = median(
+            pairs
+                .iter()
+                .map(|p| p[1].wall.as_secs_f64() / p[0].wall.as_secs_f64().max(1e-9)),
+        );
+        let wall = |at: usize| median(pairs.iter().map(|p| p[at].wall.as_secs_f64()));
+        let rss = |at: usize| median(pairs.iter().map(|p| p[at].peak_rss_mb));
+        Ok(json!({
+            "u8_customers": plan.u8_customers, "ycm_customers": plan.ycm_customers, "changed": changed,
+            "pairs": pairs.len(), "median_detection_share_history_off": share,
+            "median_wall_history_off_s": wall(0), "median_wall_history_on_s": wall(1),
+            "median_ratio_history_on_over_off": ratio,
+            "median_peak_rss_history_off_mb": rss(0), "median_peak_rss_history_on_mb": rss(1),
+            "target_detection_share": 0.05, "meets_target": share <= 0.05,
         }))
     }
 
@@ -933,6 +1031,13 @@ fn write_config(dir: &Path, sim: &Sim, sources: &str, format: OutputFormat) -> R
     Ok(config)
 }
 
+/// Turns `[output] history` on in a config [`write_config`] wrote.
+fn turn_history_on(config: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(config)?;
+    let text = text.replacen("links = false\n", "links = false\nhistory = true\n", 1);
+    std::fs::write(config, text).with_context(|| format!("writing {}", config.display()))
+}
+
 /// The throughput scenario's sources: U8 customers and contacts, and YCM customers.
 fn throughput_sources() -> String {
     format!(
@@ -1171,11 +1276,26 @@ fn table_row(scenario: &str, t: &Value) -> (String, String, &'static str) {
                 t["u8_customers"], t["u8_contacts"], t["ycm_customers"]
             ),
             format!(
-                "{:.0} records/s, peak RSS {:.0} MB",
+                "{:.0} records/s, peak RSS {:.0} MB, change detection {:.1} % of the run",
                 f(&t["median_records_per_s"]),
-                f(&t["median_peak_rss_mb"])
+                f(&t["median_peak_rss_mb"]),
+                100.0 * f(&t["median_detection_share"])
             ),
             "≥ 150,000 records/s",
+        ),
+        "change_detection" => (
+            format!(
+                "change detection ({} of {} U8 customers changed; history off/on pairs: {})",
+                t["changed"], t["u8_customers"], t["pairs"]
+            ),
+            format!(
+                "detection {:.1} % of the run; history on/off wall {:.3} ({:.2} s / {:.2} s)",
+                100.0 * f(&t["median_detection_share_history_off"]),
+                f(&t["median_ratio_history_on_over_off"]),
+                f(&t["median_wall_history_on_s"]),
+                f(&t["median_wall_history_off_s"])
+            ),
+            "detection ≤ 5 %",
         ),
         "latency_bound" => (
             format!(

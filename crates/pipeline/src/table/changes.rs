@@ -56,6 +56,8 @@ pub(crate) struct PartitionDiff {
     /// The counts.
     pub(crate) counts: PartitionChanges,
     changes: HashMap<u64, (Change, Option<i64>)>,
+    /// The partition held nothing: every new row is an insert (no key was read to say so).
+    all_inserted: bool,
 }
 
 /// One side of the comparison: a partition's files, where they are read from.
@@ -100,14 +102,26 @@ pub(crate) async fn diff_partition(
     let Some(dataset) = Dataset::from_name(&target.dataset).filter(|d| has_row_hash(*d)) else {
         return Ok(None);
     };
-    let before = fingerprints(target, dataset, &current).await?;
-    let after = fingerprints(target, dataset, &new).await?;
     let counts = PartitionChanges {
         dataset: target.dataset.clone(),
         source: target.source.clone(),
         tenant: target.tenant.clone(),
         ..PartitionChanges::default()
     };
+    if current.files.is_empty() {
+        // A new partition: its rows (one per key) are all inserts, nothing to compare.
+        return Ok(Some(PartitionDiff {
+            counts: PartitionChanges {
+                inserted: new.files.iter().map(|f| f.rows).sum(),
+                deleted: (replaces && count_deletes).then_some(0),
+                ..counts
+            },
+            changes: HashMap::new(),
+            all_inserted: true,
+        }));
+    }
+    let before = fingerprints(target, dataset, &current).await?;
+    let after = fingerprints(target, dataset, &new).await?;
     Ok(Some(compare(
         &before,
         &after,
@@ -154,7 +168,11 @@ fn compare(
             (_, None) => break,
         }
     }
-    PartitionDiff { counts, changes }
+    PartitionDiff {
+        counts,
+        changes,
+        all_inserted: false,
+    }
 }
 
 /// The (key hash, row hash) of every row of `rows`, sorted by key.
@@ -316,6 +334,11 @@ impl PartitionDiff {
                 let picked: Vec<Option<(Change, Option<i64>)>> = keys
                     .iter()
                     .map(|k| {
+                        if self.all_inserted {
+                            return kinds
+                                .contains(&Change::Insert)
+                                .then_some((Change::Insert, None));
+                        }
                         k.as_deref()
                             .and_then(|k| self.changes.get(&key_hash(k)))
                             .filter(|(change, _)| kinds.contains(change))
