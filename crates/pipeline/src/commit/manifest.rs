@@ -152,6 +152,19 @@ pub struct SourceReport {
     pub entities: Vec<EntityReport>,
 }
 
+impl SourceReport {
+    /// The datasets written by an entity whose listing ended early (fewer unique records than
+    /// the vendor announced): the keys they lack may still exist at the vendor, so they are not
+    /// counted or recorded as deletions.
+    pub fn incomplete_datasets(&self) -> std::collections::BTreeSet<String> {
+        self.entities
+            .iter()
+            .filter(|entity| entity.missing.is_some_and(|missing| missing > 0))
+            .flat_map(|entity| entity.rows.keys().cloned())
+            .collect()
+    }
+}
+
 /// Counts for one entity of one source, to check completeness against the vendor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EntityReport {
@@ -337,6 +350,30 @@ impl RunManifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_entity_missing_records_makes_its_datasets_incomplete() {
+        let entity = |name: &str, missing: Option<i64>, datasets: &[&str]| EntityReport {
+            entity: name.to_owned(),
+            missing,
+            rows: datasets.iter().map(|d| ((*d).to_owned(), 5)).collect(),
+            ..EntityReport::default()
+        };
+        let report = SourceReport {
+            source: "yeastar_ycm".to_owned(),
+            tenant: "t".to_owned(),
+            status: RunStatus::Succeeded,
+            error: None,
+            entities: vec![
+                entity("customers", Some(2), &["customers", "contacts"]),
+                entity("other", Some(-3), &["rejects"]),
+                entity("more", None, &["x"]),
+            ],
+        };
+        let incomplete: Vec<String> = report.incomplete_datasets().into_iter().collect();
+        // More records than announced (records added while paging) lose nothing.
+        assert_eq!(incomplete, ["contacts", "customers"]);
+    }
 
     fn manifest() -> RunManifest {
         let at = DateTime::<Utc>::from_timestamp(1_750_000_000, 0).unwrap_or_default();

@@ -2,7 +2,7 @@
 //! runs its entities and publishes its partitions (all together) only when all of them and
 //! every writer succeeded; otherwise the new rows are discarded and the previous state stays.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use custlake_schema::{Dataset, MapContext, SourceKind};
@@ -285,23 +285,12 @@ impl SourceRun {
         let options = PublishOptions {
             nothing_new,
             history: self.run.options.history,
-            incomplete: self.incomplete_datasets(),
+            incomplete: self.report.incomplete_datasets(),
             parquet: &self.run.options.parquet,
         };
         self.run.output.publish_source(partitions, &options).await?;
         self.warnings.extend(self.advance_mark(watcher));
         Ok(())
-    }
-
-    /// The datasets an entity whose listing ended early (fewer unique records than the vendor
-    /// announced) writes: their missing keys are not deletions.
-    fn incomplete_datasets(&self) -> BTreeSet<String> {
-        self.report
-            .entities
-            .iter()
-            .filter(|entity| entity.missing.is_some_and(|missing| missing > 0))
-            .flat_map(|entity| entity.rows.keys().cloned())
-            .collect()
     }
 
     /// After the source published: records the new high-water mark `watcher` saw, or returns

@@ -134,11 +134,12 @@ impl DeltaTables {
         }
     }
 
-    /// `dataset`'s table, created (version 0: schema, partitioning, metadata) when missing.
+    /// `dataset`'s table, created (version 0: schema, partitioning, metadata) when missing,
+    /// given the columns a newer schema version added when an older custlake created it.
     /// Writers that race to create it all end up with the one table that won.
     pub(crate) async fn open_or_create(&self, dataset: Dataset) -> Result<DeltaTable, DeltaError> {
         if let Some(table) = self.open(dataset).await? {
-            return Ok(table);
+            return self.add_missing_columns(dataset, table).await;
         }
         let created = CreateBuilder::new()
             .with_log_store(self.log_store(dataset)?)
@@ -163,6 +164,56 @@ impl DeltaTables {
                 None => Err(self.table_error(dataset, "create", error)),
             },
         }
+    }
+
+    /// Adds the columns of `dataset` that `table` lacks (`row_hash`, for a table created before
+    /// schema version 4) in one metadata commit, nullable: the table's older files have no
+    /// values for them. A writer that loses the race to another adding them reads theirs.
+    async fn add_missing_columns(
+        &self,
+        dataset: Dataset,
+        table: DeltaTable,
+    ) -> Result<DeltaTable, DeltaError> {
+        let missing: Vec<StructField> = {
+            let snapshot = table
+                .snapshot()
+                .map_err(|e| self.table_error(dataset, "read", e))?;
+            let schema = snapshot.schema();
+            delta_columns(dataset)
+                .into_iter()
+                .filter(|column| schema.field(column.name()).is_none())
+                .map(|column| {
+                    StructField::new(column.name().clone(), column.data_type().clone(), true)
+                        .with_metadata(column.metadata().clone())
+                })
+                .collect()
+        };
+        if missing.is_empty() {
+            return Ok(table);
+        }
+        let added = table
+            .add_columns()
+            .with_fields(missing)
+            .with_commit_properties(CommitProperties::default().with_max_retries(0))
+            .await;
+        match added {
+            Ok(table) => Ok(table),
+            Err(error) => match self.open(dataset).await? {
+                Some(table) if self.lacks_no_column(dataset, &table)? => Ok(table),
+                _ => Err(self.table_error(dataset, "add columns to", error)),
+            },
+        }
+    }
+
+    /// Whether `table` has every column of `dataset`.
+    fn lacks_no_column(&self, dataset: Dataset, table: &DeltaTable) -> Result<bool, DeltaError> {
+        let snapshot = table
+            .snapshot()
+            .map_err(|e| self.table_error(dataset, "read", e))?;
+        let schema = snapshot.schema();
+        Ok(delta_columns(dataset)
+            .iter()
+            .all(|column| schema.field(column.name()).is_some()))
     }
 
     /// A deltalake error on `dataset`'s table, naming the table.
@@ -267,6 +318,42 @@ mod tests {
     }
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_table_an_older_custlake_created_gains_the_new_columns() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tables =
+            DeltaTables::at(&OutputLocation::Local(dir.path().to_path_buf())).expect("tables");
+        // A customers table as schema version 3 created it: no row_hash.
+        let older: Vec<StructField> = delta_columns(Dataset::Customers)
+            .into_iter()
+            .filter(|c| c.name() != "row_hash")
+            .collect();
+        CreateBuilder::new()
+            .with_log_store(tables.log_store(Dataset::Customers).expect("log store"))
+            .with_columns(older)
+            .with_partition_columns(PARTITION_COLUMNS)
+            .await
+            .expect("older table created");
+        let table = tables
+            .open_or_create(Dataset::Customers)
+            .await
+            .expect("opened");
+        let snapshot = table.snapshot().expect("snapshot");
+        let row_hash = snapshot
+            .schema()
+            .field("row_hash")
+            .cloned()
+            .expect("row_hash added");
+        assert!(row_hash.is_nullable(), "older files have no row_hash");
+        assert_eq!(table.version(), Some(1), "one metadata commit");
+        // Opening again adds nothing.
+        let again = tables
+            .open_or_create(Dataset::Customers)
+            .await
+            .expect("opened");
+        assert_eq!(again.version(), Some(1));
+    }
 
     #[test]
     fn every_column_of_every_dataset_has_a_delta_type_of_its_own_kind() {
