@@ -9,7 +9,7 @@
 //! files (inserts and updates, the row as it became) and, for deletions, from the current files
 //! (the last row known), each with `change`, `changed_at` and `previous_row_hash`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow::array::{
@@ -55,9 +55,18 @@ impl Change {
 pub(crate) struct PartitionDiff {
     /// The counts.
     pub(crate) counts: PartitionChanges,
-    changes: HashMap<u64, (Change, Option<i64>)>,
-    /// The partition held nothing: every new row is an insert (no key was read to say so).
-    all_inserted: bool,
+    /// What its history records.
+    recorded: Recorded,
+}
+
+/// The rows a partition's history gets from one commit.
+enum Recorded {
+    /// The keys that changed, by hash: what happened and the row hash before.
+    Changes(HashMap<u64, (Change, Option<i64>)>),
+    /// Every row of the partition after the commit, as an insert: the partition had no history
+    /// yet (a new partition, or history just turned on). With `kept`, an upsert's: the new rows
+    /// and the current rows of the keys not fetched again (those not in the set).
+    Everything { kept: Option<HashSet<u64>> },
 }
 
 /// One side of the comparison: a partition's files, where they are read from.
@@ -66,6 +75,39 @@ pub(crate) struct RowsAt<'a> {
     pub(crate) location: &'a OutputLocation,
     /// The files, paths relative to `location`.
     pub(crate) files: &'a [FileRecord],
+}
+
+/// What a partition whose history is new records: every row it holds after the commit, as an
+/// insert, with `counts` (the commit's real changes) for the manifest. `replaces`: the new rows
+/// are the whole partition; otherwise (an upsert) the current rows of keys not fetched again
+/// are recorded too.
+pub(crate) async fn baseline(
+    target: &PartitionTarget,
+    new: RowsAt<'_>,
+    replaces: bool,
+    counts: PartitionChanges,
+) -> Result<PartitionDiff, SinkError> {
+    let kept = if replaces {
+        None
+    } else {
+        let dataset = Dataset::from_name(&target.dataset).unwrap_or(Dataset::Customers);
+        let fetched = fingerprints(target, dataset, &new).await?;
+        Some(fetched.into_iter().map(|(key, _)| key).collect())
+    };
+    Ok(PartitionDiff {
+        counts,
+        recorded: Recorded::Everything { kept },
+    })
+}
+
+impl PartitionDiff {
+    /// Whether the history gets no row from this commit.
+    pub(crate) fn records_nothing(&self) -> bool {
+        match &self.recorded {
+            Recorded::Changes(changes) => changes.is_empty(),
+            Recorded::Everything { .. } => false,
+        }
+    }
 }
 
 /// Milliseconds since `started`, for [`PartitionChanges::elapsed_ms`].
@@ -116,8 +158,7 @@ pub(crate) async fn diff_partition(
                 deleted: (replaces && count_deletes).then_some(0),
                 ..counts
             },
-            changes: HashMap::new(),
-            all_inserted: true,
+            recorded: Recorded::Everything { kept: None },
         }));
     }
     let before = fingerprints(target, dataset, &current).await?;
@@ -170,8 +211,7 @@ fn compare(
     }
     PartitionDiff {
         counts,
-        changes,
-        all_inserted: false,
+        recorded: Recorded::Changes(changes),
     }
 }
 
@@ -288,7 +328,11 @@ impl PartitionDiff {
                 &writer.batches,
             )
             .await;
-        if copied.is_ok() && self.counts.deleted.unwrap_or(0) > 0 {
+        let current_rows = match &self.recorded {
+            Recorded::Changes(_) => self.counts.deleted.unwrap_or(0) > 0,
+            Recorded::Everything { kept } => kept.is_some(),
+        };
+        if copied.is_ok() && current_rows {
             copied = self
                 .copy_changes(target, &current, &[Change::Delete], stamp, &writer.batches)
                 .await;
@@ -307,6 +351,26 @@ impl PartitionDiff {
                 Err(error)
             }
             (Err(error), Err(_)) => Err(error),
+        }
+    }
+
+    /// What the history records of the row with key `key`, read from the new rows (when
+    /// `kinds` holds inserts) or the current ones (when it holds deletes).
+    fn pick(&self, key: Option<&str>, kinds: &[Change]) -> Option<(Change, Option<i64>)> {
+        let new_rows = kinds.contains(&Change::Insert);
+        match &self.recorded {
+            Recorded::Changes(changes) => key
+                .and_then(|k| changes.get(&key_hash(k)))
+                .filter(|(change, _)| kinds.contains(change))
+                .copied(),
+            Recorded::Everything { .. } if new_rows => Some((Change::Insert, None)),
+            Recorded::Everything {
+                kept: Some(fetched),
+            } => {
+                let fetched_again = key.is_some_and(|k| fetched.contains(&key_hash(k)));
+                (!fetched_again).then_some((Change::Insert, None))
+            }
+            Recorded::Everything { kept: None } => None,
         }
     }
 
@@ -333,17 +397,7 @@ impl PartitionDiff {
                 let keys = text_column(&batch, key, &file.path)?;
                 let picked: Vec<Option<(Change, Option<i64>)>> = keys
                     .iter()
-                    .map(|k| {
-                        if self.all_inserted {
-                            return kinds
-                                .contains(&Change::Insert)
-                                .then_some((Change::Insert, None));
-                        }
-                        k.as_deref()
-                            .and_then(|k| self.changes.get(&key_hash(k)))
-                            .filter(|(change, _)| kinds.contains(change))
-                            .copied()
-                    })
+                    .map(|k| self.pick(k.as_deref(), kinds))
                     .collect();
                 let mask: BooleanArray = picked.iter().map(|p| Some(p.is_some())).collect();
                 if mask.true_count() == 0 {
@@ -421,14 +475,20 @@ mod tests {
             ),
             (2, 1, Some(2))
         );
-        assert_eq!(full.changes[&0], (Change::Insert, None));
-        assert_eq!(full.changes[&3], (Change::Update, Some(30)));
-        assert_eq!(full.changes[&5], (Change::Delete, Some(50)));
-        assert!(!full.changes.contains_key(&2), "unchanged");
+        let Recorded::Changes(changes) = &full.recorded else {
+            panic!("a comparison records changes");
+        };
+        assert_eq!(changes[&0], (Change::Insert, None));
+        assert_eq!(changes[&3], (Change::Update, Some(30)));
+        assert_eq!(changes[&5], (Change::Delete, Some(50)));
+        assert!(!changes.contains_key(&2), "unchanged");
         // An incremental run (or an incomplete listing) never counts deletions.
         let partial = compare(&before, &after, false, PartitionChanges::default());
         assert_eq!(partial.counts.deleted, None);
-        assert!(!partial.changes.contains_key(&1) && !partial.changes.contains_key(&5));
+        let Recorded::Changes(changes) = &partial.recorded else {
+            panic!("a comparison records changes");
+        };
+        assert!(!changes.contains_key(&1) && !changes.contains_key(&5));
         assert_eq!(Change::Delete.as_str(), "delete");
     }
 }

@@ -61,6 +61,17 @@ fn config_text(sim: &SimConfig, base_url: &str, out: &Path, format: OutputFormat
 }
 
 async fn run(sim: &SimHandle, out: &Path, format: OutputFormat, full: bool) -> RunManifest {
+    run_with(sim, out, format, full, true).await
+}
+
+/// [`run`] with history on or off.
+async fn run_with(
+    sim: &SimHandle,
+    out: &Path,
+    format: OutputFormat,
+    full: bool,
+    history: bool,
+) -> RunManifest {
     let text = config_text(sim.config(), &sim.base_url(), out, format);
     let config: ExportConfig = toml::from_str(&text).expect("test config parses");
     let mut sources = config.validate().expect("test config is valid");
@@ -76,7 +87,7 @@ async fn run(sim: &SimHandle, out: &Path, format: OutputFormat, full: bool) -> R
         parquet: config.output.parquet.clone(),
         checkpoints: false,
         resume: false,
-        history: config.output.history,
+        history,
         links: None,
     };
     let manifest = export(sources, options, Arc::new(NoProgress))
@@ -345,6 +356,39 @@ async fn changes_are_counted_and_kept_as_history(format: OutputFormat) {
         }
     }
     sim.shutdown().await;
+}
+
+/// History turned on for an output that has none: the first run with it records every current
+/// row as an insert, though nothing changed at the source.
+async fn history_turned_on_later_starts_with_every_current_row(format: OutputFormat) {
+    let sim = custlake_simulator::start(sim_config()).await.expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("lake");
+    run_with(&sim, &out, format, true, false).await;
+    assert!(
+        history_rows(&out, format).await.is_empty(),
+        "history is off"
+    );
+    let second = run_with(&sim, &out, format, true, true).await;
+    let u8 = &sim.config().u8_tenants[0].name;
+    assert_eq!(triple(counted(&second, "customers", u8)), (0, 0, Some(0)));
+    let rows = history_rows(&out, format).await;
+    assert_eq!(as_of(&rows, extracted_at(&second)), served(&sim));
+    assert!(rows.iter().all(|r| r.2 == "insert"));
+    // A third run with nothing new appends nothing.
+    run_with(&sim, &out, format, true, true).await;
+    assert_eq!(history_rows(&out, format).await.len(), rows.len());
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parquet_history_turned_on_later_starts_with_every_current_row() {
+    history_turned_on_later_starts_with_every_current_row(OutputFormat::Parquet).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn delta_history_turned_on_later_starts_with_every_current_row() {
+    history_turned_on_later_starts_with_every_current_row(OutputFormat::Delta).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -11,7 +11,9 @@ use crate::commit::delta::partition_commit::{
 };
 use crate::commit::manifest::PartitionChanges;
 use crate::layout::PartitionTarget;
-use crate::table::changes::{ChangeStamp, PartitionDiff, RowsAt, diff_partition, no_changes};
+use crate::table::changes::{
+    ChangeStamp, PartitionDiff, RowsAt, baseline, diff_partition, no_changes,
+};
 use crate::table::inputs::PublishOptions;
 use crate::write::file_metadata::file_metadata;
 use crate::write::partition::{PartitionPlace, StagedPartition};
@@ -27,7 +29,8 @@ pub(super) struct RecordedChanges {
 
 impl DeltaLakeTables {
     /// Counts what `staged` changes in its partition (`replaces`: a full run's whole content)
-    /// and, with history on and anything changed, commits the history rows first.
+    /// and, with history on, commits its history rows first: what changed, or every row when
+    /// the partition has no history yet.
     pub(super) async fn record_changes(
         &self,
         staged: &StagedPartition,
@@ -37,14 +40,9 @@ impl DeltaLakeTables {
         let target = &staged.place().target;
         let table = self.open_table(target).await?;
         let files = partition_files(&table, target).map_err(|e| self.table_error(target, e))?;
-        if replaces && current_content_hash(&files).as_deref() == Some(staged.content_hash()) {
-            // The commit will find the same content: nothing changed, nothing to read.
-            let deletes = !options.incomplete.contains(&target.dataset);
-            return Ok(RecordedChanges {
-                counts: no_changes(target, deletes),
-                history: None,
-            });
-        }
+        // The commit will find the same content: nothing changed, nothing to compare.
+        let same_content =
+            replaces && current_content_hash(&files).as_deref() == Some(staged.content_hash());
         let current_files: Vec<FileRecord> = files
             .iter()
             .map(|file| FileRecord {
@@ -63,37 +61,71 @@ impl DeltaLakeTables {
             files,
         };
         let count_deletes = !options.incomplete.contains(&target.dataset);
-        let diff = diff_partition(
-            target,
-            rows_at(&current_files),
-            rows_at(&new_files),
-            replaces,
-            count_deletes,
-        )
-        .await
-        .map_err(|e| sink_error(target, e))?;
-        let Some(diff) = diff else {
+        let diff = if same_content {
+            None
+        } else {
+            diff_partition(
+                target,
+                rows_at(&current_files),
+                rows_at(&new_files),
+                replaces,
+                count_deletes,
+            )
+            .await
+            .map_err(|e| sink_error(target, e))?
+        };
+        let counts = match &diff {
+            Some(diff) => Some(diff.counts.clone()),
+            None => no_changes(target, count_deletes),
+        };
+        let Some(counts) = counts else {
             return Ok(RecordedChanges {
                 counts: None,
                 history: None,
             });
         };
-        let history = if options.history && !diff.counts.is_empty() {
-            self.append_history(
-                target,
-                &diff,
-                rows_at(&current_files),
-                rows_at(&new_files),
-                options,
-            )
-            .await?
-        } else {
-            None
+        let recorded = match (options.history, self.history_absent(target).await?) {
+            (false, _) => None,
+            (true, true) => Some(
+                baseline(target, rows_at(&new_files), replaces, counts.clone())
+                    .await
+                    .map_err(|e| sink_error(target, e))?,
+            ),
+            (true, false) => diff.filter(|d| !d.records_nothing()),
+        };
+        let history = match recorded {
+            Some(recorded) => {
+                self.append_history(
+                    target,
+                    &recorded,
+                    rows_at(&current_files),
+                    rows_at(&new_files),
+                    options,
+                )
+                .await?
+            }
+            None => None,
         };
         Ok(RecordedChanges {
-            counts: Some(diff.counts),
+            counts: Some(counts),
             history,
         })
+    }
+
+    /// Whether the partition `target` has no history yet (history just turned on).
+    async fn history_absent(&self, target: &PartitionTarget) -> Result<bool, DeltaError> {
+        let Some(history) = custlake_schema::Dataset::from_name(&target.dataset)
+            .and_then(custlake_schema::Dataset::history)
+        else {
+            return Ok(false);
+        };
+        let Some(table) = self.tables.open(history).await? else {
+            return Ok(true);
+        };
+        let history_target = PartitionTarget::new(history.as_str(), &target.source, &target.tenant);
+        let files = partition_files(&table, &history_target)
+            .map_err(|e| self.table_error(&history_target, e))?;
+        Ok(files.is_empty())
     }
 
     /// Writes `diff`'s history rows into the history table and appends them in one commit.

@@ -16,7 +16,7 @@ use crate::commit::manifest::PartitionChanges;
 use crate::commit::partition::{CommittedPartition, PublishedPartition};
 use crate::layout::PartitionTarget;
 use crate::table::changes::{
-    ChangeStamp, PartitionDiff, RowsAt, diff_partition, elapsed_ms, no_changes,
+    ChangeStamp, PartitionDiff, RowsAt, baseline, diff_partition, elapsed_ms, no_changes,
 };
 use crate::table::inputs::{PublishOptions, SourcePartitions};
 use crate::table::merge::{ChangedKeys, changed_keys};
@@ -203,39 +203,60 @@ impl ParquetTables {
         let same_content =
             replaces && record.is_some_and(|r| r.snapshot.content_hash == staged.content_hash());
         let count_deletes = !options.incomplete.contains(&target.dataset);
-        if same_content {
-            return Ok(no_changes(target, count_deletes));
-        }
         let new_files = staged_records(staged);
-        let current = RowsAt {
+        let rows_at = |files| RowsAt {
             location: &self.location,
-            files: &current_files,
+            files,
         };
-        let new = RowsAt {
-            location: &self.location,
-            files: &new_files,
+        let diff = if same_content {
+            None
+        } else {
+            diff_partition(
+                target,
+                rows_at(&current_files),
+                rows_at(&new_files),
+                replaces,
+                count_deletes,
+            )
+            .await?
         };
-        let Some(diff) = diff_partition(target, current, new, replaces, count_deletes).await?
-        else {
+        let counts = match &diff {
+            Some(diff) => Some(diff.counts.clone()),
+            None => no_changes(target, count_deletes),
+        };
+        let Some(counts) = counts else {
             return Ok(None);
         };
-        if options.history && !diff.counts.is_empty() {
-            let current = RowsAt {
-                location: &self.location,
-                files: &current_files,
+        if options.history {
+            let recorded = if self.history_absent(target) {
+                Some(baseline(target, rows_at(&new_files), replaces, counts.clone()).await?)
+            } else {
+                diff.filter(|d| !d.records_nothing())
             };
-            let new = RowsAt {
-                location: &self.location,
-                files: &new_files,
-            };
-            if let Some(history) = self
-                .append_history(target, &diff, current, new, options)
-                .await?
-            {
-                done.push(history);
+            if let Some(recorded) = recorded {
+                let appended = self
+                    .append_history(
+                        target,
+                        &recorded,
+                        rows_at(&current_files),
+                        rows_at(&new_files),
+                        options,
+                    )
+                    .await?;
+                done.extend(appended);
             }
         }
-        Ok(Some(diff.counts))
+        Ok(Some(counts))
+    }
+
+    /// Whether the partition `target` has no history yet (history just turned on).
+    fn history_absent(&self, target: &PartitionTarget) -> bool {
+        let history = Dataset::from_name(&target.dataset).and_then(Dataset::history);
+        history.is_some_and(|history| {
+            let history_target =
+                PartitionTarget::new(history.as_str(), &target.source, &target.tenant);
+            self.catalog.partition(&history_target).is_none()
+        })
     }
 
     /// Appends `diff`'s rows to the partition's history: the current history files stay (hard
