@@ -4,6 +4,12 @@
 //!
 //! The key is for exact-match joins, not for fuzzy similarity: two names get the same key only
 //! if they differ in nothing but those features.
+//!
+//! Most names are ASCII or Chinese (ASCII, CJK unified ideographs and a little CJK
+//! punctuation). For those, NFKC changes nothing but the punctuation's width and the
+//! character classes are known without Unicode tables, so [`NameWords::read`] takes a plain
+//! path (see [`plain_char`] for why its answers are the Unicode path's); other names take the
+//! Unicode path.
 
 use std::sync::LazyLock;
 
@@ -108,12 +114,24 @@ const MIN_KEY_CHARS: usize = 2;
 /// repeatedly and `The`/`株式会社` from the start; the rest is joined without separators. `None`
 /// if fewer than 2 characters are left. Applying the function to its own output changes nothing.
 pub fn company_name_key(raw: &str) -> Option<String> {
-    let mut key = key_once(raw)?;
+    key_with(raw, NameWords::read)
+}
+
+/// [`company_name_key`] without the plain path: every name goes through NFKC and the Unicode
+/// character tables. The same answers, slower; it exists so that the two can be compared and
+/// timed.
+pub(crate) fn company_name_key_full(raw: &str) -> Option<String> {
+    key_with(raw, NameWords::read_unicode)
+}
+
+/// The rules of [`company_name_key`], with `read` normalising the characters.
+fn key_with(raw: &str, read: fn(&str) -> NameWords) -> Option<String> {
+    let mut key = key_once(raw, read)?;
     // A second pass can still find a legal form whose word boundary was a removed space
     // (`C.O.` becomes `co`): repeat until nothing changes, so that the key is a fixed point.
     // Every pass that changes the key shortens it, so this ends.
     loop {
-        let next = key_once(&key)?;
+        let next = key_once(&key, read)?;
         if next == key {
             return Some(key);
         }
@@ -122,8 +140,8 @@ pub fn company_name_key(raw: &str) -> Option<String> {
 }
 
 /// One pass of the rules in [`company_name_key`].
-fn key_once(raw: &str) -> Option<String> {
-    let mut name = NameWords::read(raw);
+fn key_once(raw: &str, read: fn(&str) -> NameWords) -> Option<String> {
+    let mut name = read(raw);
     name.strip_prefixes(&AFFIXES.prefixes);
     if !BRANCH_SUFFIXES
         .iter()
@@ -194,27 +212,35 @@ struct NameWords {
 
 impl NameWords {
     /// Normalises `raw`; words end at every removed character and where CJK meets other text.
+    /// Takes the plain path when every character of `raw` has a [`plain_char`] reading.
     fn read(raw: &str) -> NameWords {
-        let mut name = NameWords {
-            text: String::with_capacity(raw.len()),
-            ends: Vec::new(),
-        };
-        let mut previous_cjk = None;
+        NameWords::read_plain(raw).unwrap_or_else(|| NameWords::read_unicode(raw))
+    }
+
+    /// [`NameWords::read`] for any text: NFKC, then lower case, then the Unicode classes.
+    fn read_unicode(raw: &str) -> NameWords {
+        let mut name = NameBuilder::new(raw.len());
         for ch in raw.nfkc().flat_map(char::to_lowercase) {
-            if !ch.is_alphanumeric() {
-                name.end_word();
-                previous_cjk = None;
-                continue;
+            if ch.is_alphanumeric() {
+                name.push_kept(ch, is_cjk(ch));
+            } else {
+                name.push_removed();
             }
-            let cjk = is_cjk(ch);
-            if previous_cjk.is_some_and(|previous| previous != cjk) {
-                name.end_word();
-            }
-            previous_cjk = Some(cjk);
-            name.text.push(ch);
         }
-        name.end_word();
-        name
+        name.finish()
+    }
+
+    /// [`NameWords::read`] for text whose every character has a [`plain_char`] reading, or
+    /// `None` for other text.
+    fn read_plain(raw: &str) -> Option<NameWords> {
+        let mut name = NameBuilder::new(raw.len());
+        for ch in raw.chars() {
+            match plain_char(ch)? {
+                PlainChar::Kept { ch, cjk } => name.push_kept(ch, cjk),
+                PlainChar::Removed => name.push_removed(),
+            }
+        }
+        Some(name.finish())
     }
 
     /// Ends the current word, if one is open.
@@ -297,6 +323,94 @@ impl NameWords {
         }
     }
 }
+
+/// A [`NameWords`] being built character by character.
+struct NameBuilder {
+    /// The name so far.
+    name: NameWords,
+    /// Whether the last kept character was CJK; `None` at the start and after a removed one.
+    previous_cjk: Option<bool>,
+}
+
+impl NameBuilder {
+    /// An empty name with room for `capacity` bytes.
+    fn new(capacity: usize) -> NameBuilder {
+        NameBuilder {
+            name: NameWords {
+                text: String::with_capacity(capacity),
+                ends: Vec::new(),
+            },
+            previous_cjk: None,
+        }
+    }
+
+    /// Appends a letter or digit (already normalised); a word ends first where CJK meets
+    /// other text.
+    fn push_kept(&mut self, ch: char, cjk: bool) {
+        if self.previous_cjk.is_some_and(|previous| previous != cjk) {
+            self.name.end_word();
+        }
+        self.previous_cjk = Some(cjk);
+        self.name.text.push(ch);
+    }
+
+    /// Records a removed character (punctuation, symbol, space): it ends the word.
+    fn push_removed(&mut self) {
+        self.name.end_word();
+        self.previous_cjk = None;
+    }
+
+    /// The finished name.
+    fn finish(mut self) -> NameWords {
+        self.name.end_word();
+        self.name
+    }
+}
+
+/// How the plain path reads one character.
+enum PlainChar {
+    /// A letter or digit, as it appears in the key, and whether it is CJK.
+    Kept {
+        /// The character, lower-cased.
+        ch: char,
+        /// Whether [`is_cjk`] holds.
+        cjk: bool,
+    },
+    /// Punctuation, symbol, space or control: removed, ending the word.
+    Removed,
+}
+
+/// The plain-path reading of `ch`, or `None` if only the Unicode path can read it.
+///
+/// Readable are ASCII, the CJK unified ideographs U+4E00 to U+9FFF and the punctuation in
+/// [`PLAIN_REMOVED`]. On text made only of them the Unicode path does exactly this: NFKC maps
+/// each character on its own (each has no compatibility decomposition, or one into ASCII
+/// punctuation or a space), reorders nothing (all have combining class 0) and composes nothing
+/// (none is the second character of a canonical composition); `char::to_lowercase` changes
+/// only `A`–`Z`; the ideographs are alphabetic and [`is_cjk`], ASCII letters and digits are
+/// alphanumeric, and the rest (and what NFKC makes of it) is not. The tests check each of these
+/// claims for every character concerned, and the composition claim against all of Unicode.
+fn plain_char(ch: char) -> Option<PlainChar> {
+    let plain = match ch {
+        'A'..='Z' => PlainChar::Kept {
+            ch: ch.to_ascii_lowercase(),
+            cjk: false,
+        },
+        'a'..='z' | '0'..='9' => PlainChar::Kept { ch, cjk: false },
+        '\0'..='\x7F' => PlainChar::Removed,
+        '\u{4E00}'..='\u{9FFF}' => PlainChar::Kept { ch, cjk: true },
+        _ if PLAIN_REMOVED.contains(&ch) => PlainChar::Removed,
+        _ => return None,
+    };
+    Some(plain)
+}
+
+/// Non-ASCII punctuation common in Chinese names that the plain path reads (as removed):
+/// ideographic space, comma and full stop, middle dot, angle and lenticular brackets, curly
+/// quotes, and full-width `&`, `(`, `)`, `,`, `.`.
+const PLAIN_REMOVED: &[char] = &[
+    '\u{3000}', '、', '。', '·', '《', '》', '【', '】', '“', '”', '＆', '（', '）', '，', '．',
+];
 
 /// Whether `ch` is written without spaces between words: Han ideographs, kana and Hangul.
 fn is_cjk(ch: char) -> bool {
@@ -470,6 +584,130 @@ mod tests {
         assert_eq!(AFFIXES.suffixes.len(), LEGAL_FORMS.len());
         for affix in AFFIXES.suffixes.iter().chain(&AFFIXES.prefixes) {
             assert!(affix.chars() > 0);
+        }
+    }
+
+    #[test]
+    fn usual_names_take_the_plain_path() {
+        for raw in [
+            "北京华信科技有限公司",
+            "（北京）华信科技股份有限公司",
+            "【华信】科技·北京 有限公司",
+            "Huaxin Technology Co., Ltd.",
+            "HUAXIN TECHNOLOGY CO.,LTD",
+            "华信科技Co.,Ltd",
+        ] {
+            assert!(NameWords::read_plain(raw).is_some(), "{raw}");
+        }
+        for raw in [
+            "Ｈｕａｘｉｎ",
+            "ソニー株式会社",
+            "㈱华信",
+            "Café",
+            "\u{F900}",
+        ] {
+            assert!(NameWords::read_plain(raw).is_none(), "{raw}");
+        }
+    }
+
+    /// Every character the plain path reads, with its reading.
+    fn plain_characters() -> impl Iterator<Item = (char, PlainChar)> {
+        ('\0'..='\u{7F}')
+            .chain('\u{4E00}'..='\u{9FFF}')
+            .chain(PLAIN_REMOVED.iter().copied())
+            .filter_map(|ch| plain_char(ch).map(|plain| (ch, plain)))
+    }
+
+    /// For each plain character on its own, the Unicode path's NFKC, lower case and classes
+    /// give what [`plain_char`] says, and NFKC reorders nothing (combining class 0 throughout).
+    #[test]
+    fn plain_characters_read_as_the_unicode_path_reads_them() {
+        use unicode_normalization::char::canonical_combining_class;
+        let mut count = 0;
+        for (ch, plain) in plain_characters() {
+            count += 1;
+            let image: Vec<char> = ch.to_string().nfkc().collect();
+            let lowered: Vec<char> = image.iter().copied().flat_map(char::to_lowercase).collect();
+            match plain {
+                PlainChar::Kept { ch: kept, cjk } => {
+                    assert_eq!(lowered, [kept], "{ch:?}");
+                    assert!(kept.is_alphanumeric(), "{ch:?}");
+                    assert_eq!(is_cjk(kept), cjk, "{ch:?}");
+                }
+                PlainChar::Removed => {
+                    assert!(!lowered.is_empty(), "{ch:?}");
+                    assert!(lowered.iter().all(|c| !c.is_alphanumeric()), "{ch:?}");
+                }
+            }
+            for part in std::iter::once(ch).chain(image) {
+                assert_eq!(canonical_combining_class(part), 0, "{ch:?}");
+            }
+        }
+        assert_eq!(count, 128 + 0x5200 + PLAIN_REMOVED.len());
+    }
+
+    /// NFKC composes nothing in plain text. Canonical composition joins a character to an
+    /// earlier one only if it is the second character of a canonical decomposition pair (or a
+    /// Hangul vowel or trailing consonant), and so the last character of that composite's full
+    /// canonical decomposition; no character that NFKC makes of plain text is one.
+    #[test]
+    fn nfkc_composes_nothing_in_plain_text() {
+        use unicode_normalization::char::{decompose_canonical, decompose_compatible};
+        let mut decomposed = std::collections::HashSet::new();
+        for (ch, _) in plain_characters() {
+            decomposed.insert(ch);
+            decompose_compatible(ch, |part| {
+                decomposed.insert(part);
+            });
+        }
+        for ch in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let (mut parts, mut last) = (0, ch);
+            decompose_canonical(ch, |part| {
+                parts += 1;
+                last = part;
+            });
+            assert!(
+                parts < 2 || !decomposed.contains(&last),
+                "{ch:?} ends in {last:?}"
+            );
+        }
+    }
+
+    /// A company name made of pieces: ASCII and Chinese words, legal forms, digits,
+    /// punctuation of both widths, and text only the Unicode path reads (full-width letters,
+    /// kana, compatibility ideographs, combining marks, special cases of lower-casing).
+    fn company_name() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            3 => "[A-Za-z]{1,8}",
+            3 => "[华信科技北京上海深圳有限责任公司集团股份總團分子厂]{1,6}",
+            2 => prop::sample::select(LEGAL_FORMS.to_vec()).prop_map(str::to_owned),
+            2 => prop::sample::select(vec![
+                " ", " ", ",", ".", "&", "-", "(", ")", "/", "'", "\t", "\u{3000}", "、", "。",
+                "·", "（", "）", "【", "】", "《", "》", "“", "”", "＆", "，", "．",
+            ])
+            .prop_map(str::to_owned),
+            1 => "[0-9]{1,4}",
+            1 => prop::sample::select(vec![
+                "Ｈｕａｘｉｎ", "ＡＢＣ", "株式会社", "ｶﾌﾞｼｷｶﾞｲｼｬ", "カ\u{3099}", "㈱", "㍿",
+                "\u{F900}", "\u{2F800}", "\u{3400}", "한국", "é", "e\u{301}", "ß", "İ", "Ⅻ", "ﬁ",
+                "The ", "the", "co", "C.O.", "分公司", "\u{200B}", "\u{A0}",
+            ])
+            .prop_map(str::to_owned),
+        ];
+        prop::collection::vec(piece, 0..7).prop_map(|pieces| pieces.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn plain_path_never_disagrees_with_unicode_path(raw in company_name()) {
+            prop_assert_eq!(company_name_key(&raw), company_name_key_full(&raw), "{:?}", raw);
+        }
+
+        #[test]
+        fn plain_path_never_disagrees_on_any_text(raw in "\\PC{0,30}") {
+            prop_assert_eq!(company_name_key(&raw), company_name_key_full(&raw), "{:?}", raw);
         }
     }
 
