@@ -62,6 +62,23 @@ pub enum Command {
     Get(GetArgs),
     /// Print the unified schema with column descriptions.
     Schema(SchemaArgs),
+    /// Write a custlake.toml and .env.example that export a running custlake-sim: the step
+    /// from the demo to a configuration of your own.
+    Init(InitArgs),
+}
+
+/// `custlake init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Where to write custlake.toml and .env.example.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// The simulator's address (custlake-sim prints it; its default is 127.0.0.1:8080).
+    #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:8080")]
+    pub base_url: String,
+    /// Replace a custlake.toml or .env.example that is already there.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `--config` for commands that read the configuration.

@@ -66,7 +66,7 @@ fn main() -> ExitCode {
         .enable_all()
         .build();
     let result = match &runtime {
-        Ok(runtime) => runtime.block_on(run(cli.command, progress)),
+        Ok(runtime) => runtime.block_on(run(cli.command, progress, cli.output.quiet)),
         Err(e) => Err(anyhow!("cannot start the async runtime: {e}")),
     };
     if let Err(e) = &result {
@@ -75,17 +75,22 @@ fn main() -> ExitCode {
     exit_code(&result)
 }
 
-/// Runs one command.
-async fn run(command: Command, progress: Arc<dyn ProgressObserver>) -> Result<RunStatus> {
+/// Runs one command; `quiet` (`-q`): print nothing but errors.
+async fn run(
+    command: Command,
+    progress: Arc<dyn ProgressObserver>,
+    quiet: bool,
+) -> Result<RunStatus> {
     match command {
-        Command::Export(args) => commands::export::run(args, progress).await,
-        Command::Demo(args) => commands::demo::run(args, progress).await,
+        Command::Export(args) => commands::export::run(args, progress, quiet).await,
+        Command::Demo(args) => commands::demo::run(args, progress, quiet).await,
         Command::Check(args) => commands::check::run(args).await,
         Command::Compact(args) => commands::compact::run(args).await,
         Command::Link(args) => commands::link::run(args).await,
         Command::Vacuum(args) => commands::vacuum::run(args).await,
         Command::Get(args) => commands::get::run(args).await,
         Command::Schema(args) => commands::schema::run(args),
+        Command::Init(args) => commands::init::run(args),
     }
 }
 
@@ -127,10 +132,17 @@ fn init_logging(args: &OutputArgs, bars: Option<indicatif::MultiProgress>) {
         (false, 1) => "debug",
         _ => "trace",
     };
-    let default = if args.quiet {
-        "error".to_owned()
+    // deltalake logs its own retry decisions ("max_retries is 0", "exceeded maximum commit
+    // attempts") for commits custlake retries itself and reports on its own: silent unless -vv.
+    let delta = if args.verbose >= 2 {
+        ""
     } else {
-        format!("warn,custlake={ours},custlake_pipeline={ours},custlake_schema={ours}")
+        ",deltalake_core=off,deltalake=off"
+    };
+    let default = if args.quiet {
+        format!("error{delta}")
+    } else {
+        format!("warn,custlake={ours},custlake_pipeline={ours},custlake_schema={ours}{delta}")
     };
     let filter =
         EnvFilter::try_from_env("CUSTLAKE_LOG").unwrap_or_else(|_| EnvFilter::new(default));

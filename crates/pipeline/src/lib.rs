@@ -35,7 +35,7 @@ pub use commit::manifest::{
     EntityReport, LinkSummary, PartitionChanges, RunManifest, RunStatus, SourceReport,
 };
 pub use config::{ConfigError, ExportConfig, GuardConfig, ParquetSinkConfig, ValidatedSource};
-pub use config::{ConfigFileError, config_from_toml, load_config_file};
+pub use config::{ConfigFileError, config_from_toml, load_config_file, load_output_config_file};
 pub use model::{
     Entity, ExportMode, JOB_COMPLETION_INDEX_ENV, OutputFormat, Shard, ShardError, VendorKind,
 };

@@ -6,13 +6,13 @@ use custlake_pipeline::{CompactOptions, RunStatus, compact};
 
 use crate::UsageError;
 use crate::cli::CompactArgs;
-use crate::commands::load_config;
+use crate::commands::load_output_config;
 
 /// Compacts and prints one line per new snapshot; `Succeeded` also when there was nothing to do.
 pub async fn run(args: CompactArgs) -> Result<RunStatus> {
     let options = match (&args.config, args.out) {
         (Some(path), out) => {
-            let config = load_config(path)?;
+            let config = load_output_config(path)?;
             let origin = path.display().to_string();
             CompactOptions::from_config(&config, &origin, out, args.only)?
         }

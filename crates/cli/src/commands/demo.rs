@@ -1,5 +1,6 @@
 //! `custlake demo`: an embedded simulator of both vendors, exported end to end. No set-up.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -11,7 +12,11 @@ use crate::cli::DemoArgs;
 use crate::commands::export::run_export;
 
 /// Starts the simulator on 127.0.0.1, exports every demo tenant, prints the summary.
-pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<RunStatus> {
+pub async fn run(
+    args: DemoArgs,
+    progress: Arc<dyn ProgressObserver>,
+    quiet: bool,
+) -> Result<RunStatus> {
     let sim_config = SimConfig::demo(args.records);
     let sim = custlake_simulator::start(sim_config.clone())
         .await
@@ -19,7 +24,7 @@ pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<
     let base_url = sim.base_url();
     eprintln!("simulator of Yonyou U8 and Yeastar YCM listening on {base_url}");
 
-    let (config_value, secrets) = demo_config(&sim_config, &base_url, &args);
+    let (config_value, secrets) = demo_config(&sim_config, &base_url, &args.out_dir());
     let config = config_from_toml(config_value, "demo", &|name| {
         secrets
             .iter()
@@ -35,18 +40,19 @@ pub async fn run(args: DemoArgs, progress: Arc<dyn ProgressObserver>) -> Result<
         ..RunOverrides::default()
     };
     let settings = RunSettings::from_config(&config, "demo", overrides)?;
-    let status = run_export(settings, progress).await;
+    let status = run_export(settings, progress, quiet).await;
     sim.shutdown().await;
     status
 }
 
-/// The configuration a user would write for the demo tenants, with secrets as `${VAR}`
-/// references resolved from an in-memory environment.
-fn demo_config(sim: &SimConfig, base_url: &str, args: &DemoArgs) -> (Value, Vec<(String, String)>) {
+/// The configuration a user would write for the demo tenants (writing into `out`), with
+/// secrets as `${VAR}` references, and the value of each variable (`custlake init` writes them
+/// to `.env.example`; the demo resolves them in memory).
+pub fn demo_config(sim: &SimConfig, base_url: &str, out: &Path) -> (Value, Vec<(String, String)>) {
     let mut secrets = Vec::new();
     let mut sources = Vec::new();
-    for (i, tenant) in sim.u8_tenants.iter().enumerate() {
-        let var = format!("DEMO_U8_SECRET_{i}");
+    for tenant in &sim.u8_tenants {
+        let var = secret_var(&tenant.name, "APP_SECRET");
         secrets.push((var.clone(), tenant.app_secret.clone()));
         let mut t = Table::new();
         t.insert("name".into(), tenant.name.clone().into());
@@ -67,8 +73,8 @@ fn demo_config(sim: &SimConfig, base_url: &str, args: &DemoArgs) -> (Value, Vec<
         t.insert("requests_per_second".into(), 2000.0.into());
         sources.push(Value::Table(t));
     }
-    for (i, client) in sim.ycm_clients.iter().enumerate() {
-        let var = format!("DEMO_YCM_SECRET_{i}");
+    for client in &sim.ycm_clients {
+        let var = secret_var(&client.name, "CLIENT_SECRET");
         secrets.push((var.clone(), client.client_secret.clone()));
         let mut t = Table::new();
         t.insert("name".into(), client.name.clone().into());
@@ -81,9 +87,14 @@ fn demo_config(sim: &SimConfig, base_url: &str, args: &DemoArgs) -> (Value, Vec<
         sources.push(Value::Table(t));
     }
     let mut output = Table::new();
-    output.insert("path".into(), args.out_dir().display().to_string().into());
+    output.insert("path".into(), out.display().to_string().into());
     let mut root = Table::new();
     root.insert("output".into(), Value::Table(output));
     root.insert("sources".into(), Value::Array(sources));
     (Value::Table(root), secrets)
+}
+
+/// `U8_DEMO_A_APP_SECRET` for tenant `u8_demo_a`: the variable a config references.
+fn secret_var(tenant: &str, what: &str) -> String {
+    format!("{}_{what}", tenant.to_ascii_uppercase().replace('-', "_"))
 }

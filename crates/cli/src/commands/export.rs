@@ -14,7 +14,11 @@ use crate::commands::load_config;
 use crate::summary;
 
 /// Runs the export and prints the summary; the status says whether every source succeeded.
-pub async fn run(args: ExportArgs, progress: Arc<dyn ProgressObserver>) -> Result<RunStatus> {
+pub async fn run(
+    args: ExportArgs,
+    progress: Arc<dyn ProgressObserver>,
+    quiet: bool,
+) -> Result<RunStatus> {
     let config = load_config(&args.config.config)?;
     let overrides = RunOverrides {
         out: args.out,
@@ -36,16 +40,32 @@ pub async fn run(args: ExportArgs, progress: Arc<dyn ProgressObserver>) -> Resul
             .map_err(|e| UsageError::msg(e.to_string()))?,
     };
     let origin = args.config.config.display().to_string();
+    let shard = overrides.shard;
     let settings = RunSettings::from_config(&config, &origin, overrides)?;
-    run_export(settings, progress).await
+    if let (Some(shard), true) = (shard, settings.sources.is_empty()) {
+        // Nothing to export, and nothing to report as an export of 0 records.
+        if !quiet {
+            println!(
+                "shard {}/{}: none of the sources of {origin} falls in this shard (sources are \
+                 assigned by a hash of their name); nothing to export",
+                shard.index, shard.count
+            );
+        }
+        return Ok(RunStatus::Succeeded);
+    }
+    run_export(settings, progress, quiet).await
 }
 
-/// Shared by `export` and `demo`: exports and prints the summary.
+/// Shared by `export` and `demo`: exports and prints the summary (not with `-q`: errors are
+/// logged, the manifest holds the rest).
 pub async fn run_export(
     settings: RunSettings,
     progress: Arc<dyn ProgressObserver>,
+    quiet: bool,
 ) -> Result<RunStatus> {
     let outcome = settings.export(progress).await?;
-    print!("{}", redact_secrets(&summary::render(&outcome)));
+    if !quiet {
+        print!("{}", redact_secrets(&summary::render(&outcome)));
+    }
     Ok(outcome.manifest.status)
 }

@@ -5,11 +5,11 @@ use custlake_pipeline::fetch_one_customer;
 use custlake_pipeline::{RunStatus, VendorKind};
 
 use crate::UsageError;
-use crate::cli::{GetArgs, GetTarget};
-use crate::commands::load_sources;
+use crate::cli::{ConfigArgs, GetArgs, GetTarget};
+use crate::commands::{load_config, load_sources};
 
-/// Prints the record as pretty JSON; `Failed` when it does not exist, an error when the call
-/// fails.
+/// Prints the record's JSON exactly as the vendor sent it (keys in its order, the text the
+/// `raw` column keeps); `Failed` when it does not exist, an error when the call fails.
 pub async fn run(args: GetArgs) -> Result<RunStatus> {
     let sources = load_sources(&args.config)?;
     let kind = match args.what {
@@ -19,21 +19,14 @@ pub async fn run(args: GetArgs) -> Result<RunStatus> {
     let source = sources
         .iter()
         .find(|s| s.vendor.kind() == kind)
-        .ok_or_else(|| {
-            UsageError::msg(format!(
-                "no {} source is configured (use --only to pick one)",
-                kind.as_str()
-            ))
-        })?;
+        .ok_or_else(|| no_source_of(kind, &args.config))?;
     match fetch_one_customer(source, &args.id)
         .await
         .map_err(|e| anyhow!("{} {}: {e}", kind.as_str(), source.name))?
     {
         Some(raw) => {
-            let pretty = serde_json::from_str::<serde_json::Value>(&raw)
-                .and_then(|v| serde_json::to_string_pretty(&v))
-                .unwrap_or(raw);
-            println!("{pretty}");
+            // The record's own text: its keys in the vendor's order, its numbers as sent.
+            println!("{raw}");
             Ok(RunStatus::Succeeded)
         }
         None => {
@@ -48,4 +41,34 @@ pub async fn run(args: GetArgs) -> Result<RunStatus> {
             Ok(RunStatus::Failed)
         }
     }
+}
+
+/// Why no source of `kind` can answer: none is configured, or `--only` left them out.
+fn no_source_of(kind: VendorKind, args: &ConfigArgs) -> anyhow::Error {
+    let configured: Vec<String> = load_config(&args.config)
+        .map(|config| {
+            config
+                .sources
+                .iter()
+                .filter(|s| s.kind == kind)
+                .map(|s| s.name.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let message = if configured.is_empty() {
+        format!(
+            "no {} source is configured in {}",
+            kind.as_str(),
+            args.config.display()
+        )
+    } else {
+        format!(
+            "--only {} leaves out every {} source; pass --only {} (configured: {})",
+            args.only.join(","),
+            kind.as_str(),
+            configured[0],
+            configured.join(", ")
+        )
+    };
+    UsageError::msg(message).into()
 }

@@ -5,12 +5,12 @@ use custlake_pipeline::{LinkOptions, LinkSummary, RunStatus, link};
 
 use crate::UsageError;
 use crate::cli::LinkArgs;
-use crate::commands::load_config;
+use crate::commands::load_output_config;
 
 /// Links and prints the counts per match key.
 pub async fn run(args: LinkArgs) -> Result<RunStatus> {
     let mut options = match (&args.config, args.out) {
-        (Some(path), out) => LinkOptions::from_config(&load_config(path)?, out),
+        (Some(path), out) => LinkOptions::from_config(&load_output_config(path)?, out),
         (None, Some(out)) => LinkOptions::for_output(out),
         (None, None) => {
             return Err(UsageError::msg(

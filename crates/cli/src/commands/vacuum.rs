@@ -6,13 +6,13 @@ use custlake_pipeline::{OutputLocation, RunStatus, vacuum};
 
 use crate::UsageError;
 use crate::cli::VacuumArgs;
-use crate::commands::load_config;
+use crate::commands::load_output_config;
 
 /// Vacuums every table of the output and prints the files deleted per table.
 pub async fn run(args: VacuumArgs) -> Result<RunStatus> {
     let out = match (&args.config, args.out) {
         (_, Some(out)) => out,
-        (Some(path), None) => load_config(path)?.output.path.into(),
+        (Some(path), None) => load_output_config(path)?.output.path.into(),
         (None, None) => {
             return Err(UsageError::msg(
                 "vacuum needs the output: pass --config custlake.toml (its [output] path) or \

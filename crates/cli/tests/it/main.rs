@@ -12,5 +12,6 @@ mod leaks;
 #[path = "../../../pipeline/tests/it/moto/mod.rs"]
 mod moto;
 mod progress_pty;
+mod readme;
 mod resume;
 mod s3;

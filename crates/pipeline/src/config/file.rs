@@ -106,11 +106,56 @@ pub fn load_config_file(
     parse_config(&text, &path.display().to_string(), env)
 }
 
+/// Loads the configuration file for a command that calls no vendor (`link`, `compact`,
+/// `vacuum`): as [`load_config_file`], except that a `${VAR}` under `[[sources]]` that is not
+/// set stays as written — the secrets those name are not needed, so a job that only links or
+/// compacts runs without them. `[output]` references must still be set.
+pub fn load_output_config_file(
+    path: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ExportConfig, ConfigFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_config_with(
+        &text,
+        &path.display().to_string(),
+        env,
+        References::SourcesOptional,
+    )
+}
+
+/// Which `${VAR}` references must be set.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum References {
+    /// Every one.
+    AllRequired,
+    /// Those outside `[[sources]]`; an unset one inside stays as written.
+    SourcesOptional,
+}
+
+impl References {
+    fn optional_at(self, setting: &str) -> bool {
+        self == References::SourcesOptional && setting.starts_with("sources[")
+    }
+}
+
 /// Parses configuration text; `origin` names it in errors.
 fn parse_config(
     text: &str,
     origin: &str,
     env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ExportConfig, ConfigFileError> {
+    parse_config_with(text, origin, env, References::AllRequired)
+}
+
+/// [`parse_config`] with `references` saying which `${VAR}` must be set.
+fn parse_config_with(
+    text: &str,
+    origin: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    references: References,
 ) -> Result<ExportConfig, ConfigFileError> {
     let value: Value = toml::from_str(text).map_err(|e| {
         let (line, column) = e
@@ -123,18 +168,28 @@ fn parse_config(
             message: e.message().trim_end().to_owned(),
         }
     })?;
-    config_from_toml(value, origin, env)
+    config_with_references(value, origin, env, references)
 }
 
 /// Interpolates and deserializes an already parsed configuration, for a caller that builds one
 /// in memory (`custlake demo`); `origin` names it in errors.
 pub fn config_from_toml(
-    mut value: Value,
+    value: Value,
     origin: &str,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ExportConfig, ConfigFileError> {
+    config_with_references(value, origin, env, References::AllRequired)
+}
+
+fn config_with_references(
+    mut value: Value,
+    origin: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+    references: References,
+) -> Result<ExportConfig, ConfigFileError> {
     let mut resolved = Vec::new();
-    interpolate(&mut value, "", env, &mut resolved).map_err(|e| e.into_error(origin))?;
+    interpolate(&mut value, "", env, references, &mut resolved)
+        .map_err(|e| e.into_error(origin))?;
     let mut config: ExportConfig = serde_path_to_error::deserialize(value).map_err(|e| {
         let setting = e.path().to_string();
         ConfigFileError::Shape {
@@ -187,11 +242,12 @@ fn interpolate(
     value: &mut Value,
     at: &str,
     env: &dyn Fn(&str) -> Option<String>,
+    references: References,
     resolved: &mut Vec<Resolved>,
 ) -> Result<(), RefProblem> {
     match value {
         Value::String(s) if s.contains("${") => {
-            let expanded = expand(s, at, env)?;
+            let expanded = expand(s, at, env, references)?;
             let written = std::mem::replace(s, expanded.clone());
             resolved.push(Resolved {
                 written,
@@ -200,7 +256,7 @@ fn interpolate(
         }
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
-                interpolate(item, &format!("{at}[{i}]"), env, resolved)?;
+                interpolate(item, &format!("{at}[{i}]"), env, references, resolved)?;
             }
         }
         Value::Table(table) => {
@@ -210,7 +266,7 @@ fn interpolate(
                 } else {
                     format!("{at}.{key}")
                 };
-                interpolate(item, &path, env, resolved)?;
+                interpolate(item, &path, env, references, resolved)?;
             }
         }
         _ => {}
@@ -222,6 +278,7 @@ fn expand(
     text: &str,
     at: &str,
     env: &dyn Fn(&str) -> Option<String>,
+    references: References,
 ) -> Result<String, RefProblem> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -238,11 +295,16 @@ fn expand(
                 name: name.into(),
             });
         }
-        let value = env(name).ok_or_else(|| RefProblem::Unset {
-            setting: at.into(),
-            var: name.into(),
-        })?;
-        out.push_str(&value);
+        match env(name) {
+            Some(value) => out.push_str(&value),
+            None if references.optional_at(at) => out.push_str(&rest[start..start + end + 3]),
+            None => {
+                return Err(RefProblem::Unset {
+                    setting: at.into(),
+                    var: name.into(),
+                });
+            }
+        }
         rest = &after[end + 1..];
     }
     out.push_str(rest);
@@ -305,6 +367,23 @@ app_secret = "${ACME_SECRET}"
 
     fn env(name: &str) -> Option<String> {
         (name == "ACME_SECRET").then(|| SECRET.to_owned())
+    }
+
+    #[test]
+    fn a_command_that_calls_no_vendor_needs_no_source_secret() {
+        let text = format!(
+            "{BASE}\n[[sources]]\nname = \"x\"\nkind = \"yeastar_ycm\"\nbase_url = \"https://x\"\nclient_id = \"c\"\nclient_secret = \"${{UNSET_SECRET}}\"\n"
+        );
+        let strict = parse_config(&text, "t.toml", &env);
+        assert!(strict.is_err(), "export needs the secret");
+        let config = parse_config_with(&text, "t.toml", &env, References::SourcesOptional)
+            .expect("link/compact/vacuum load it");
+        assert_eq!(config.sources.len(), 2);
+        // [output] references stay required.
+        let output = "[output]\npath = \"${UNSET_PATH}\"\n";
+        let err = parse_config_with(output, "t.toml", &env, References::SourcesOptional)
+            .expect_err("unset output reference");
+        assert!(err.to_string().contains("UNSET_PATH"), "{err}");
     }
 
     #[test]

@@ -23,7 +23,7 @@ mod validated;
 mod ycm;
 
 pub use error::ConfigError;
-pub use file::{ConfigFileError, config_from_toml, load_config_file};
+pub use file::{ConfigFileError, config_from_toml, load_config_file, load_output_config_file};
 pub use parquet::{InvalidParquetSetting, ParquetSinkConfig};
 pub use toml_model::{ExportConfig, GuardConfig, RetryConfig};
 pub use validated::{FetchSettings, ValidatedSource, VendorSettings};

@@ -96,9 +96,15 @@ pub(crate) fn group_links(group: &[KeyEntry], max_fanout: usize) -> GroupLinks {
         return GroupLinks::default();
     }
     if members.len() > max_fanout {
+        // Counted under the key its links would have had: a number every member holds as a
+        // mobile is a mobile key.
+        let skipped = match kind {
+            MatchKey::Phone if members.iter().all(|m| m.mobile_only) => MatchKey::Mobile,
+            other => other,
+        };
         return GroupLinks {
             links: Vec::new(),
-            skipped: Some(kind),
+            skipped: Some(skipped),
         };
     }
     let value = first.value();
@@ -217,6 +223,22 @@ mod tests {
         assert!(outcome.links.is_empty());
         assert_eq!(outcome.skipped, Some(MatchKey::Email));
         assert!(group_links(&sorted[..20], 20).skipped.is_none());
+    }
+
+    #[test]
+    fn a_mobile_shared_too_widely_is_counted_as_mobile() {
+        let mut mobiles = vec![
+            entry("t+8613811388661", 0, "u1", KeyColumn::Mobile),
+            entry("t+8613811388661", 1, "y1", KeyColumn::Mobile),
+        ];
+        mobiles.sort();
+        assert_eq!(group_links(&mobiles, 1).skipped, Some(MatchKey::Mobile));
+        let mut mixed = vec![
+            entry("t+8613811388661", 0, "u1", KeyColumn::Mobile),
+            entry("t+8613811388661", 1, "y1", KeyColumn::Phone),
+        ];
+        mixed.sort();
+        assert_eq!(group_links(&mixed, 1).skipped, Some(MatchKey::Phone));
     }
 
     #[test]

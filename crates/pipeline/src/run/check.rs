@@ -25,6 +25,7 @@ pub async fn check_sources(sources: &[ValidatedSource]) -> Vec<EntityCheck> {
     let mut out = Vec::new();
     for source in sources {
         let kind = source.vendor.kind().as_str();
+        tracing::debug!(source = kind, tenant = %source.name, "checking: log-in and page 1 of every entity");
         let page_sources = match build_page_sources(source) {
             Ok(list) => list,
             Err(error) => {
@@ -52,10 +53,19 @@ pub async fn check_sources(sources: &[ValidatedSource]) -> Vec<EntityCheck> {
                 within_max_pages(page.announced_pages, source.fetch.max_pages)
                     .map(|pages| (pages, page.announced_records))
             });
+            let entity = page_source.entity().as_str();
+            match &result {
+                Ok((pages, records)) => {
+                    tracing::debug!(source = kind, tenant = %source.name, entity, pages, records, "checked");
+                }
+                Err(error) => {
+                    tracing::debug!(source = kind, tenant = %source.name, entity, %error, "check failed");
+                }
+            }
             out.push(EntityCheck {
                 tenant: source.name.clone(),
                 source: kind,
-                entity: page_source.entity().as_str(),
+                entity,
                 result,
             });
         }

@@ -232,12 +232,23 @@ impl SourceRun {
         }
         if !errors.is_empty() {
             discard(snapshots.into_iter().map(Ok).collect());
-            return Err(format!(
-                "{}; the previous snapshot was kept",
-                errors.join("; ")
-            ));
+            return Err(format!("{}; {}", errors.join("; "), self.kept_state()));
         }
         Ok(snapshots)
+    }
+
+    /// What the output holds of this source after it failed: its previous snapshot, or
+    /// nothing (a source that never published).
+    fn kept_state(&self) -> &'static str {
+        let tenant = &self.plan.tenant;
+        let published = self.run.output.current().partitions.iter().any(|p| {
+            p.source == self.plan.source && p.tenant == *tenant && !p.snapshot.files.is_empty()
+        });
+        if published {
+            "the previous snapshot was kept"
+        } else {
+            "nothing was published for this source (it has no earlier snapshot)"
+        }
     }
 
     /// Adds the entities' reports and warnings to the source's; returns their errors.

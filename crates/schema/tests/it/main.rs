@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 mod common;
+mod docs;
 mod golden;
 mod mapping;
 mod properties;
