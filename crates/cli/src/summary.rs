@@ -136,6 +136,13 @@ fn dataset_table(s: &mut String, manifest: &RunManifest) {
             line.rows, line.files, line.bytes
         );
     }
+    if manifest.files.is_empty() && manifest.status != custlake_pipeline::RunStatus::Failed {
+        let _ = writeln!(
+            s,
+            "nothing published: every partition already held this content ({} unchanged)",
+            manifest.unchanged.len()
+        );
+    }
     if uncounted {
         let _ = writeln!(
             s,

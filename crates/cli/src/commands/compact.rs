@@ -33,12 +33,19 @@ pub async fn run(args: CompactArgs) -> Result<RunStatus> {
     let report = compact(options).await?;
     if report.partitions.is_empty() {
         println!(
-            "nothing to compact in {}: every partition is current and has no small files to merge",
-            out.display()
+            "nothing to compact in {}: every partition is current and has no small files to merge \
+             (manifest: _manifests/{}.json)",
+            out.display(),
+            report.run_id
         );
         return Ok(RunStatus::Succeeded);
     }
-    println!("compaction {} into {}:", report.run_id, out.display());
+    println!(
+        "compaction {} into {} (manifest: _manifests/{}.json):",
+        report.run_id,
+        out.display(),
+        report.run_id
+    );
     println!(
         "{:<48} {:>7} {:>10} {:>6} {:>12}",
         "partition", "folded", "rows", "files", "bytes"

@@ -7,6 +7,7 @@ mod cli;
 mod delta;
 mod deploy;
 mod echo;
+mod first_hour;
 mod history;
 mod leaks;
 #[path = "../../../pipeline/tests/it/moto/mod.rs"]

@@ -537,8 +537,42 @@ fn a_resume_with_a_changed_config_restarts_that_source_only() {
             );
         }
     }
+    assert_pages_counted_once(&manifest_of(&out));
     assert_u8_customers_match(&sim, &out);
     runtime.block_on(sim.shutdown());
+}
+
+/// A resumed run's manifest counts every page once: fetched by this process
+/// (`pages_fetched`) or taken from the checkpoint (`pages_replayed`), never both; and its
+/// `elapsed_ms` is this process's time, from `resumed_at` (issue 27).
+fn assert_pages_counted_once(manifest: &serde_json::Value) {
+    for source in manifest["sources"].as_array().into_iter().flatten() {
+        for entity in source["entities"].as_array().into_iter().flatten() {
+            let total = entity["vendor_total"].as_u64().expect("vendor_total");
+            let fetched = entity["pages_fetched"].as_u64().expect("pages_fetched");
+            let replayed = entity["pages_replayed"].as_u64().unwrap_or(0);
+            if source["tenant"] != "u8_demo_a" {
+                assert_eq!(
+                    fetched + replayed,
+                    total.div_ceil(PAGE_SIZE).max(1),
+                    "{source}"
+                );
+            }
+        }
+    }
+    let at = |name: &str| {
+        manifest[name]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .unwrap_or_else(|| panic!("{name} in {manifest}"))
+    };
+    let own = (at("finished_at") - at("resumed_at")).num_milliseconds();
+    let elapsed = manifest["elapsed_ms"].as_i64().expect("elapsed_ms");
+    assert!(
+        (own - elapsed).abs() < 1_000,
+        "{own} ms vs elapsed_ms {elapsed}"
+    );
+    assert!(at("started_at") < at("resumed_at"));
 }
 
 #[test]

@@ -520,6 +520,7 @@ mod tests {
         // The folder holds r1's snapshot: catalog kept as is.
         let dir = out.path().join(target.relative_dir());
         std::fs::create_dir_all(&dir)?;
+        std::fs::write(dir.join("part-r1-00000.parquet"), b"")?;
         let marker = Marker {
             dataset: "customers".into(),
             source: "yonyou_u8".into(),
@@ -535,6 +536,10 @@ mod tests {
             ..marker
         };
         std::fs::write(dir.join(MARKER_FILE), marker_json(&newer))?;
+        std::fs::rename(
+            dir.join("part-r1-00000.parquet"),
+            dir.join("part-r3-00000.parquet"),
+        )?;
         let loaded = Catalog::load(&location).await?;
         let record = loaded.partition(&target).ok_or("partition")?;
         assert_eq!(record.snapshot.run_id, "r3");
@@ -553,6 +558,43 @@ mod tests {
         // The folder is gone: so is the record.
         std::fs::remove_dir_all(&dir)?;
         assert!(Catalog::load(&location).await?.partitions.is_empty());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_folder_swapped_in_before_its_marker_is_read_as_it_holds()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let out = tempfile::tempdir()?;
+        let location = OutputLocation::Local(out.path().to_path_buf());
+        let target = PartitionTarget::new("customers", "yonyou_u8", "t");
+        let mut catalog = Catalog::default();
+        catalog.set_snapshot(&target, content("r3"));
+        catalog.store(&location).await?;
+        let dir = out.path().join(target.relative_dir());
+        std::fs::create_dir_all(&dir)?;
+        let marker = Marker {
+            dataset: "customers".into(),
+            source: "yonyou_u8".into(),
+            tenant: "t".into(),
+            content: content("r3"),
+        };
+        std::fs::write(dir.join(MARKER_FILE), marker_json(&marker))?;
+        // A run swapped r4's folder in and was killed before writing its marker: the marker
+        // still names r3's files, which the folder no longer holds, so the folder is read.
+        std::fs::write(dir.join("part-r4-00000.parquet"), b"")?;
+        let loaded = Catalog::load(&location).await?;
+        let record = loaded.partition(&target).ok_or("partition")?;
+        assert_eq!(record.snapshot.run_id, "", "hash and run unknown");
+        let files: Vec<&str> = record
+            .snapshot
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        assert_eq!(
+            files,
+            ["customers/source=yonyou_u8/tenant=t/part-r4-00000.parquet"]
+        );
         Ok(())
     }
 

@@ -28,7 +28,12 @@ pub struct RunManifest {
     pub started_at: DateTime<Utc>,
     /// When the run finished (UTC).
     pub finished_at: DateTime<Utc>,
-    /// Wall-clock duration in milliseconds.
+    /// When this process continued the run, for a run resumed with `--resume` (`started_at`
+    /// stays the interrupted run's start, as its rows' `extracted_at` do).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_at: Option<DateTime<Utc>>,
+    /// Wall-clock duration of this process's part in milliseconds: from `resumed_at` (or
+    /// `started_at`) to `finished_at`.
     pub elapsed_ms: u64,
     /// Overall outcome: every source succeeded, some did, or none did.
     pub status: RunStatus,
@@ -170,7 +175,8 @@ impl SourceReport {
 pub struct EntityReport {
     /// The vendor entity (`customers`, `contacts`).
     pub entity: String,
-    /// Pages fetched successfully (replayed pages of a resumed run included).
+    /// Pages fetched from the vendor by this process (a resumed run's pages taken from its
+    /// checkpoint are `pages_replayed`, not counted here).
     pub pages_fetched: u64,
     /// Pages a resumed run took from its checkpoint instead of fetching them again.
     #[serde(default, skip_serializing_if = "is_zero")]
@@ -261,6 +267,7 @@ impl RunManifest {
             schema_version: custlake_schema::SCHEMA_VERSION,
             started_at,
             finished_at: started_at,
+            resumed_at: None,
             elapsed_ms: 0,
             status: RunStatus::Succeeded,
             sources: Vec::new(),
@@ -383,6 +390,7 @@ mod tests {
             schema_version: 1,
             started_at: at,
             finished_at: at,
+            resumed_at: None,
             elapsed_ms: 1500,
             status: RunStatus::Partial,
             sources: vec![

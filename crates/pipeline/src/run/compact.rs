@@ -52,11 +52,16 @@ pub async fn compact_at(
     let mut manifest = RunManifest::empty(&report.run_id, started_at);
     output.finish().await?.record_in(&mut manifest);
     report.warnings.extend(manifest.warnings.iter().cloned());
-    if !report.partitions.is_empty() {
-        manifest.finished_at = Utc::now();
-        manifest.compute_totals();
-        output.write_manifest(&manifest).await?;
-    }
+    // Written whether or not anything needed compacting: the run is on record either way.
+    manifest.finished_at = Utc::now();
+    manifest.elapsed_ms = u64::try_from(
+        (manifest.finished_at - started_at)
+            .num_milliseconds()
+            .max(0),
+    )
+    .unwrap_or(0);
+    manifest.compute_totals();
+    output.write_manifest(&manifest).await?;
     Ok(report)
 }
 

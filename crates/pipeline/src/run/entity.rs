@@ -215,7 +215,7 @@ fn fill_report(report: &mut EntityReport, counts: &EntityCounts) {
         map,
         replayed,
     } = counts;
-    report.pages_fetched = fetch.pages + replayed.pages;
+    report.pages_fetched = fetch.pages;
     report.records_fetched = fetch.records + replayed.records;
     report.pages_replayed = replayed.pages;
     report.vendor_total = Some(fetch.announced_records);

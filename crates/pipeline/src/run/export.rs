@@ -48,6 +48,7 @@ pub async fn export_to(
     progress: Arc<dyn ProgressObserver>,
 ) -> Result<RunManifest, ExportError> {
     let clock = Instant::now();
+    let process_started = Utc::now();
     if let OutputLocation::Local(dir) = &location {
         options.out = dir.clone();
     }
@@ -78,6 +79,8 @@ pub async fn export_to(
         .map(|source| tokio::spawn(run_source(source, run.clone())))
         .collect();
     let mut manifest = RunManifest::empty(&run.run_id, started_at);
+    // A resumed run keeps the interrupted run's start; this process's own start is beside it.
+    manifest.resumed_at = (started_at < process_started).then_some(process_started);
     manifest.warnings = run.recovery.notes.clone();
     for task in tasks {
         let outcome = match task.await {

@@ -118,6 +118,7 @@ mod tests {
             schema_version: 1,
             started_at: at,
             finished_at: at,
+            resumed_at: None,
             elapsed_ms: 0,
             status: RunStatus::Succeeded,
             sources: Vec::new(),
