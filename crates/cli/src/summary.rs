@@ -152,3 +152,51 @@ fn dataset_table(s: &mut String, manifest: &RunManifest) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use custlake_pipeline::{ManifestFile, PartitionChanges, RunManifest};
+
+    use super::*;
+
+    fn file(dataset: &str, rows: u64) -> ManifestFile {
+        ManifestFile {
+            dataset: dataset.to_owned(),
+            source: "yonyou_u8".to_owned(),
+            tenant: "u8_demo_a".to_owned(),
+            path: format!("{dataset}/x.parquet"),
+            rows,
+            bytes: 10,
+        }
+    }
+
+    #[test]
+    fn every_dataset_row_lines_up_with_the_header() {
+        let mut manifest = RunManifest::empty("r1", chrono::Utc::now());
+        for dataset in [
+            "customers",
+            "customer_links",
+            "customers_history",
+            "contacts_history",
+        ] {
+            manifest.files.push(file(dataset, 12345));
+        }
+        manifest.changes.push(PartitionChanges {
+            dataset: "customers".into(),
+            source: "yonyou_u8".into(),
+            tenant: "u8_demo_a".into(),
+            inserted: 3,
+            updated: 2,
+            deleted: None,
+            elapsed_ms: 1,
+        });
+        let mut s = String::new();
+        dataset_table(&mut s, &manifest);
+        let lines: Vec<&str> = s.lines().collect();
+        let rows_end = lines[0].find("rows").expect("header") + "rows".len();
+        for line in lines.iter().skip(1).filter(|l| l.contains("yonyou_u8")) {
+            assert_eq!(line.find("12345").map(|at| at + 5), Some(rows_end), "{s}");
+        }
+        assert!(s.contains("del -: deletions not counted"), "{s}");
+    }
+}

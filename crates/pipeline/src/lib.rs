@@ -32,7 +32,7 @@ mod table;
 mod write;
 
 pub use commit::manifest::{
-    EntityReport, LinkSummary, PartitionChanges, RunManifest, RunStatus, SourceReport,
+    EntityReport, LinkSummary, ManifestFile, PartitionChanges, RunManifest, RunStatus, SourceReport,
 };
 pub use config::{ConfigError, ExportConfig, GuardConfig, ParquetSinkConfig, ValidatedSource};
 pub use config::{ConfigFileError, config_from_toml, load_config_file, load_output_config_file};
