@@ -15,18 +15,18 @@ use std::sync::Arc;
 use arrow::array::{
     ArrayRef, AsArray, BooleanArray, Int64Array, StringArray, TimestampMicrosecondArray,
 };
-use arrow::compute::filter_record_batch;
 use arrow::datatypes::Int64Type;
 use arrow::record_batch::RecordBatch;
 use chrono::{DateTime, Utc};
 use custlake_schema::{Dataset, ROW_HASH_COLUMN, dataset_batch_from_file, has_row_hash};
+use parquet::arrow::arrow_reader::RowSelection;
 use tokio::sync::mpsc;
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::commit::catalog::FileRecord;
 use crate::commit::manifest::PartitionChanges;
 use crate::layout::PartitionTarget;
-use crate::table::merge::{key_column, read_file, text_column};
+use crate::table::merge::{key_column, read_file, read_file_rows, text_column};
 use crate::write::SinkError;
 use crate::write::location::OutputLocation;
 use crate::write::partition::{PartitionWriter, StagedPartition};
@@ -391,22 +391,30 @@ impl PartitionDiff {
         };
         let key = key_column(dataset.as_str()).unwrap_or("customer_id");
         for file in rows.files {
-            let mut batches = read_file(rows.location, &file.path, None).await?;
+            // Which rows of the file the history takes, from its key column alone; then only
+            // those rows are read whole.
+            let picked = self.picks_of(rows.location, &file.path, key, kinds).await?;
+            let wanted: BooleanArray = picked.iter().map(|p| Some(p.is_some())).collect();
+            if wanted.true_count() == 0 {
+                continue;
+            }
+            let selection = RowSelection::from_filters(&[wanted]);
+            let mut picked = picked.into_iter().flatten();
+            let mut batches =
+                read_file_rows(rows.location, &file.path, None, Some(selection)).await?;
             while let Some(batch) = batches.recv().await {
                 let batch = dataset_batch(dataset, target, &batch?, &file.path)?;
-                let keys = text_column(&batch, key, &file.path)?;
-                let picked: Vec<Option<(Change, Option<i64>)>> = keys
-                    .iter()
-                    .map(|k| self.pick(k.as_deref(), kinds))
-                    .collect();
-                let mask: BooleanArray = picked.iter().map(|p| Some(p.is_some())).collect();
-                if mask.true_count() == 0 {
-                    continue;
+                let these: Vec<(Change, Option<i64>)> =
+                    picked.by_ref().take(batch.num_rows()).collect();
+                if these.len() != batch.num_rows() {
+                    return Err(arrow_error(
+                        &file.path,
+                        arrow::error::ArrowError::ComputeError(
+                            "the file changed while its history rows were read".into(),
+                        ),
+                    ));
                 }
-                let kept =
-                    filter_record_batch(&batch, &mask).map_err(|e| arrow_error(&file.path, e))?;
-                let picked: Vec<(Change, Option<i64>)> = picked.into_iter().flatten().collect();
-                let rows = history_rows(history, &kept, &picked, stamp)
+                let rows = history_rows(history, &batch, &these, stamp)
                     .map_err(|e| arrow_error(&file.path, e))?;
                 if out.send(rows).await.is_err() {
                     return Ok(());
@@ -414,6 +422,24 @@ impl PartitionDiff {
             }
         }
         Ok(())
+    }
+
+    /// What the history takes of each row of file `path`, in file order, read from its key
+    /// column (`None`: the row is not recorded).
+    async fn picks_of(
+        &self,
+        location: &OutputLocation,
+        path: &str,
+        key: &str,
+        kinds: &[Change],
+    ) -> Result<Vec<Option<(Change, Option<i64>)>>, SinkError> {
+        let mut picked = Vec::new();
+        let mut batches = read_file(location, path, Some(&[key])).await?;
+        while let Some(batch) = batches.recv().await {
+            let keys = text_column(&batch?, key, path)?;
+            picked.extend(keys.iter().map(|k| self.pick(k.as_deref(), kinds)));
+        }
+        Ok(picked)
     }
 }
 

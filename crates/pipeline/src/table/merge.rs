@@ -26,7 +26,7 @@ use arrow::record_batch::RecordBatch;
 use custlake_schema::{Dataset, SCHEMA_VERSION_KEY, dataset_batch_from_file};
 use futures::StreamExt;
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ParquetRecordBatchReaderBuilder, RowSelection};
 use parquet::arrow::async_reader::ParquetRecordBatchStreamBuilder;
 use tokio::sync::mpsc;
 
@@ -362,6 +362,17 @@ pub(crate) async fn read_file(
     path: &str,
     columns: Option<&[&str]>,
 ) -> Result<mpsc::Receiver<Result<RecordBatch, SinkError>>, SinkError> {
+    read_file_rows(location, path, columns, None).await
+}
+
+/// [`read_file`] of only the rows `selection` picks (in file order), when given: the reader
+/// skips the others without decoding them.
+pub(crate) async fn read_file_rows(
+    location: &OutputLocation,
+    path: &str,
+    columns: Option<&[&str]>,
+    selection: Option<RowSelection>,
+) -> Result<mpsc::Receiver<Result<RecordBatch, SinkError>>, SinkError> {
     let (tx, rx) = mpsc::channel(2);
     let columns: Option<Vec<String>> = columns.map(|c| c.iter().map(|s| (*s).to_owned()).collect());
     let parquet_error = |path: &str, error| SinkError::Parquet {
@@ -379,6 +390,9 @@ pub(crate) async fn read_file(
                 let roots = root_indices(builder.schema(), columns);
                 let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
                 builder = builder.with_projection(mask);
+            }
+            if let Some(selection) = selection {
+                builder = builder.with_row_selection(selection);
             }
             let reader = builder.build().map_err(|e| parquet_error(path, e))?;
             let path = path.to_owned();
@@ -403,6 +417,9 @@ pub(crate) async fn read_file(
                 let roots = root_indices(builder.schema(), columns);
                 let mask = ProjectionMask::roots(builder.parquet_schema(), roots);
                 builder = builder.with_projection(mask);
+            }
+            if let Some(selection) = selection {
+                builder = builder.with_row_selection(selection);
             }
             let mut stream = builder.build().map_err(|e| parquet_error(path, e))?;
             let path = path.to_owned();
