@@ -99,11 +99,15 @@ pub fn load_config_file(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ExportConfig, ConfigFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
+    let text = read_config_text(path)?;
+    parse_config(&text, &path.display().to_string(), env)
+}
+
+fn read_config_text(path: &Path) -> Result<String, ConfigFileError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
         path: path.to_owned(),
         source,
-    })?;
-    parse_config(&text, &path.display().to_string(), env)
+    })
 }
 
 /// Loads the configuration file for a command that calls no vendor (`link`, `compact`,
@@ -114,10 +118,7 @@ pub fn load_output_config_file(
     path: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<ExportConfig, ConfigFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text = read_config_text(path)?;
     parse_config_with(
         &text,
         &path.display().to_string(),

@@ -70,11 +70,65 @@ enum Recorded {
 }
 
 /// One side of the comparison: a partition's files, where they are read from.
+#[derive(Clone, Copy)]
 pub(crate) struct RowsAt<'a> {
     /// The output (or its staging) the paths are relative to.
     pub(crate) location: &'a OutputLocation,
     /// The files, paths relative to `location`.
     pub(crate) files: &'a [FileRecord],
+}
+
+/// Whether a partition's history is kept, and whether it exists yet.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HistoryState {
+    /// History is off.
+    Off,
+    /// History is on and the partition has none yet: it starts with every row.
+    Absent,
+    /// History is on and the partition has one: it gets the changes.
+    Kept,
+}
+
+/// How a commit's changes are found.
+#[derive(Clone, Copy)]
+pub(crate) struct ChangeRules {
+    /// The new rows are the partition's whole content (a full run).
+    pub(crate) replaces: bool,
+    /// Keys the new rows lack are deletions (the listing was complete).
+    pub(crate) count_deletes: bool,
+    /// The new rows' content hash equals the current one: nothing to compare.
+    pub(crate) same_content: bool,
+    /// The partition's history.
+    pub(crate) history: HistoryState,
+}
+
+/// What committing `new` over `current` changes in `target`, and what its history records
+/// (`None` for none); `None` for a dataset without row hashes. Both formats call this with the
+/// files they replace.
+pub(crate) async fn partition_changes(
+    target: &PartitionTarget,
+    current: RowsAt<'_>,
+    new: RowsAt<'_>,
+    rules: ChangeRules,
+) -> Result<Option<(PartitionChanges, Option<PartitionDiff>)>, SinkError> {
+    let diff = if rules.same_content {
+        None
+    } else {
+        diff_partition(target, current, new, rules.replaces, rules.count_deletes).await?
+    };
+    let counts = match &diff {
+        Some(diff) => Some(diff.counts.clone()),
+        None => no_changes(target, rules.count_deletes),
+    };
+    let Some(counts) = counts else {
+        return Ok(None);
+    };
+    let recorded = match rules.history {
+        HistoryState::Off => None,
+        HistoryState::Absent => Some(baseline(target, new, rules.replaces, counts.clone()).await?),
+        HistoryState::Kept => diff.filter(|d| !d.records_nothing()),
+    };
+    Ok(Some((counts, recorded)))
 }
 
 /// What a partition whose history is new records: every row it holds after the commit, as an

@@ -12,13 +12,13 @@ use crate::commit::delta::partition_commit::{
 use crate::commit::manifest::PartitionChanges;
 use crate::layout::PartitionTarget;
 use crate::table::changes::{
-    ChangeStamp, PartitionDiff, RowsAt, baseline, diff_partition, no_changes,
+    ChangeRules, ChangeStamp, HistoryState, PartitionDiff, RowsAt, partition_changes,
 };
 use crate::table::inputs::PublishOptions;
 use crate::write::file_metadata::file_metadata;
 use crate::write::partition::{PartitionPlace, StagedPartition};
 
-use super::{DeltaLakeTables, sink_error, staged_files};
+use super::{DeltaLakeTables, file_records, sink_error, staged_files};
 
 /// What recording one partition's changes produced: the counts, and the history commit to
 /// take back if the source fails later.
@@ -43,14 +43,7 @@ impl DeltaLakeTables {
         // The commit will find the same content: nothing changed, nothing to compare.
         let same_content =
             replaces && current_content_hash(&files).as_deref() == Some(staged.content_hash());
-        let current_files: Vec<FileRecord> = files
-            .iter()
-            .map(|file| FileRecord {
-                path: format!("{}/{}", target.dataset, file.object_store_path()),
-                rows: file.num_records().unwrap_or(0) as u64,
-                bytes: u64::try_from(file.size()).unwrap_or(0),
-            })
-            .collect();
+        let current_files = file_records(target, &files);
         let new_files: Vec<FileRecord> = staged
             .staged_files()
             .into_iter()
@@ -60,49 +53,31 @@ impl DeltaLakeTables {
             location: &self.location,
             files,
         };
-        let count_deletes = !options.incomplete.contains(&target.dataset);
-        let diff = if same_content {
-            None
-        } else {
-            diff_partition(
-                target,
-                rows_at(&current_files),
-                rows_at(&new_files),
-                replaces,
-                count_deletes,
-            )
+        let history = match (options.history, self.history_absent(target).await?) {
+            (false, _) => HistoryState::Off,
+            (true, true) => HistoryState::Absent,
+            (true, false) => HistoryState::Kept,
+        };
+        let rules = ChangeRules {
+            replaces,
+            count_deletes: !options.incomplete.contains(&target.dataset),
+            same_content,
+            history,
+        };
+        let (current, new) = (rows_at(&current_files), rows_at(&new_files));
+        let found = partition_changes(target, current, new, rules)
             .await
-            .map_err(|e| sink_error(target, e))?
-        };
-        let counts = match &diff {
-            Some(diff) => Some(diff.counts.clone()),
-            None => no_changes(target, count_deletes),
-        };
-        let Some(counts) = counts else {
+            .map_err(|e| sink_error(target, e))?;
+        let Some((counts, recorded)) = found else {
             return Ok(RecordedChanges {
                 counts: None,
                 history: None,
             });
         };
-        let recorded = match (options.history, self.history_absent(target).await?) {
-            (false, _) => None,
-            (true, true) => Some(
-                baseline(target, rows_at(&new_files), replaces, counts.clone())
-                    .await
-                    .map_err(|e| sink_error(target, e))?,
-            ),
-            (true, false) => diff.filter(|d| !d.records_nothing()),
-        };
         let history = match recorded {
             Some(recorded) => {
-                self.append_history(
-                    target,
-                    &recorded,
-                    rows_at(&current_files),
-                    rows_at(&new_files),
-                    options,
-                )
-                .await?
+                self.append_history(target, &recorded, current, new, options)
+                    .await?
             }
             None => None,
         };

@@ -418,14 +418,7 @@ impl DeltaLakeTables {
     ) -> Result<UpsertPlan, DeltaError> {
         let target = scope.target;
         let files = partition_files(table, target).map_err(|e| self.table_error(target, e))?;
-        let records: Vec<FileRecord> = files
-            .iter()
-            .map(|file| FileRecord {
-                path: format!("{}/{}", target.dataset, file.object_store_path()),
-                rows: file.num_records().unwrap_or(0) as u64,
-                bytes: u64::try_from(file.size()).unwrap_or(0),
-            })
-            .collect();
+        let records = file_records(target, &files);
         let split = split_current(scope, &records)
             .await
             .map_err(|e| sink_error(target, e))?;
@@ -628,6 +621,22 @@ impl UpsertPlan {
         };
         (change, rewritten)
     }
+}
+
+/// `files` of `target`'s table as file records, paths relative to the output (as the readers
+/// of a partition's rows take them).
+pub(super) fn file_records(
+    target: &PartitionTarget,
+    files: &[deltalake::kernel::LogicalFileView],
+) -> Vec<FileRecord> {
+    files
+        .iter()
+        .map(|file| FileRecord {
+            path: format!("{}/{}", target.dataset, file.object_store_path()),
+            rows: file.num_records().unwrap_or(0) as u64,
+            bytes: u64::try_from(file.size()).unwrap_or(0),
+        })
+        .collect()
 }
 
 fn slash_dir(target: &PartitionTarget) -> String {

@@ -16,7 +16,8 @@ use crate::commit::manifest::PartitionChanges;
 use crate::commit::partition::{CommittedPartition, PublishedPartition};
 use crate::layout::PartitionTarget;
 use crate::table::changes::{
-    ChangeStamp, PartitionDiff, RowsAt, baseline, diff_partition, elapsed_ms, no_changes,
+    ChangeRules, ChangeStamp, HistoryState, PartitionDiff, RowsAt, elapsed_ms, no_changes,
+    partition_changes,
 };
 use crate::table::inputs::{PublishOptions, SourcePartitions};
 use crate::table::merge::{ChangedKeys, changed_keys};
@@ -202,49 +203,31 @@ impl ParquetTables {
         let current_files = record.map(|r| r.snapshot.files.clone()).unwrap_or_default();
         let same_content =
             replaces && record.is_some_and(|r| r.snapshot.content_hash == staged.content_hash());
-        let count_deletes = !options.incomplete.contains(&target.dataset);
         let new_files = staged_records(staged);
         let rows_at = |files| RowsAt {
             location: &self.location,
             files,
         };
-        let diff = if same_content {
-            None
-        } else {
-            diff_partition(
-                target,
-                rows_at(&current_files),
-                rows_at(&new_files),
-                replaces,
-                count_deletes,
-            )
-            .await?
+        let history = match (options.history, self.history_absent(target)) {
+            (false, _) => HistoryState::Off,
+            (true, true) => HistoryState::Absent,
+            (true, false) => HistoryState::Kept,
         };
-        let counts = match &diff {
-            Some(diff) => Some(diff.counts.clone()),
-            None => no_changes(target, count_deletes),
+        let rules = ChangeRules {
+            replaces,
+            count_deletes: !options.incomplete.contains(&target.dataset),
+            same_content,
+            history,
         };
-        let Some(counts) = counts else {
+        let (current, new) = (rows_at(&current_files), rows_at(&new_files));
+        let Some((counts, recorded)) = partition_changes(target, current, new, rules).await? else {
             return Ok(None);
         };
-        if options.history {
-            let recorded = if self.history_absent(target) {
-                Some(baseline(target, rows_at(&new_files), replaces, counts.clone()).await?)
-            } else {
-                diff.filter(|d| !d.records_nothing())
-            };
-            if let Some(recorded) = recorded {
-                let appended = self
-                    .append_history(
-                        target,
-                        &recorded,
-                        rows_at(&current_files),
-                        rows_at(&new_files),
-                        options,
-                    )
-                    .await?;
-                done.extend(appended);
-            }
+        if let Some(recorded) = recorded {
+            let appended = self
+                .append_history(target, &recorded, current, new, options)
+                .await?;
+            done.extend(appended);
         }
         Ok(Some(counts))
     }
