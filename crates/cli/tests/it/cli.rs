@@ -43,7 +43,9 @@ fn demo_exports_and_prints_a_summary() {
         stdout.contains("records/s") && stdout.contains("duckdb -c"),
         "{stdout}"
     );
-    for dataset in ["customers", "contacts", "rejects"] {
+    // Customers and contacts hold rows for both vendors (rejects may be empty: an empty
+    // partition has no file).
+    for dataset in ["customers", "contacts"] {
         for source in ["yonyou_u8", "yeastar_ycm"] {
             let dir = out.path().join(dataset).join(format!("source={source}"));
             assert!(

@@ -79,15 +79,12 @@ pub fn plan_source(source: &ValidatedSource, catalog: &Catalog) -> SourcePlan {
         tracing::info!(tenant = %source.name, "no high-water mark yet: this run exports a full snapshot");
         return plan;
     };
-    let datasets = source
-        .entities
-        .iter()
-        .map(|e| e.as_str())
-        .chain(std::iter::once("rejects"));
-    let missing = datasets
-        .map(|dataset| PartitionTarget::new(dataset, kind.as_str(), &source.name))
-        .find(|target| catalog.partition(target).is_none());
-    if let Some(target) = missing {
+    // The changes are upserted into the customers the output holds; without that partition
+    // (an output whose files were lost) a full snapshot rebuilds it. The other partitions may
+    // be absent: an empty partition has no files (Delta Lake shows none), contacts are fetched
+    // in full, and rejects of re-fetched records are upserted into whatever is there.
+    let target = PartitionTarget::new("customers", kind.as_str(), &source.name);
+    if catalog.partition(&target).is_none() {
         tracing::info!(tenant = %source.name, partition = %target, "no current partition to upsert changes into: this run exports a full snapshot");
         return plan;
     }

@@ -143,12 +143,10 @@ impl<P: PartStore> RotatingWriter<P> {
         Ok(())
     }
 
-    /// Closes the last part (opening one first when the partition has no file yet) and hands
-    /// the finished parts over, with the store.
+    /// Closes the last part and hands the finished parts over, with the store. A partition
+    /// without rows has no file: an empty partition is an empty folder (Parquet) or has no
+    /// files (Delta Lake), as Spark and Delta Lake leave one.
     pub(crate) fn finish(mut self) -> Result<(P, Vec<PartFile>), SinkError> {
-        if self.closed.is_empty() {
-            self.open_part()?;
-        }
         self.close_part()?;
         Ok((self.store, self.closed))
     }

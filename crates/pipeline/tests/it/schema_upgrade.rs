@@ -164,11 +164,11 @@ async fn compact_folds_a_version_1_output_into_todays_layout_with_the_same_rows(
 
     // The compacted partitions are written in today's layout: no partition columns in them.
     for partition in &report.partitions {
+        // (A partition left without rows has no file at all.)
         let (_, versions) = &after[&partition.partition];
-        assert_eq!(
-            versions,
-            &vec![SCHEMA_VERSION.to_string()],
-            "{}",
+        assert!(
+            versions.iter().all(|v| *v == SCHEMA_VERSION.to_string()),
+            "{}: {versions:?}",
             partition.partition
         );
         let folder = out.join(&partition.partition);

@@ -205,7 +205,7 @@ pub(crate) async fn commit_partition(
             }
         }
         let files = partition_files(table, target).map_err(|e| fail("read", e))?;
-        let planned = match plan_actions(&files, target, change) {
+        let planned = match plan_actions(&files, target, change, previous_txn.is_some()) {
             Planned::Actions(actions) => actions,
             Planned::Unchanged => {
                 return Ok(CommitOutcome::Unchanged {
@@ -399,10 +399,13 @@ enum Planned {
     Stale,
 }
 
+/// `committed_before`: a run already committed this partition (its `txn` is set), so an empty
+/// partition replaced by nothing is unchanged rather than committed again.
 fn plan_actions(
     files: &[LogicalFileView],
     target: &PartitionTarget,
     change: &PartitionChange,
+    committed_before: bool,
 ) -> Planned {
     let current: BTreeSet<String> = files
         .iter()
@@ -411,6 +414,15 @@ fn plan_actions(
     if let (Some(hash), Removal::AllCurrent) = (&change.content_hash, &change.removal)
         && !files.is_empty()
         && current_content_hash(files).as_ref() == Some(hash)
+    {
+        return Planned::Unchanged;
+    }
+    // An empty partition stays empty (an account without contacts, run after run): committed
+    // once, so the table records it, then unchanged.
+    if change.removal == Removal::AllCurrent
+        && change.added.is_empty()
+        && files.is_empty()
+        && committed_before
     {
         return Planned::Unchanged;
     }
