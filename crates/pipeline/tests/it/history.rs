@@ -381,6 +381,39 @@ async fn history_turned_on_later_starts_with_every_current_row(format: OutputFor
     sim.shutdown().await;
 }
 
+/// History turned on by an incremental run: the U8 partition's first history holds the
+/// re-fetched customers as they are now and every other current customer, all as inserts.
+async fn history_turned_on_by_an_upsert_starts_with_every_current_row(format: OutputFormat) {
+    let sim = custlake_simulator::start(sim_config()).await.expect("sim");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("lake");
+    run_with(&sim, &out, format, true, false).await;
+    let u8 = sim.config().u8_tenants[0].name.clone();
+    let request = ChangeRequest {
+        update: 5,
+        delete: 0,
+        add: 2,
+    };
+    sim.change(&u8, Entity::U8Customers, request)
+        .expect("change");
+    let second = run_with(&sim, &out, format, false, true).await;
+    assert_eq!(triple(counted(&second, "customers", &u8)), (2, 5, None));
+    let rows = history_rows(&out, format).await;
+    assert_eq!(as_of(&rows, extracted_at(&second)), served(&sim));
+    assert!(rows.iter().all(|r| r.2 == "insert"));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parquet_history_turned_on_by_an_upsert_starts_with_every_current_row() {
+    history_turned_on_by_an_upsert_starts_with_every_current_row(OutputFormat::Parquet).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn delta_history_turned_on_by_an_upsert_starts_with_every_current_row() {
+    history_turned_on_by_an_upsert_starts_with_every_current_row(OutputFormat::Delta).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn parquet_history_turned_on_later_starts_with_every_current_row() {
     history_turned_on_later_starts_with_every_current_row(OutputFormat::Parquet).await;
