@@ -89,6 +89,26 @@ pub(crate) enum HistoryState {
     Kept,
 }
 
+impl HistoryState {
+    /// The state of a partition's history: `on` (`[output] history`), `absent` (the partition
+    /// has none yet).
+    pub(crate) fn of(on: bool, absent: bool) -> Self {
+        match (on, absent) {
+            (false, _) => HistoryState::Off,
+            (true, true) => HistoryState::Absent,
+            (true, false) => HistoryState::Kept,
+        }
+    }
+}
+
+/// The change log of `target`'s dataset and its partition of it (`customers` of a source →
+/// `customers_history` of that source); `None` for a dataset without one.
+pub(crate) fn history_of(target: &PartitionTarget) -> Option<(Dataset, PartitionTarget)> {
+    let history = Dataset::from_name(&target.dataset)?.history()?;
+    let partition = PartitionTarget::new(history.as_str(), &target.source, &target.tenant);
+    Some((history, partition))
+}
+
 /// How a commit's changes are found.
 #[derive(Clone, Copy)]
 pub(crate) struct ChangeRules {

@@ -51,16 +51,21 @@ pub(crate) fn new_rows_record(
     fetched: &BTreeMap<String, FetchKind>,
     sequence: u64,
 ) -> PartitionRecord {
-    let files = staged
-        .staged_files()
-        .into_iter()
-        .map(|(path, rows, bytes)| FileRecord { path, rows, bytes })
-        .collect();
+    let files = staged_records(staged);
     let mut record = merge_record(&staged.place().target, Vec::new(), fetched, sequence);
     if let Some(new_rows) = record.legacy.increments.last_mut() {
         new_rows.content.files = files;
     }
     record
+}
+
+/// `staged`'s files (where they wait) as file records, paths relative to the output.
+pub(crate) fn staged_records(staged: &StagedPartition) -> Vec<FileRecord> {
+    staged
+        .staged_files()
+        .into_iter()
+        .map(|(path, rows, bytes)| FileRecord { path, rows, bytes })
+        .collect()
 }
 
 /// `files` of `target` as a partition's current rows, with no increments on top.

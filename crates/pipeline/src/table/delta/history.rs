@@ -4,7 +4,6 @@
 //! application transaction, so a resumed run that got this far before finds it applied and
 //! does not append twice; a source that fails later takes it back with its other commits.
 
-use crate::commit::catalog::FileRecord;
 use crate::commit::delta::DeltaError;
 use crate::commit::delta::partition_commit::{
     CommitUndo, PartitionChange, Removal, commit_partition, current_content_hash, partition_files,
@@ -12,9 +11,10 @@ use crate::commit::delta::partition_commit::{
 use crate::commit::manifest::PartitionChanges;
 use crate::layout::PartitionTarget;
 use crate::table::changes::{
-    ChangeRules, ChangeStamp, HistoryState, PartitionDiff, RowsAt, partition_changes,
+    ChangeRules, ChangeStamp, HistoryState, PartitionDiff, RowsAt, history_of, partition_changes,
 };
 use crate::table::inputs::PublishOptions;
+use crate::table::upsert::staged_records;
 use crate::write::file_metadata::file_metadata;
 use crate::write::partition::{PartitionPlace, StagedPartition};
 
@@ -44,20 +44,12 @@ impl DeltaLakeTables {
         let same_content =
             replaces && current_content_hash(&files).as_deref() == Some(staged.content_hash());
         let current_files = file_records(target, &files);
-        let new_files: Vec<FileRecord> = staged
-            .staged_files()
-            .into_iter()
-            .map(|(path, rows, bytes)| FileRecord { path, rows, bytes })
-            .collect();
+        let new_files = staged_records(staged);
         let rows_at = |files| RowsAt {
             location: &self.location,
             files,
         };
-        let history = match (options.history, self.history_absent(target).await?) {
-            (false, _) => HistoryState::Off,
-            (true, true) => HistoryState::Absent,
-            (true, false) => HistoryState::Kept,
-        };
+        let history = HistoryState::of(options.history, self.history_absent(target).await?);
         let rules = ChangeRules {
             replaces,
             count_deletes: !options.incomplete.contains(&target.dataset),
@@ -89,15 +81,12 @@ impl DeltaLakeTables {
 
     /// Whether the partition `target` has no history yet (history just turned on).
     async fn history_absent(&self, target: &PartitionTarget) -> Result<bool, DeltaError> {
-        let Some(history) = custlake_schema::Dataset::from_name(&target.dataset)
-            .and_then(custlake_schema::Dataset::history)
-        else {
+        let Some((history, history_target)) = history_of(target) else {
             return Ok(false);
         };
         let Some(table) = self.tables.open(history).await? else {
             return Ok(true);
         };
-        let history_target = PartitionTarget::new(history.as_str(), &target.source, &target.tenant);
         let files = partition_files(&table, &history_target)
             .map_err(|e| self.table_error(&history_target, e))?;
         Ok(files.is_empty())
@@ -112,12 +101,9 @@ impl DeltaLakeTables {
         new: RowsAt<'_>,
         options: &PublishOptions<'_>,
     ) -> Result<Option<(PartitionTarget, CommitUndo)>, DeltaError> {
-        let Some(history) = custlake_schema::Dataset::from_name(&target.dataset)
-            .and_then(custlake_schema::Dataset::history)
-        else {
+        let Some((history, history_target)) = history_of(target) else {
             return Ok(None);
         };
-        let history_target = PartitionTarget::new(history.as_str(), &target.source, &target.tenant);
         let place = PartitionPlace::snapshot(history_target.clone(), &self.identity.run_id);
         let metadata = file_metadata(&self.identity.run_id, &history_target);
         let writer = self

@@ -9,20 +9,18 @@
 
 use std::time::Instant;
 
-use custlake_schema::Dataset;
-
 use crate::commit::catalog::{Catalog, Content, FetchKind, FileRecord, Increment, PartitionRecord};
 use crate::commit::manifest::PartitionChanges;
 use crate::commit::partition::{CommittedPartition, PublishedPartition};
 use crate::layout::PartitionTarget;
 use crate::table::changes::{
-    ChangeRules, ChangeStamp, HistoryState, PartitionDiff, RowsAt, elapsed_ms, no_changes,
-    partition_changes,
+    ChangeRules, ChangeStamp, HistoryState, PartitionDiff, RowsAt, elapsed_ms, history_of,
+    no_changes, partition_changes,
 };
 use crate::table::inputs::{PublishOptions, SourcePartitions};
 use crate::table::merge::{ChangedKeys, changed_keys};
 use crate::table::report::rolled_back_message;
-use crate::table::upsert::new_rows_record;
+use crate::table::upsert::{new_rows_record, staged_records};
 use crate::write::SinkError;
 use crate::write::file_metadata::file_metadata;
 use crate::write::partition::StagedPartition;
@@ -44,15 +42,6 @@ struct PublishStep<'a> {
     keep_current: bool,
     changed: &'a ChangedKeys,
     options: &'a PublishOptions<'a>,
-}
-
-/// `staged`'s files as file records (paths relative to the output).
-fn staged_records(staged: &StagedPartition) -> Vec<FileRecord> {
-    staged
-        .staged_files()
-        .into_iter()
-        .map(|(path, rows, bytes)| FileRecord { path, rows, bytes })
-        .collect()
 }
 
 impl ParquetTables {
@@ -208,11 +197,7 @@ impl ParquetTables {
             location: &self.location,
             files,
         };
-        let history = match (options.history, self.history_absent(target)) {
-            (false, _) => HistoryState::Off,
-            (true, true) => HistoryState::Absent,
-            (true, false) => HistoryState::Kept,
-        };
+        let history = HistoryState::of(options.history, self.history_absent(target));
         let rules = ChangeRules {
             replaces,
             count_deletes: !options.incomplete.contains(&target.dataset),
@@ -234,12 +219,7 @@ impl ParquetTables {
 
     /// Whether the partition `target` has no history yet (history just turned on).
     fn history_absent(&self, target: &PartitionTarget) -> bool {
-        let history = Dataset::from_name(&target.dataset).and_then(Dataset::history);
-        history.is_some_and(|history| {
-            let history_target =
-                PartitionTarget::new(history.as_str(), &target.source, &target.tenant);
-            self.catalog.partition(&history_target).is_none()
-        })
+        history_of(target).is_some_and(|(_, history)| self.catalog.partition(&history).is_none())
     }
 
     /// Appends `diff`'s rows to the partition's history: the current history files stay (hard
@@ -254,10 +234,9 @@ impl ParquetTables {
         new: RowsAt<'_>,
         options: &PublishOptions<'_>,
     ) -> Result<Option<Publishing>, SinkError> {
-        let Some(history) = Dataset::from_name(&target.dataset).and_then(Dataset::history) else {
+        let Some((history, history_target)) = history_of(target) else {
             return Ok(None);
         };
-        let history_target = PartitionTarget::new(history.as_str(), &target.source, &target.tenant);
         let run_file = format!("part-{}-", self.identity.run_id);
         let kept: Vec<FileRecord> = self
             .catalog
